@@ -1,0 +1,17 @@
+/*
+ * cmd.h -- the shape of a scann-worker subcommand.  run() gets argv with
+ * argv[0] the command's name and returns the process exit status:
+ * 0 success, 1 the work failed, 2 bad usage or bad input.
+ */
+#ifndef SCANN_CMD_H
+#define SCANN_CMD_H
+
+struct scann_cmd {
+	const char *name;
+	const char *summary;
+	int (*run)(int argc, char **argv);
+};
+
+extern const struct scann_cmd scann_cmd_describe;
+
+#endif

@@ -1,0 +1,28 @@
+# worker/local.mk -- the synthesis engine (worker/libscann.a) and scann-worker.
+
+noinst_LIBRARIES += worker/libscann.a
+worker_libscann_a_SOURCES = \
+	worker/error.c worker/error.h \
+	worker/rng.c worker/rng.h \
+	worker/dataset.c worker/dataset.h \
+	worker/split.c worker/split.h
+worker_libscann_a_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS) $(LAPACKE_CFLAGS) \
+	$(ZLIB_CFLAGS) $(JANSSON_CFLAGS)
+
+# Everything that links the engine links these, in this order.
+SCANN_LIBS = $(SCANN_DR_LIBS) worker/libscann.a $(JANSSON_LIBS) \
+	$(LAPACKE_LIBS) $(OPENBLAS_LIBS) $(ZLIB_LIBS) -lm
+
+bin_PROGRAMS += worker/scann-worker
+worker_scann_worker_SOURCES = worker/main.c worker/cmd.h worker/cmd_describe.c
+worker_scann_worker_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+worker_scann_worker_LDADD = $(SCANN_LIBS)
+
+check_PROGRAMS += tests/check_dataset tests/check_split
+TESTS += tests/check_dataset tests/check_split
+tests_check_dataset_SOURCES = tests/check_dataset.c tests/testutil.h
+tests_check_dataset_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_dataset_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+tests_check_split_SOURCES = tests/check_split.c tests/testutil.h
+tests_check_split_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_split_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
