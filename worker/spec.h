@@ -1,0 +1,161 @@
+/*
+ * spec.h -- the job spec of DESIGN.md ("Contracts: Job spec"): its parsed
+ * form, its defaults, and the one validator that both scann-worker and
+ * scannd use, so a spec the daemon accepts is a spec the worker can run.
+ *
+ * Only "dataset" is required; every other field has the paper's default.
+ * Unknown fields, wrong types and out-of-range values are refused with
+ * err->field naming the field by its dotted path ("scann.pruning.fraction",
+ * "dr.methods[2]").  scann_spec_to_json() writes the spec back with every
+ * default filled in: that is what a job stores and reports it ran with.
+ */
+#ifndef SCANN_SPEC_H
+#define SCANN_SPEC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "error.h"
+#include "split.h"
+
+#define SCANN_SPEC_MAX_LAYERS 8
+#define SCANN_SPEC_MAX_RATIOS 16
+#define SCANN_SPEC_MAX_WIDTHS 16
+#define SCANN_SPEC_NAME_MAX 256
+#define SCANN_SPEC_DATASET_MAX 1024
+/* Largest hidden layer, neuron count or epoch count a spec may ask for. */
+#define SCANN_SPEC_MAX_WIDTH 65536
+#define SCANN_SPEC_MAX_EPOCHS 100000
+
+enum scann_task {
+	SCANN_TASK_SYNTHESIZE,	/* one scheme, one network out */
+	SCANN_TASK_STUDY	/* MLP, DR, SCANN and DR+SCANN side by side */
+};
+
+enum scann_scheme {
+	SCANN_SCHEME_A,		/* constructive: grow from small */
+	SCANN_SCHEME_B,		/* destructive: prune from large */
+	SCANN_SCHEME_C		/* B restricted to adjacent layers (DSD) */
+};
+
+/* The nine DR methods, as bits of scann_dr_spec.methods. */
+enum scann_dr_method {
+	SCANN_DR_PCA,
+	SCANN_DR_FA,
+	SCANN_DR_ICA,
+	SCANN_DR_ISOMAP,
+	SCANN_DR_SPECTRAL,
+	SCANN_DR_RP_GAUSSIAN,
+	SCANN_DR_RP_SIGN,
+	SCANN_DR_RP_SPARSE,
+	SCANN_DR_RP_VERY_SPARSE,
+	SCANN_DR_METHOD_COUNT
+};
+
+enum scann_growth_mode {
+	SCANN_GROWTH_GRADIENT,	/* largest |dL/dw| among dormant connections */
+	SCANN_GROWTH_FULL	/* every allowed connection */
+};
+
+enum scann_optimizer {
+	SCANN_OPT_ADAM,
+	SCANN_OPT_SGD		/* with momentum */
+};
+
+enum scann_lr_schedule {
+	SCANN_LR_CONSTANT,
+	SCANN_LR_STEP,		/* x0.1 at 50% and 75% of the epochs */
+	SCANN_LR_COSINE
+};
+
+struct scann_baseline_spec {
+	uint32_t hidden[SCANN_SPEC_MAX_LAYERS];	/* fixed MLP, when !search */
+	uint32_t n_hidden;
+	int search;				/* pick depth/width by validation */
+	uint32_t depths[SCANN_SPEC_MAX_LAYERS];
+	uint32_t n_depths;
+	uint32_t widths[SCANN_SPEC_MAX_WIDTHS];
+	uint32_t n_widths;
+};
+
+struct scann_dr_spec {
+	int enabled;			/* "dr": null turns DR off */
+	uint32_t methods;		/* bit (1u << enum scann_dr_method) */
+	uint32_t ratios[SCANN_SPEC_MAX_RATIOS];	/* ascending, each >= 1 */
+	uint32_t n_ratios;
+	double max_drop;		/* validation accuracy drop that stops r */
+};
+
+struct scann_synth_spec {
+	uint32_t iterations;
+	uint32_t epochs_per_step;
+	uint32_t initial_hidden;	/* scheme A's start */
+	uint32_t max_hidden;		/* scheme A's ceiling */
+	uint32_t neuron_growth;		/* neurons added per growth step */
+	enum scann_growth_mode growth_mode;
+	double growth_fraction;		/* of dormant allowed connections */
+	double pruning_fraction;	/* of existing connections, or ... */
+	uint32_t pruning_keep;		/* ... > 0: prune down to this many */
+	double initial_prune;		/* schemes B and C */
+};
+
+struct scann_train_spec {
+	enum scann_optimizer optimizer;
+	double lr;
+	double weight_decay;
+	double momentum;
+	uint32_t batch;
+	uint32_t epochs;
+	uint64_t seed;
+	enum scann_lr_schedule schedule;
+};
+
+struct scann_resources_spec {
+	uint32_t threads;
+	uint32_t timeout_s;
+};
+
+struct scann_job_spec {
+	char name[SCANN_SPEC_NAME_MAX];
+	char dataset[SCANN_SPEC_DATASET_MAX];	/* id (scannd) or path (worker) */
+	char label_column[SCANN_SPEC_NAME_MAX];	/* "" = the last column */
+	enum scann_task task;
+	struct scann_split_spec split;
+	struct scann_baseline_spec baseline;
+	struct scann_dr_spec dr;
+	enum scann_scheme scheme;
+	struct scann_synth_spec scann;
+	struct scann_train_spec train;
+	struct scann_resources_spec resources;
+};
+
+/* Fill *spec with every default (dataset left empty). */
+void scann_spec_defaults(struct scann_job_spec *spec);
+
+/*
+ * Parse and validate a job spec object.  On success *spec holds the defaults
+ * overridden by in; on failure *spec is unspecified and err names the field.
+ * in is borrowed.
+ */
+int scann_spec_from_json(const json_t *in, struct scann_job_spec *spec,
+			 struct scann_error *err);
+
+/*
+ * The same from text (a request body, a file, stdin): a JSON syntax error
+ * is reported with its line and column.  text need not be NUL-terminated.
+ */
+int scann_spec_parse(const char *text, size_t len, struct scann_job_spec *spec,
+		     struct scann_error *err);
+
+/* The full spec, defaults included, as a new JSON object (caller decrefs). */
+json_t *scann_spec_to_json(const struct scann_job_spec *spec);
+
+/* Names used in specs and events. */
+const char *scann_task_name(enum scann_task t);
+const char *scann_scheme_name(enum scann_scheme s);
+const char *scann_dr_method_name(enum scann_dr_method m);	/* "pca", ... */
+int scann_dr_method_from_name(const char *name);		/* -1 if unknown */
+
+#endif
