@@ -48,7 +48,8 @@ int scann_store__event_append_locked(struct scann_store *st, int64_t id,
 	if (json_is_integer(wseq) && json_integer_value(wseq) != next)
 		json_object_set(ev, "worker_seq", wseq);
 	json_object_set_new(ev, "seq", json_integer(next));
-	text = json_dumps(ev, JSON_COMPACT);
+	/* 9 significant digits: what the worker prints, without float noise. */
+	text = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(9));
 	if (text == NULL)
 		abort();
 
