@@ -14,8 +14,9 @@ SCANN_LIBS = $(SCANN_DR_LIBS) worker/libscann.a $(JANSSON_LIBS) \
 	$(LAPACKE_LIBS) $(OPENBLAS_LIBS) $(ZLIB_LIBS) -lm
 
 bin_PROGRAMS += worker/scann-worker
-worker_scann_worker_SOURCES = worker/main.c worker/cmd.h worker/cmd_describe.c
-worker_scann_worker_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+worker_scann_worker_SOURCES = worker/main.c worker/cmd.h worker/cmd_describe.c \
+	worker/cmd_run.c worker/cmd_predict.c
+worker_scann_worker_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
 worker_scann_worker_LDADD = $(SCANN_LIBS)
 
 check_PROGRAMS += tests/check_dataset tests/check_split
@@ -35,7 +36,9 @@ worker_libscann_a_SOURCES += \
 	worker/prune.c worker/prune.h \
 	worker/energy.c worker/energy.h \
 	worker/normalize.c worker/normalize.h \
-	worker/events.c worker/events.h
+	worker/events.c worker/events.h \
+	worker/scheme.c worker/scheme.h \
+	worker/model.c worker/model.h
 
 check_PROGRAMS += tests/check_net
 TESTS += tests/check_net
