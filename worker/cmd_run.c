@@ -353,7 +353,10 @@ static int run_run(int argc, char **argv)
 			status = reject(&r, &r.err, "cannot resume:");
 			goto out;
 		}
-		scann_events_log(&r.ev, "info", "resumed from %s/checkpoint.json", resume);
+		/* No event for the resumption itself: the resumed stream is the
+		 * rest of the uninterrupted one, seq for seq. */
+		fprintf(stderr, "scann-worker: resuming from %s/checkpoint.json\n",
+			resume);
 	} else {
 		scann_events_emit(&r.ev, "log",
 				  json_pack("{s:s, s:s, s:O, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",

@@ -45,3 +45,16 @@ TESTS += tests/check_net
 tests_check_net_SOURCES = tests/check_net.c tests/testutil.h
 tests_check_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_check_net_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/check_scheme
+TESTS += tests/check_scheme
+tests_check_scheme_SOURCES = tests/check_scheme.c tests/testutil.h
+tests_check_scheme_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_scheme_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/check_run
+TESTS += tests/check_run
+tests_check_run_SOURCES = tests/check_run.c tests/testutil.h
+tests_check_run_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_run_LDADD = $(JANSSON_LIBS) $(CHECK_LIBS)
+# check_run drives the real binary (built by "make check" before any test).
