@@ -58,3 +58,8 @@ tests_check_run_SOURCES = tests/check_run.c tests/testutil.h
 tests_check_run_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_check_run_LDADD = $(JANSSON_LIBS) $(CHECK_LIBS)
 # check_run drives the real binary (built by "make check" before any test).
+
+# Benchmarks, run by hand (tests/bench/run.sh), never by "make check".
+noinst_PROGRAMS += tests/bench/bench_epoch
+tests_bench_bench_epoch_SOURCES = tests/bench/bench_epoch.c
+tests_bench_bench_epoch_LDADD = $(SCANN_LIBS)
