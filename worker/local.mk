@@ -63,3 +63,15 @@ tests_check_run_LDADD = $(JANSSON_LIBS) $(CHECK_LIBS)
 noinst_PROGRAMS += tests/bench/bench_epoch
 tests_bench_bench_epoch_SOURCES = tests/bench/bench_epoch.c
 tests_bench_bench_epoch_LDADD = $(SCANN_LIBS)
+
+check_PROGRAMS += tests/check_model
+TESTS += tests/check_model
+tests_check_model_SOURCES = tests/check_model.c tests/testutil.h
+tests_check_model_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_model_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+
+EXTRA_DIST += worker/README.md tests/bench/README.md tests/bench/run.sh \
+	tests/bench/quality.sh tests/bench/specs/satellite-A.json \
+	tests/bench/specs/satellite-B.json tests/bench/specs/satellite-C.json \
+	tests/bench/specs/dna-A.json tests/bench/specs/dna-B.json \
+	tests/bench/specs/dna-C.json
