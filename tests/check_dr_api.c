@@ -88,7 +88,7 @@ static char *dump(const struct scann_dr *dr)
 }
 
 static const int methods[] = {
-	SCANN_DR_PCA, SCANN_DR_RP_GAUSSIAN, SCANN_DR_RP_SIGN, SCANN_DR_RP_SPARSE,
+	SCANN_DR_PCA, SCANN_DR_FA, SCANN_DR_ICA, SCANN_DR_RP_GAUSSIAN, SCANN_DR_RP_SIGN, SCANN_DR_RP_SPARSE,
 	SCANN_DR_RP_VERY_SPARSE,
 };
 

@@ -184,6 +184,8 @@ void scann_dr_free(struct scann_dr *dr)
 	free(dr->mean);
 	free(dr->w);
 	free(dr->var);
+	free(dr->loadings);
+	free(dr->psi);
 	free(dr->sp_start);
 	free(dr->sp_col);
 	free(dr->sp_sign);
@@ -363,7 +365,8 @@ struct field {
 
 #define F(name, kind) { #name, offsetof(struct scann_dr, name), kind }
 static const struct field fields[] = {
-	F(mean, K_F64), F(w, K_F64), F(var, K_F64),
+	F(mean, K_F64), F(w, K_F64), F(var, K_F64), F(loadings, K_F64),
+	F(psi, K_F64),
 	F(sp_start, K_U32), F(sp_col, K_U32), F(sp_sign, K_I8),
 	F(anchor, K_F64), F(geo, K_F32), F(coef, K_F64), F(offset, K_F64),
 };
@@ -385,6 +388,10 @@ static size_t field_count(const struct scann_dr *dr, const char *key)
 		return d * k;
 	if (strcmp(key, "var") == 0)
 		return k;
+	if (strcmp(key, "loadings") == 0)
+		return k * d;
+	if (strcmp(key, "psi") == 0)
+		return d;
 	if (strcmp(key, "sp_start") == 0)
 		return d + 1;
 	if (strcmp(key, "sp_col") == 0 || strcmp(key, "sp_sign") == 0)

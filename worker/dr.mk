@@ -17,6 +17,8 @@ DR_CHECK_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 DR_CHECKS = \
 	tests/check_dr_api \
 	tests/check_dr_pca \
+	tests/check_dr_fa \
+	tests/check_dr_ica \
 	tests/check_dr_rp
 check_PROGRAMS += $(DR_CHECKS)
 TESTS += $(DR_CHECKS)
@@ -26,6 +28,12 @@ tests_check_dr_api_LDADD = $(DR_CHECK_LDADD)
 tests_check_dr_pca_SOURCES = tests/check_dr_pca.c tests/check_dr_util.h
 tests_check_dr_pca_CFLAGS = $(DR_CHECK_CFLAGS)
 tests_check_dr_pca_LDADD = $(DR_CHECK_LDADD)
+tests_check_dr_fa_SOURCES = tests/check_dr_fa.c tests/check_dr_util.h
+tests_check_dr_fa_CFLAGS = $(DR_CHECK_CFLAGS)
+tests_check_dr_fa_LDADD = $(DR_CHECK_LDADD)
+tests_check_dr_ica_SOURCES = tests/check_dr_ica.c tests/check_dr_util.h
+tests_check_dr_ica_CFLAGS = $(DR_CHECK_CFLAGS)
+tests_check_dr_ica_LDADD = $(DR_CHECK_LDADD)
 tests_check_dr_rp_SOURCES = tests/check_dr_rp.c tests/check_dr_util.h
 tests_check_dr_rp_CFLAGS = $(DR_CHECK_CFLAGS)
 tests_check_dr_rp_LDADD = $(DR_CHECK_LDADD)

@@ -27,6 +27,8 @@ struct scann_dr {
 	double *mean;		/* d, or NULL (no centring) */
 	double *w;		/* d x k row-major, or NULL */
 	double *var;		/* k, pca: variance along each component */
+	double *loadings;	/* k x d, fa: the factor loadings W */
+	double *psi;		/* d, fa: the noise variances */
 
 	/* sparse: row j of R has entries sp_col/sp_sign[sp_start[j] ..
 	 * sp_start[j+1]), each worth sp_sign * sp_scale */
