@@ -11,23 +11,29 @@ export const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
 // A job as returned by GET /jobs and GET /jobs/{id}.
 export function jobView(j) {
   const spec = j.spec || {};
-  const m = j.metrics || j.latest || {};
+  const latest = j.latest || j.metrics || {};   // the latest epoch event
+  const res = j.result || {};
+  const state = pick(j, 'state', 'status') ?? 'queued';
+  let progress = numOrNull(pick(j, 'progress', 'progress.fraction'));
+  if (progress === null && state === 'succeeded') progress = 1;
   return {
     id: String(pick(j, 'id', 'job_id') ?? ''),
-    name: pick(j, 'name') ?? spec.name ?? pick(j, 'id') ?? '',
-    dataset: pick(j, 'dataset', 'dataset_name') ?? spec.dataset ?? '',
-    task: pick(j, 'task') ?? spec.task ?? 'synthesize',
-    scheme: pick(j, 'scheme') ?? spec.scheme ?? '',
-    state: pick(j, 'state', 'status') ?? 'queued',
-    progress: numOrNull(pick(j, 'progress', 'progress.fraction')),
-    bestValAcc: numOrNull(pick(j, 'best_val_acc', 'metrics.best_val_acc', 'best.val_acc') ?? m.val_acc),
-    params: numOrNull(pick(j, 'params', 'metrics.params', 'latest.params')),
-    hidden: numOrNull(pick(j, 'hidden', 'metrics.hidden', 'latest.hidden')),
-    depth: numOrNull(pick(j, 'depth', 'metrics.depth', 'latest.depth')),
+    name: pick(j, 'name') || spec.name || 'job ' + pick(j, 'id'),
+    dataset: pick(j, 'dataset_name', 'dataset') ?? spec.dataset ?? '',
+    task: pick(j, 'task') ?? spec.task ?? null,
+    scheme: pick(j, 'scheme') ?? spec.scheme ?? null,
+    state,
+    progress,
+    stage: j.stage || null,
+    bestValAcc: numOrNull(pick(j, 'best_val_acc', 'metrics.best_val_acc') ?? pick(res, 'best.val_acc') ?? latest.val_acc),
+    params: numOrNull(pick(j, 'params') ?? latest.params),
+    hidden: numOrNull(latest.hidden),
+    depth: numOrNull(latest.depth),
+    latest,
     owner: pick(j, 'owner', 'user', 'owner_name'),
-    created: pick(j, 'created_at', 'submitted_at', 'created', 'timestamps.created', 'timestamps.queued'),
-    started: pick(j, 'started_at', 'timestamps.started'),
-    finished: pick(j, 'finished_at', 'ended_at', 'timestamps.finished'),
+    created: pick(j, 'created_at', 'submitted_at', 'created'),
+    started: pick(j, 'started_at'),
+    finished: pick(j, 'finished_at', 'ended_at'),
     error: pick(j, 'error'),
     spec,
     raw: j,
@@ -70,4 +76,16 @@ export function paretoFront(points) {
     if (points[i].y > best) { front.push(i); best = points[i].y; }
   }
   return front;
+}
+
+// What to show for a job's progress: {value: fraction or null (unknown,
+// drawn as an indeterminate bar), text}.  The API may give a fraction; when
+// it does not, a running job shows where it is (stage, iteration, epoch).
+export function progressOf(v) {
+  if (v.progress !== null) return { value: v.progress, text: Math.round(v.progress * 100) + '%' };
+  if (v.state !== 'running') return { value: v.state === 'queued' ? 0 : null, text: v.state === 'queued' ? 'waiting' : '–' };
+  const l = v.latest || {};
+  const stage = l.stage || (v.stage && v.stage.stage) || '';
+  const parts = [stage, l.iteration !== undefined ? 'it ' + l.iteration : '', l.epoch !== undefined ? 'ep ' + l.epoch : ''];
+  return { value: null, text: parts.filter(Boolean).join(' · ') || 'starting' };
 }

@@ -11,7 +11,7 @@
 
 import * as api from '../api.js';
 import { el, clear, fmtPct, fmtInt, fmtNum, fmtAge, toDate, toast } from '../util.js';
-import { jobView, TERMINAL } from '../model.js';
+import { jobView, progressOf, TERMINAL } from '../model.js';
 import { lineChart } from '../charts.js';
 import { normalizeModel, drawNetwork } from '../netdraw.js';
 import { renderStudy, renderSynthResult } from './study.js';
@@ -85,9 +85,10 @@ export async function renderJob(ctx, id) {
     const done = TERMINAL.has(job.state);
     cancelBtn.hidden = done;
     cancelBtn.disabled = done;
-    const p = job.state === 'succeeded' ? 1 : job.progress ?? 0;
-    progress.value = p;
-    progressText.textContent = fmtPct(p, 0);
+    const pr = progressOf(job);
+    if (pr.value === null) progress.removeAttribute('value'); else progress.value = pr.value;
+    progress.hidden = pr.value === null && done;
+    progressText.textContent = pr.text;
     const sp = job.spec || {};
     const rows = [
       ['ID', job.id], ['Dataset', job.dataset], ['Task', job.task], ['Scheme', job.scheme || sp.scheme],
@@ -175,7 +176,7 @@ export async function renderJob(ctx, id) {
       case 'epoch':
         text = `${d.stage ?? ''}${d.iteration !== undefined ? ' it ' + d.iteration : ''} ${d.operation ?? ''} epoch ${d.epoch}: loss ${fmtNum(d.train_loss)}, val ${fmtPct(d.val_acc)}, ${fmtInt(d.params)} params, ${d.hidden ?? '–'} hidden, depth ${d.depth ?? '–'}`;
         break;
-      case 'stage': text = `stage ${d.stage} ${d.status || d.event || d.phase || d.what || ''}`.trim(); break;
+      case 'stage': text = `stage ${d.stage} ${d.state || d.status || ''}`.trim(); break;
       case 'state': text = `state → ${d.state}${d.message ? ': ' + d.message : ''}`; break;
       case 'candidate': text = `candidate: test ${fmtPct(d.test_acc ?? d.network?.test_acc)}, ${fmtInt(d.params ?? d.network?.params)} params${d.label ? ' (' + d.label + ')' : ''}`; break;
       case 'log': text = d.message ?? d.msg ?? d.text ?? JSON.stringify(d); break;
@@ -205,6 +206,8 @@ export async function renderJob(ctx, id) {
       }
       lastOp = op; lastStage = d.stage;
       epochs.push(d);
+      job.latest = d;
+      if (job.progress === null && job.state === 'running') progressText.textContent = progressOf(job).text;
       drawCurves();
       showLive();
     } else if (ev.type === 'state') {

@@ -4,7 +4,7 @@
 
 import * as api from '../api.js';
 import { el, clear, fmtPct, fmtInt, fmtAge, pick } from '../util.js';
-import { jobView } from '../model.js';
+import { jobView, progressOf } from '../model.js';
 
 const STATES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'];
 const PAGE = 20;
@@ -89,14 +89,15 @@ export async function renderJobs(ctx) {
   function fill(jobs) {
     const rows = jobs.map((j) => {
       const v = jobView(j);
-      const prog = el('progress', { max: 1, value: v.progress ?? 0, 'aria-label': 'progress of ' + v.name });
+      const pr = progressOf(v);
+      const prog = el('progress', { max: 1, value: pr.value ?? undefined, 'aria-label': 'progress of ' + v.name });
       return el('tr', { dataset: { id: v.id, state: v.state } }, [
         el('td', { 'data-label': 'Name' }, el('a', { href: '#/jobs/' + encodeURIComponent(v.id), text: v.name })),
         el('td', { 'data-label': 'Dataset', text: v.dataset }),
-        el('td', { 'data-label': 'Task', text: v.task }),
-        el('td', { 'data-label': 'Scheme', text: v.scheme }),
+        el('td', { 'data-label': 'Task', text: v.task ?? '–' }),
+        el('td', { 'data-label': 'Scheme', text: v.scheme ?? '–' }),
         el('td', { 'data-label': 'State' }, el('span', { class: 'state state-' + v.state, text: v.state })),
-        el('td', { 'data-label': 'Progress' }, [prog, ' ', el('span', { class: 'num', text: fmtPct(v.progress ?? 0, 0) })]),
+        el('td', { 'data-label': 'Progress' }, [pr.value === null && v.state !== 'running' ? null : prog, ' ', el('span', { class: 'small', text: pr.text })]),
         el('td', { 'data-label': 'Best val. acc.', class: 'num', text: fmtPct(v.bestValAcc) }),
         el('td', { 'data-label': 'Params', class: 'num', text: fmtInt(v.params) }),
         el('td', { 'data-label': 'Owner', text: v.owner ?? '–' }),
