@@ -8,9 +8,14 @@
 
 import { svg, fmtCompact } from './util.js';
 
-const W = 640;
-const H = 260;
 const PAD = { l: 52, r: 56, t: 14, b: 36 };
+
+// Charts are drawn at the width of their container (so text stays at its
+// CSS size on a phone and on a laptop) within these bounds.
+function dims(width) {
+  const W = Math.round(Math.min(960, Math.max(300, width || 640)));
+  return { W, H: Math.round(Math.max(200, Math.min(300, W * 0.42))) };
+}
 
 function niceTicks(lo, hi, n = 5) {
   if (!(hi > lo)) { hi = lo + 1; }
@@ -32,18 +37,19 @@ function extent(values, pad = 0) {
   return [lo - d, hi + d];
 }
 
-function frame(label) {
+function frame(label, W, H) {
   return svg('svg', {
     viewBox: `0 0 ${W} ${H}`, class: 'chart', role: 'img', 'aria-label': label,
     preserveAspectRatio: 'xMidYMid meet',
   }, [svg('title', { text: label })]);
 }
 
-// opts: {label, xLabel, series: [{name, cls, axis: 'left'|'right', points: [[x, y]]}],
+// opts: {label, xLabel, width (px, optional), series: [{name, cls, axis: 'left'|'right', points: [[x, y]]}],
 //        left: {label, min, max, fmt}, right: {label, min, max, fmt},
 //        markers: [{x, cls, label}]}
 export function lineChart(opts) {
-  const root = frame(opts.label);
+  const { W, H } = dims(opts.width);
+  const root = frame(opts.label, W, H);
   const xs = opts.series.flatMap((s) => s.points.map((p) => p[0]));
   const [x0, x1] = xs.length ? [Math.min(1, ...xs), Math.max(...xs, 2)] : [0, 10];
   const sx = (x) => PAD.l + ((x - x0) / (x1 - x0 || 1)) * (W - PAD.l - PAD.r);
@@ -120,7 +126,8 @@ export function lineChart(opts) {
 // opts: {label, xLabel, yLabel, points: [{x, y, label, cls}], front: [indices], yFmt}
 // x is drawn on a log10 scale.
 export function scatterLog(opts) {
-  const root = frame(opts.label);
+  const { W, H } = dims(opts.width);
+  const root = frame(opts.label, W, H);
   const pts = opts.points.filter((p) => p.x > 0 && Number.isFinite(p.y));
   const lx = pts.map((p) => Math.log10(p.x));
   let [a0, a1] = extent(lx, 0.08);
@@ -129,7 +136,7 @@ export function scatterLog(opts) {
   let [y0, y1] = extent(pts.map((p) => p.y), 0.1);
   y0 = Math.max(0, y0); y1 = Math.min(1, y1);
   if (y1 - y0 < 0.02) { y0 = Math.max(0, y0 - 0.01); y1 = Math.min(1, y1 + 0.01); }
-  const sx = (x) => PAD.l + ((Math.log10(x) - a0) / (a1 - a0)) * (W - PAD.l - 20 - PAD.l * 0);
+  const sx = (x) => PAD.l + ((Math.log10(x) - a0) / (a1 - a0)) * (W - 20 - PAD.l);
   const sy = (y) => H - PAD.b - ((y - y0) / (y1 - y0 || 1)) * (H - PAD.t - PAD.b);
   const g = svg('g', { class: 'axes' });
   root.append(g);
@@ -168,4 +175,23 @@ export function scatterLog(opts) {
   });
   root.append(dots);
   return root;
+}
+
+// Keep wrap filled with draw(width)'s chart, redrawn when wrap's width
+// changes noticeably (window resize, phone rotation).  Returns redraw().
+export function responsive(wrap, draw) {
+  let drawnAt = -1;
+  const redraw = () => {
+    const w = wrap.clientWidth || 640;
+    drawnAt = w;
+    const c = draw(w);
+    while (wrap.firstChild) wrap.removeChild(wrap.firstChild);
+    wrap.append(c);
+  };
+  if (typeof ResizeObserver !== 'undefined') {
+    new ResizeObserver(() => {
+      if (wrap.isConnected && Math.abs((wrap.clientWidth || 0) - drawnAt) > 30) redraw();
+    }).observe(wrap);
+  }
+  return redraw;
 }

@@ -12,7 +12,7 @@
 import * as api from '../api.js';
 import { el, clear, fmtPct, fmtInt, fmtNum, fmtAge, toDate, toast } from '../util.js';
 import { jobView, progressOf, TERMINAL } from '../model.js';
-import { lineChart } from '../charts.js';
+import { lineChart, responsive } from '../charts.js';
 import { normalizeModel, drawNetwork } from '../netdraw.js';
 import { renderStudy, renderSynthResult } from './study.js';
 
@@ -69,7 +69,7 @@ export async function renderJob(ctx, id) {
         el('li', { class: 'k-grow', text: 'growth step' }), el('li', { class: 'k-prune', text: 'pruning step' }),
         el('li', { class: 'k-stage', text: 'stage start' }),
       ]),
-      el('div', { class: 'grid2' }, [accWrap, parWrap]),
+      el('div', { class: 'curves' }, [accWrap, parWrap]),
       streamNote,
     ]),
     el('section', { class: 'card', 'aria-labelledby': 'h-result' }, [el('h2', { id: 'h-result', text: 'Result' }), resultWrap]),
@@ -134,6 +134,32 @@ export async function renderJob(ctx, id) {
   }
 
   // ---- curves --------------------------------------------------------------
+  const pts = (f) => epochs.map((e, i) => [i + 1, Number(e[f])]).filter((p) => Number.isFinite(p[1]));
+  const redrawAcc = responsive(accWrap, (width) => lineChart({
+    width,
+    label: `Train loss and validation accuracy over ${epochs.length} epochs`,
+    xLabel: 'epoch (all stages)',
+    left: { label: 'train loss', zero: true, fmt: (v) => fmtNum(v, 2) },
+    right: { label: 'val. accuracy', min: 0, max: 1, fmt: (v) => Math.round(v * 100) + '%' },
+    series: [
+      { name: 'train loss', cls: 's-loss', axis: 'left', points: pts('train_loss') },
+      { name: 'validation accuracy', cls: 's-acc', axis: 'right', points: pts('val_acc') },
+    ],
+    markers,
+  }));
+  const redrawParams = responsive(parWrap, (width) => lineChart({
+    width,
+    label: `Parameters and hidden neurons over ${epochs.length} epochs`,
+    xLabel: 'epoch (all stages)',
+    left: { label: 'parameters', zero: true },
+    right: { label: 'hidden neurons', zero: true },
+    series: [
+      { name: 'parameters', cls: 's-params', axis: 'left', points: pts('params') },
+      { name: 'hidden neurons', cls: 's-hidden', axis: 'right', points: pts('hidden') },
+    ],
+    markers,
+  }));
+  // Redraw at most once a frame however fast events arrive (history replay).
   let drawQueued = false;
   function drawCurves() {
     if (drawQueued) return;
@@ -141,29 +167,8 @@ export async function renderJob(ctx, id) {
     requestAnimationFrame(() => {
       drawQueued = false;
       if (!alive) return;
-      const pts = (f) => epochs.map((e, i) => [i + 1, Number(e[f])]).filter((p) => Number.isFinite(p[1]));
-      clear(accWrap).append(lineChart({
-        label: `Train loss and validation accuracy over ${epochs.length} epochs`,
-        xLabel: 'epoch (all stages)',
-        left: { label: 'train loss', zero: true, fmt: (v) => fmtNum(v, 2) },
-        right: { label: 'val. accuracy', min: 0, max: 1, fmt: (v) => Math.round(v * 100) + '%' },
-        series: [
-          { name: 'train loss', cls: 's-loss', axis: 'left', points: pts('train_loss') },
-          { name: 'validation accuracy', cls: 's-acc', axis: 'right', points: pts('val_acc') },
-        ],
-        markers,
-      }));
-      clear(parWrap).append(lineChart({
-        label: `Parameters and hidden neurons over ${epochs.length} epochs`,
-        xLabel: 'epoch (all stages)',
-        left: { label: 'parameters', zero: true },
-        right: { label: 'hidden neurons', zero: true },
-        series: [
-          { name: 'parameters', cls: 's-params', axis: 'left', points: pts('params') },
-          { name: 'hidden neurons', cls: 's-hidden', axis: 'right', points: pts('hidden') },
-        ],
-        markers,
-      }));
+      redrawAcc();
+      redrawParams();
       accWrap.dataset.epochs = String(epochs.length);
     });
   }
@@ -177,7 +182,7 @@ export async function renderJob(ctx, id) {
         text = `${d.stage ?? ''}${d.iteration !== undefined ? ' it ' + d.iteration : ''} ${d.operation ?? ''} epoch ${d.epoch}: loss ${fmtNum(d.train_loss)}, val ${fmtPct(d.val_acc)}, ${fmtInt(d.params)} params, ${d.hidden ?? '–'} hidden, depth ${d.depth ?? '–'}`;
         break;
       case 'stage': text = `stage ${d.stage} ${d.state || d.status || ''}`.trim(); break;
-      case 'state': text = `state → ${d.state}${d.message ? ': ' + d.message : ''}`; break;
+      case 'state': text = `→ ${d.state}${d.message ? ': ' + d.message : ''}`; break;
       case 'candidate': text = `candidate: test ${fmtPct(d.test_acc ?? d.network?.test_acc)}, ${fmtInt(d.params ?? d.network?.params)} params${d.label ? ' (' + d.label + ')' : ''}`; break;
       case 'log': text = d.message ?? d.msg ?? d.text ?? JSON.stringify(d); break;
       case 'result': text = 'result ready'; break;
@@ -186,7 +191,9 @@ export async function renderJob(ctx, id) {
     const li = el('li', { class: 'ev ev-' + ev.type, dataset: { seq: ev.id, type: ev.type } }, [
       el('span', { class: 'seq', text: '#' + ev.id }), ' ', el('span', { class: 'type', text: ev.type }), ' ', text.replace(/\s+/g, ' '),
     ]);
+    const atEnd = logList.scrollTop + logList.clientHeight >= logList.scrollHeight - 4;
     logList.append(li);
+    if (atEnd) logList.scrollTop = logList.scrollHeight;
     while (logList.childElementCount > LOG_MAX) logList.firstElementChild.remove();
   }
 

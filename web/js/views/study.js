@@ -7,7 +7,7 @@
 
 import { el, fmtPct, fmtInt, fmtNum, fmtRatio } from '../util.js';
 import { studyRows, paretoFront } from '../model.js';
-import { scatterLog } from '../charts.js';
+import { scatterLog, responsive } from '../charts.js';
 
 function drText(n) {
   if (!n || !n.dr) return '–';
@@ -58,14 +58,18 @@ export function renderStudy(result) {
     add(n, c.label || c.name || `candidate ${i + 1}${n.dr ? ' (' + drText(n) + ')' : ''}`, 'p-cand');
   }
   const front = paretoFront(pts);
-  const chart = pts.length
-    ? scatterLog({
+  const chartWrap = el('div', { class: 'chart-wrap', id: 'study-scatter', dataset: { points: pts.length, front: front.length } });
+  if (pts.length) {
+    responsive(chartWrap, (width) => scatterLog({
+      width,
       label: `Test accuracy against parameters for ${pts.length} networks; ${front.length} on the Pareto front`,
       xLabel: 'parameters (log scale)', yLabel: 'test accuracy',
       yFmt: (v) => (v * 100).toFixed(0) + '%',
       points: pts, front,
-    })
-    : el('p', { class: 'muted', text: 'No candidates to plot.' });
+    }))();
+  } else {
+    chartWrap.append(el('p', { class: 'muted', text: 'No candidates to plot.' }));
+  }
 
   return el('div', { class: 'study-wrap', id: 'study' }, [
     el('div', { class: 'table-wrap' }, table),
@@ -75,7 +79,7 @@ export function renderStudy(result) {
       el('li', { class: 'k-scann', text: 'SCANN' }), el('li', { class: 'k-drscann', text: 'DR+SCANN' }),
       el('li', { class: 'k-cand', text: 'other candidates' }), el('li', { class: 'k-front', text: 'Pareto front' }),
     ]),
-    el('div', { class: 'chart-wrap', id: 'study-scatter', dataset: { points: pts.length, front: front.length } }, chart),
+    chartWrap,
   ]);
 }
 

@@ -145,7 +145,7 @@ export async function renderSubmit(ctx) {
       el('fieldset', {}, [el('legend', { text: 'Task' }), task, fieldErrorFor('task')]),
       el('fieldset', {}, [el('legend', { text: 'Scheme' }), scheme, fieldErrorFor('scheme')]),
       el('fieldset', {}, [el('legend', { text: 'Dimensionality reduction' }),
-        field('dr', 'DR', drMode), drFields]),
+        field('dr', 'Methods and ratios', drMode), drFields]),
       advanced,
     ]),
     el('div', { class: 'actions' }, [submitBtn]),

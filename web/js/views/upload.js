@@ -18,7 +18,8 @@ export function uploadWidget(idPrefix, onDone) {
     const f = file.files && file.files[0];
     msg.classList.remove('error');
     if (!f) { msg.textContent = 'Choose a CSV file first.'; msg.classList.add('error'); file.focus(); return; }
-    const nm = name.value.trim() || f.name.replace(/\.(csv|gz)$/gi, '');
+    // The API takes 1 to 64 of A-Z a-z 0-9 . _ - as a name.
+    const nm = name.value.trim() || f.name.replace(/\.(csv|gz)$/gi, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '').slice(0, 64);
     bar.hidden = false; bar.value = 0;
     btn.disabled = true;
     msg.textContent = `Uploading ${f.name} (${fmtBytes(f.size)})…`;
