@@ -10,11 +10,14 @@
 // thinned for drawing (at most MAX_SHOW neurons per column, and the
 // connections among those); the counts shown are always the full ones.
 //
-// normalizeModel() reads the few model layouts the engine may write:
+// normalizeModel() reads the engine's model file (worker/model.h):
+//   {"format": "scann-model", "classes": [...], "network": {"inputs": I,
+//    "hidden": H, "outputs": O, "connections": [[target, source, w], ...]}}
+// where sources are inputs 0..I-1 then hidden I+h, and targets are hidden
+// h then outputs H+o.  It also takes two simpler layouts (for other
+// producers and hand-written files):
 //   {inputs, outputs, neurons: [{id, level?}], connections: [{from, to, w}]}
-//   {layers: [{units|size}...]} (a plain MLP)
-// with node ids "in:K", "h:K", "out:K" or plain integers numbered inputs,
-// then hidden, then outputs.
+//   {layers: [{units|size}...]} (a plain MLP).
 
 import { svg } from './util.js';
 
@@ -25,6 +28,19 @@ function num(x, d = 0) { const n = Number(x); return Number.isFinite(n) ? n : d;
 export function normalizeModel(m) {
   if (!m || typeof m !== 'object') return null;
   const net = m.network || m.net || m.model || m;
+  if (typeof net.hidden === 'number' && Array.isArray(net.connections)) {
+    // The engine's layout: [target, source, weight] triples.
+    const I = num(net.inputs); const H = num(net.hidden); const O = num(net.outputs);
+    const hid = Array.from({ length: H }, (_, h) => ({ id: 'h:' + h }));
+    const cs = net.connections.map(([t, s, w]) => ({
+      from: s < I ? 'in:' + s : 'h:' + (s - I),
+      to: t < H ? 'h:' + t : 'out:' + (t - H),
+      w,
+    }));
+    const out = finish(I, O, hid, cs);
+    out.classes = Array.isArray(m.classes) ? m.classes : null;
+    return out;
+  }
   const nIn = num(net.inputs?.length ?? net.inputs ?? net.n_inputs ?? net.features);
   const nOut = num(net.outputs?.length ?? net.outputs ?? net.n_outputs ?? net.classes);
   let hidden = net.neurons || net.hidden_neurons || (Array.isArray(net.hidden) ? net.hidden : null);
@@ -138,9 +154,10 @@ export function drawNetwork(net, label) {
   const nodes = svg('g', { class: 'nodes' });
   for (const id of shown) {
     const [x, y] = pos.get(id);
-    const kind = id.split(':')[0];
+    const [kind, k] = id.split(':');
+    const name = kind === 'in' ? `input ${k}` : kind === 'out' ? `output ${k}${net.classes && net.classes[k] !== undefined ? ' (' + net.classes[k] + ')' : ''}` : `hidden neuron ${k}, level ${net.level.get(id)}`;
     nodes.append(svg('circle', { cx: x, cy: y, r: kind === 'h' ? 5 : 4, class: 'node ' + kind },
-      [svg('title', { text: `${id} (level ${net.level.get(id)})` })]));
+      [svg('title', { text: name })]));
   }
   root.append(nodes);
   const labels = svg('g', { class: 'col-labels' });
