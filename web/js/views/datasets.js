@@ -19,8 +19,8 @@ export async function renderDatasets(ctx) {
     el('section', { class: 'card' }, uploadWidget('ds-upload', () => refresh())),
     el('div', { class: 'table-wrap' }, el('table', { id: 'datasets-table' }, [
       el('caption', { class: 'sr-only', text: 'Datasets' }),
-      el('thead', {}, el('tr', {}, ['Name', 'ID', 'Rows', 'Features', 'Classes', 'Uploaded', '']
-        .map((h) => el('th', { scope: 'col', text: h })))),
+      el('thead', {}, el('tr', {}, ['Name', 'ID', 'Rows', 'Features', 'Classes', 'Uploaded', 'Use']
+        .map((h, i) => el('th', { scope: 'col', class: i >= 2 && i <= 5 ? 'num' : null, text: h })))),
       tbody,
     ])),
     status,
@@ -34,7 +34,7 @@ export async function renderDatasets(ctx) {
       el('td', { 'data-label': 'Features', class: 'num', text: fmtInt(d.features) }),
       el('td', { 'data-label': 'Classes', class: 'num', text: fmtInt(d.classes) }),
       el('td', { 'data-label': 'Uploaded', class: 'num', text: fmtAge(d.created_at ?? d.created) }),
-      el('td', {}, el('a', { href: '#/submit?dataset=' + encodeURIComponent(d.id), text: 'New job' })),
+      el('td', { 'data-label': 'Use' }, el('a', { href: '#/submit?dataset=' + encodeURIComponent(d.id), 'aria-label': `New job on ${d.name || d.id}`, text: 'New job' })),
     ])));
     status.textContent = list.length ? '' : 'No datasets yet: upload a CSV above.';
   }

@@ -38,7 +38,7 @@ export async function renderJobs(ctx) {
       el('table', { class: 'jobs', id: 'jobs-table' }, [
         el('caption', { class: 'sr-only', text: 'Jobs' + (state ? ' in state ' + state : '') }),
         el('thead', {}, el('tr', {}, ['Name', 'Dataset', 'Task', 'Scheme', 'State', 'Progress',
-          'Best val. acc.', 'Params', 'Owner', 'Age'].map((h) => el('th', { scope: 'col', text: h })))),
+          'Best val. acc.', 'Params', 'Owner', 'Age'].map((h) => el('th', { scope: 'col', class: /acc|Params|Age/.test(h) ? 'num' : null, text: h })))),
         tbody,
       ]),
     ]),
