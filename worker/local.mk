@@ -26,3 +26,19 @@ tests_check_dataset_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 tests_check_split_SOURCES = tests/check_split.c tests/testutil.h
 tests_check_split_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_split_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+
+# The synthesis engine (issue 3).
+worker_libscann_a_SOURCES += \
+	worker/net.c worker/net.h \
+	worker/train.c worker/train.h \
+	worker/grow.c worker/grow.h \
+	worker/prune.c worker/prune.h \
+	worker/energy.c worker/energy.h \
+	worker/normalize.c worker/normalize.h \
+	worker/events.c worker/events.h
+
+check_PROGRAMS += tests/check_net
+TESTS += tests/check_net
+tests_check_net_SOURCES = tests/check_net.c tests/testutil.h
+tests_check_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENBLAS_CFLAGS)
+tests_check_net_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
