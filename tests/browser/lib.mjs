@@ -180,3 +180,8 @@ export async function waitFor(fn, timeoutMs = 30000, what = 'condition') {
   }
   throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}` + (last instanceof Error ? ': ' + last.message : ''));
 }
+
+// Where a test saves an extra screenshot of its own (beside the per-test one).
+export function shotPath(name) {
+  return path.join(ARTIFACTS, name.replace(/[^a-z0-9-]+/gi, '-') + '.png');
+}

@@ -45,11 +45,13 @@ export const tests = [
         const st = await page.textContent('#job-state');
         return st === 'succeeded' || st === 'failed';
       }, 60000, 'the job to finish');
-      const counts = [...seen].filter((n) => n > 0);
-      assert(counts.length >= 2, 'the curve did not grow live: saw epoch counts ' + [...seen].join(','));
+      // (A tiny job may finish before the page has drawn twice: the live
+      // growth itself is checked on a long job in 40-jobs.)
       assert(await page.textContent('#job-state') === 'succeeded', 'job state ' + await page.textContent('#job-state'));
       const pts = await page.locator('#chart-acc .s-acc').getAttribute('data-points');
-      assert(Number(pts) >= 2, 'val acc points ' + pts);
+      assert(Number(pts) >= 6, 'val acc points ' + pts);
+      const log = await page.locator('#event-log li').count();
+      assert(log >= Number(pts), 'event log has ' + log + ' lines');
 
       // The network drawing and the result.
       await page.locator('#network svg.netdraw').waitFor();

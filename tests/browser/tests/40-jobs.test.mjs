@@ -1,7 +1,7 @@
 // jobs.test.mjs -- the jobs list: columns, state filter, cursor paging; a
 // running job cancelled from its page; a finished study's table and scatter.
 
-import { assert, waitFor, tinySpec, TERMINAL } from '../lib.mjs';
+import { assert, waitFor, tinySpec, TERMINAL, shotPath } from '../lib.mjs';
 
 let irisId = null;
 async function iris(server) {
@@ -11,7 +11,7 @@ async function iris(server) {
 
 export const tests = [
   {
-    name: 'cancel a running job from its page',
+    name: 'watch a running job\'s curve update live, then cancel it',
     async fn({ page, base, server }) {
       const ds = await iris(server);
       const j = await server.submit({ ...tinySpec(ds), name: 'long one', scheme: 'A',
@@ -19,7 +19,17 @@ export const tests = [
       await server.waitJob(j.id, (x) => x.state === 'running', 30000);
       await page.goto(base + '/#/jobs/' + j.id);
       await page.locator('#job-state', { hasText: 'running' }).waitFor();
-      await waitFor(async () => Number(await page.locator('#chart-acc').getAttribute('data-epochs') || 0) > 0, 30000, 'a first epoch');
+      // The curve grows while we watch: three different epoch counts, rising.
+      const epochsNow = async () => Number(await page.locator('#chart-acc').getAttribute('data-epochs') || 0);
+      const seen = [];
+      await waitFor(async () => {
+        const n = await epochsNow();
+        if (!seen.length || n > seen[seen.length - 1]) seen.push(n);
+        return seen.filter((x) => x > 0).length >= 3;
+      }, 30000, 'the curve to grow live');
+      const pts = Number(await page.locator('#chart-acc .s-acc').getAttribute('data-points'));
+      assert(pts >= 2, 'validation accuracy points: ' + pts);
+      await page.screenshot({ path: shotPath('live-curve-while-running') });
       await page.click('#cancel');
       await page.locator('#job-state', { hasText: 'cancelled' }).waitFor({ timeout: 20000 });
       assert(await page.locator('#cancel').isHidden(), 'cancel still offered');
