@@ -1,0 +1,64 @@
+// a11y.test.mjs -- the dashboard on a phone and from the keyboard alone.
+
+import { assert } from '../lib.mjs';
+
+export const tests = [
+  {
+    name: 'phone: jobs list and job page fit the screen',
+    viewport: { width: 390, height: 844 },
+    mobile: true,
+    async fn({ page, base }) {
+      await page.goto(base + '/#/jobs');
+      await page.locator('#jobs-table tbody tr').first().waitFor();
+      const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(over <= 1, `page is ${over}px wider than the phone`);
+      const href = await page.locator('#jobs-table tbody tr a').first().getAttribute('href');
+      await page.goto(base + '/' + href);
+      await page.locator('#job-state').waitFor();
+      await page.locator('#chart-acc svg').waitFor();
+      const over2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(over2 <= 1, `job page is ${over2}px wider than the phone`);
+      await page.goto(base + '/#/submit');
+      await page.locator('#job-form').waitFor();
+      const over3 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
+      assert(over3 <= 1, `form is ${over3}px wider than the phone`);
+    },
+  },
+  {
+    name: 'keyboard: every control is reachable and labelled',
+    async fn({ page, base }) {
+      await page.goto(base + '/#/submit');
+      await page.locator('#job-form').waitFor();
+      await page.click('#advanced summary');
+      // Every form control has an accessible name.
+      const unnamed = await page.evaluate(() => [...document.querySelectorAll('input, select, button, textarea, a[href]')]
+        .filter((e) => e.offsetParent !== null)
+        .filter((e) => {
+          if (e.labels && e.labels.length) return false;
+          if (e.getAttribute('aria-label') || e.getAttribute('aria-labelledby')) return false;
+          return !(e.textContent || '').trim();
+        }).map((e) => e.outerHTML.slice(0, 80)));
+      assert(!unnamed.length, 'unlabelled controls: ' + unnamed.join(' | '));
+      // Tab from the top reaches the skip link, the nav, the upload and the submit button.
+      await page.evaluate(() => document.activeElement && document.activeElement.blur());
+      const reached = new Set();
+      for (let k = 0; k < 80; k++) {
+        await page.keyboard.press('Tab');
+        const id = await page.evaluate(() => {
+          const a = document.activeElement;
+          return a ? (a.id || a.getAttribute('href') || a.className || a.tagName) : '';
+        });
+        reached.add(id);
+        if (id === 'submit-job') break;
+      }
+      for (const want of ['#main', '#/jobs', '#/submit', '#/datasets', 'upload-file', 'upload-go', 'f-dataset', 'f-name', 'f-train-epochs', 'f-train-lr', 'submit-job']) {
+        assert(reached.has(want), `Tab never reached ${want}; reached ${[...reached].join(', ')}`);
+      }
+      // Enter on a focused nav link navigates.
+      await page.focus('a[data-nav="jobs"]');
+      await page.keyboard.press('Enter');
+      await page.waitForURL(/#\/jobs/);
+      await page.locator('#jobs-table').waitFor();
+    },
+  },
+];

@@ -1,0 +1,2 @@
+/* dr_sweep.c -- placeholder */
+#include "dr_impl.h"
