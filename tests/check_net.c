@@ -358,6 +358,38 @@ START_TEST(training_learns_and_keeps_dormant_weights_zero)
 }
 END_TEST
 
+START_TEST(sgd_with_momentum_and_step_schedule_learns)
+{
+	struct scann_rng rng;
+	uint32_t hidden[1] = {16};
+	struct scann_net *net;
+	enum { N = 400 };
+	static float x[N * 3];
+	static uint32_t y[N], idx[N];
+	struct scann_data data = {x, y, 3, 3};
+	struct scann_train_spec opt = {
+		.optimizer = SCANN_OPT_SGD, .lr = 0.1, .weight_decay = 1e-4,
+		.momentum = 0.9, .batch = 20, .schedule = SCANN_LR_STEP,
+	};
+	double acc;
+
+	scann_rng_seed(&rng, 12);
+	net = scann_net_new_mlp(3, hidden, 1, 3, SCANN_WIRING_LAYERED, &rng);
+	for (uint32_t i = 0; i < N; i++) {
+		y[i] = i % 3;
+		for (uint32_t f = 0; f < 3; f++)
+			x[i * 3 + f] = (float)(0.3 * scann_rng_uniform(&rng) +
+					       (f == y[i] ? 0.7 : 0.0));
+		idx[i] = i;
+	}
+	ck_assert_int_eq(scann_train(net, &data, idx, N, &opt, 20,
+				     SCANN_SPARSE_BELOW, &rng, NULL, NULL, NULL), 0);
+	acc = scann_accuracy(net, &data, idx, N, SCANN_SPARSE_BELOW);
+	ck_assert_msg(acc > 0.95, "accuracy %g", acc);
+	scann_net_free(net);
+}
+END_TEST
+
 static Suite *net_suite(void)
 {
 	Suite *s = suite_create("net");
@@ -373,6 +405,7 @@ static Suite *net_suite(void)
 	tcase_add_test(tc, neuron_clone_without_noise_keeps_the_function);
 	tcase_add_test(tc, pruning_removes_exactly_the_count_and_dead_neurons);
 	tcase_add_test(tc, training_learns_and_keeps_dormant_weights_zero);
+	tcase_add_test(tc, sgd_with_momentum_and_step_schedule_learns);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -70,6 +70,9 @@ static int run_usage(FILE *to, int status)
 		"                 checkpoint.json, baseline.json, model.json, report.json\n"
 		"  --resume DIR   continue the job whose artefacts are in DIR from its\n"
 		"                 last checkpoint (its spec.json is used)\n"
+		"  --energy MAC,SRAM,CMP\n"
+		"                 energy per MAC, SRAM access and comparison in pJ for\n"
+		"                 energy_nj (default the paper's 130 nm 11.8,34.6,6.16)\n"
 		"  --timings      add wall-clock seconds (elapsed_s) to epoch and result\n"
 		"                 events; without it one seed gives one byte-identical\n"
 		"                 stream\n"
@@ -230,6 +233,7 @@ static int run_run(int argc, char **argv)
 	char *text = NULL, path[4096], fp[17];
 	size_t len = 0;
 	int status = 1, rc, timings = 0;
+	struct scann_energy_model energy = SCANN_ENERGY_130NM;
 	struct sigaction sa;
 
 	memset(&r, 0, sizeof(r));
@@ -244,6 +248,18 @@ static int run_run(int argc, char **argv)
 			resume = argv[++i];
 		else if (strcmp(argv[i], "--timings") == 0)
 			timings = 1;
+		else if (strcmp(argv[i], "--energy") == 0 && i + 1 < argc) {
+			char tail;
+
+			if (sscanf(argv[++i], "%lf,%lf,%lf%c", &energy.mac_pj,
+				   &energy.sram_pj, &energy.cmp_pj, &tail) != 3 ||
+			    energy.mac_pj < 0 || energy.sram_pj < 0 ||
+			    energy.cmp_pj < 0) {
+				fprintf(stderr, "scann-worker: --energy wants "
+					"MAC,SRAM,CMP in pJ, e.g. 11.8,34.6,6.16\n");
+				return 2;
+			}
+		}
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return run_usage(stderr, 2);
 		else if (spec_path == NULL)
@@ -337,7 +353,7 @@ static int run_run(int argc, char **argv)
 	ctx.data.classes = ds->classes;
 	ctx.split = &split;
 	ctx.ev = &r.ev;
-	ctx.energy = SCANN_ENERGY_130NM;
+	ctx.energy = energy;
 	ctx.sparse_below = SCANN_SPARSE_BELOW;
 	ctx.checkpoint = checkpoint;
 	ctx.checkpoint_ctx = &r;
