@@ -75,3 +75,11 @@ EXTRA_DIST += worker/README.md tests/bench/README.md tests/bench/run.sh \
 	tests/bench/specs/satellite-B.json tests/bench/specs/satellite-C.json \
 	tests/bench/specs/dna-A.json tests/bench/specs/dna-B.json \
 	tests/bench/specs/dna-C.json
+
+# The model-file reader's fuzz target (tests/fuzz/fuzz_model.c), replayed.
+check_PROGRAMS += tests/fuzz/replay_model
+tests_fuzz_replay_model_SOURCES = tests/fuzz/fuzz_model.c $(FUZZ_SOURCES)
+tests_fuzz_replay_model_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_replay_model_LDADD = $(SCANN_LIBS)
+TESTS += tests/fuzz/replay_model.sh
+EXTRA_DIST += tests/fuzz/replay_model.sh

@@ -51,7 +51,10 @@ int scann_net_from_json(const json_t *j, struct scann_net **out,
 			"wiring", &wiring, "layers", &layers, "layer", &layer,
 			"bias", &bias, "connections", &conn) != 0 ||
 	    n_in < 1 || H < 0 || n_out < 2 || n_in > 1 << 24 || H > 1 << 20 ||
-	    n_out > 1 << 20 || !json_is_array(layer) || !json_is_array(bias) ||
+	    n_out > 1 << 20 ||
+	    /* the dense master matrix: refuse what no job could have made */
+	    (uint64_t)(H + n_out) * (uint64_t)(n_in + H) > (UINT64_C(1) << 28) ||
+	    !json_is_array(layer) || !json_is_array(bias) ||
 	    !json_is_array(conn) || json_array_size(layer) != (size_t)H ||
 	    json_array_size(bias) != (size_t)(H + n_out))
 		return scann_error_set(err, SCANN_EINVAL, "network",
