@@ -2,8 +2,9 @@
  * check_run.c -- the real scann-worker binary end to end: one seed gives a
  * byte-identical event stream (and another seed a different one), predict
  * reproduces the reported test accuracy exactly, an invalid spec is refused
- * before any work with the field named, and SIGTERM stops a run that
- * --resume then finishes with exactly the rest of the uninterrupted stream.
+ * before any work with the field named, SIGTERM stops a run that --resume
+ * then finishes with exactly the rest of the uninterrupted stream, and
+ * resources.timeout_s ends a job with a final event.
  */
 #define _DEFAULT_SOURCE
 #include <check.h>
@@ -247,6 +248,27 @@ START_TEST(sigterm_stops_and_resume_finishes_the_same_stream)
 }
 END_TEST
 
+START_TEST(timeout_stops_the_job_with_a_final_event)
+{
+	char text[8192], *out;
+	json_t *last;
+
+	snprintf(text, sizeof(text),
+		 "{\"dataset\": \"%s\", \"baseline\": {\"hidden\": [16, 8]}, "
+		 "\"scann\": {\"iterations\": 1000, \"epochs_per_step\": 50}, "
+		 "\"train\": {\"epochs\": 20, \"batch\": 16}, "
+		 "\"resources\": {\"timeout_s\": 1}}", test_data("iris.csv"));
+	test_write_str("slow.json", text);
+	ck_assert_int_eq(sh("run --out slow slow.json", "slow.ndjson"), 1);
+	out = slurp("slow.ndjson", NULL);
+	last = last_event(out);
+	ck_assert_str_eq(json_string_value(json_object_get(last, "type")), "log");
+	ck_assert_str_eq(json_string_value(json_object_get(last, "state")), "timeout");
+	json_decref(last);
+	free(out);
+}
+END_TEST
+
 static Suite *run_suite(void)
 {
 	Suite *s = suite_create("run");
@@ -257,6 +279,7 @@ static Suite *run_suite(void)
 	tcase_add_test(tc, predict_matches_the_reported_test_accuracy);
 	tcase_add_test(tc, invalid_spec_is_rejected_naming_the_field);
 	tcase_add_test(tc, sigterm_stops_and_resume_finishes_the_same_stream);
+	tcase_add_test(tc, timeout_stops_the_job_with_a_final_event);
 	suite_add_tcase(s, tc);
 	return s;
 }
