@@ -14,7 +14,7 @@
 
 import fs from 'node:fs';
 import path from 'node:path';
-import { Scannd, launchBrowser, ARTIFACTS } from './lib.mjs';
+import { Scannd, launchBrowser, ARTIFACTS, Skip } from './lib.mjs';
 
 const files = fs.readdirSync(path.join(path.dirname(new URL(import.meta.url).pathname), 'tests'))
   .filter((f) => f.endsWith('.test.mjs')).sort();
@@ -49,10 +49,11 @@ async function main() {
   const browser = await launchBrowser();
   let passed = 0;
   let failed = 0;
+  let skipped = 0;
   const t0 = Date.now();
   const killer = setTimeout(() => {
     console.log(`not ok - suite exceeded ${SUITE_TIMEOUT_MS / 1000} s`);
-    console.log(`${passed} passed, ${failed + 1} failed`);
+    console.log(`${passed} passed, ${failed + 1} failed` + (skipped ? `, ${skipped} skipped` : ''));
     for (const s of Object.values(servers)) { try { s.proc.kill('SIGKILL'); } catch { /* gone */ } }
     process.exit(1);
   }, SUITE_TIMEOUT_MS);
@@ -102,7 +103,10 @@ async function main() {
       try { await page.screenshot({ path: shot, fullPage: true }); } catch { /* page gone */ }
       await ctx.close();
       const secs = ((Date.now() - started) / 1000).toFixed(1);
-      if (err) {
+      if (err instanceof Skip && !problems.length) {
+        skipped++;
+        console.log(`ok - ${t.name} # SKIP ${err.message}`);
+      } else if (err) {
         failed++;
         console.log(`not ok - ${t.name} (${secs} s)`);
         console.log('  ' + String(err.stack || err).split('\n').join('\n  '));
@@ -120,7 +124,7 @@ async function main() {
     for (const s of Object.values(servers)) await s.stop().catch(() => {});
   }
   console.log(`# ${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in ${ARTIFACTS}`);
-  console.log(`${passed} passed, ${failed} failed`);
+  console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ''));
   process.exit(failed ? 1 : 0);
 }
 

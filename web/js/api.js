@@ -137,10 +137,15 @@ export function follow(path, { onEvent, onEnd, onError }) {
       if (done) break;
       failures = 0;
       buf += dec.decode(value, { stream: true });
-      let nl;
-      while ((nl = buf.search(/\r\n|\r|\n/)) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + (buf[nl] === '\r' && buf[nl + 1] === '\n' ? 2 : 1));
+      // Walk the complete lines with an index and cut the buffer once: a
+      // history replay arrives as megabytes in a few chunks.
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf('\n', start);
+        if (nl < 0) break;
+        let line = buf.slice(start, nl);
+        start = nl + 1;
+        if (line.endsWith('\r')) line = line.slice(0, -1);
         if (line === '') {
           if (ev.data.length) dispatch(ev);
           ev = { id: null, type: 'message', data: [] };
@@ -155,6 +160,7 @@ export function follow(path, { onEvent, onEnd, onError }) {
         else if (field === 'event') ev.type = val;
         else if (field === 'data') ev.data.push(val);
       }
+      buf = buf.slice(start);
     }
   }
 

@@ -87,7 +87,6 @@ export const tests = [
       // A second mistake, in DR ratios: the error moves there.
       await page.fill('#f-train-lr', '');
       await page.selectOption('#f-dr', 'choose');
-      await page.check('#f-dr-pca');
       await page.fill('#f-dr-ratios', '2, 0');
       await page.click('#submit-job');
       await page.locator('#f-dr-ratios-error').waitFor({ state: 'visible' });

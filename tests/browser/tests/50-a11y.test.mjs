@@ -40,7 +40,13 @@ export const tests = [
         }).map((e) => e.outerHTML.slice(0, 80)));
       assert(!unnamed.length, 'unlabelled controls: ' + unnamed.join(' | '));
       // Tab from the top reaches the skip link, the nav, the upload and the submit button.
-      await page.evaluate(() => document.activeElement && document.activeElement.blur());
+      // Start from the top of the document, as a fresh page load would.
+      await page.evaluate(() => {
+        document.activeElement && document.activeElement.blur();
+        document.body.tabIndex = -1;
+        document.body.focus();
+        document.body.removeAttribute('tabindex');
+      });
       const reached = new Set();
       for (let k = 0; k < 80; k++) {
         await page.keyboard.press('Tab');
@@ -48,6 +54,15 @@ export const tests = [
           const a = document.activeElement;
           return a ? (a.id || a.getAttribute('href') || a.className || a.tagName) : '';
         });
+        if (id === '#main') {
+          // The skip link works from the keyboard and keeps the route.
+          const url = page.url();
+          await page.keyboard.press('Enter');
+          assert(await page.evaluate(() => document.activeElement.id === 'main'), 'skip link did not move focus to main');
+          assert(page.url() === url, 'skip link changed the route');
+          await page.evaluate(() => { document.body.tabIndex = -1; document.body.focus(); document.body.removeAttribute('tabindex'); });
+          await page.keyboard.press('Tab');
+        }
         reached.add(id);
         if (id === 'submit-job') break;
       }

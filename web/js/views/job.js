@@ -29,6 +29,7 @@ export async function renderJob(ctx, id) {
   let lastOp = null;
   let lastStage = null;
   let result = null;
+  let bestVal = 0;
   let alive = true;
 
   // ---- skeleton ------------------------------------------------------------
@@ -87,7 +88,7 @@ export async function renderJob(ctx, id) {
     cancelBtn.disabled = done;
     const pr = progressOf(job);
     if (pr.value === null) progress.removeAttribute('value'); else progress.value = pr.value;
-    progress.hidden = pr.value === null && done;
+    progress.parentElement.hidden = pr.value === null && done;
     progressText.textContent = pr.text;
     const sp = job.spec || {};
     const rows = [
@@ -117,7 +118,7 @@ export async function renderJob(ctx, id) {
 
   function showLive() {
     const e = epochs[epochs.length - 1] || {};
-    const best = epochs.reduce((b, x) => Math.max(b, Number(x.val_acc) || 0), 0);
+    const best = bestVal;
     const rows = [
       ['Stage', e.stage ? `${e.stage}${e.iteration !== undefined ? ' · iteration ' + e.iteration : ''}` : '–'],
       ['Operation', e.operation ?? '–'],
@@ -138,6 +139,7 @@ export async function renderJob(ctx, id) {
   const redrawAcc = responsive(accWrap, (width) => lineChart({
     width,
     label: `Train loss and validation accuracy over ${epochs.length} epochs`,
+    empty: 'no epoch yet',
     xLabel: 'epoch (all stages)',
     left: { label: 'train loss', zero: true, fmt: (v) => fmtNum(v, 2) },
     right: { label: 'val. accuracy', min: 0, max: 1, fmt: (v) => Math.round(v * 100) + '%' },
@@ -150,6 +152,7 @@ export async function renderJob(ctx, id) {
   const redrawParams = responsive(parWrap, (width) => lineChart({
     width,
     label: `Parameters and hidden neurons over ${epochs.length} epochs`,
+    empty: 'no epoch yet',
     xLabel: 'epoch (all stages)',
     left: { label: 'parameters', zero: true },
     right: { label: 'hidden neurons', zero: true },
@@ -197,10 +200,18 @@ export async function renderJob(ctx, id) {
     while (logList.childElementCount > LOG_MAX) logList.firstElementChild.remove();
   }
 
+  // Events are applied as they come (cheap: arrays and a few fields) but
+  // drawn at most once a frame: a history replay or a fast job delivers
+  // thousands of events a second.
+  let pendingLog = [];
+  let dirty = { live: false, job: false, result: false, terminal: false };
+  let flushQueued = false;
+
   function onEvent(ev) {
     if (!alive) return;
     const d = ev.data;
-    logLine(ev);
+    pendingLog.push(ev);
+    if (pendingLog.length > LOG_MAX) pendingLog = pendingLog.slice(-LOG_MAX);
     if (ev.type === 'epoch') {
       const x = epochs.length + 1;
       const op = d.operation ?? null;
@@ -213,17 +224,37 @@ export async function renderJob(ctx, id) {
       }
       lastOp = op; lastStage = d.stage;
       epochs.push(d);
+      bestVal = Math.max(bestVal, Number(d.val_acc) || 0);
       job.latest = d;
-      if (job.progress === null && job.state === 'running') progressText.textContent = progressOf(job).text;
-      drawCurves();
-      showLive();
+      dirty.live = true;
     } else if (ev.type === 'state') {
-      if (d.state) { job.state = d.state; showJob(); }
-      if (TERMINAL.has(d.state)) refresh();
+      if (d.state) { job.state = d.state; dirty.job = true; }
+      if (TERMINAL.has(d.state)) dirty.terminal = true;
     } else if (ev.type === 'result') {
       result = d.result || d;
-      showResult();
+      dirty.result = true;
     }
+    if (!flushQueued) {
+      flushQueued = true;
+      requestAnimationFrame(flush);
+    }
+  }
+
+  function flush() {
+    flushQueued = false;
+    if (!alive) return;
+    for (const ev of pendingLog) logLine(ev);
+    pendingLog = [];
+    const d = dirty;
+    dirty = { live: false, job: false, result: false, terminal: false };
+    if (d.job) showJob();
+    if (d.live) {
+      if (job.progress === null && job.state === 'running') progressText.textContent = progressOf(job).text;
+      showLive();
+      drawCurves();
+    }
+    if (d.result) showResult();
+    if (d.terminal) refresh();
   }
 
   function showResult() {
@@ -250,12 +281,22 @@ export async function renderJob(ctx, id) {
       clear(netWrap).append(el('p', { class: 'muted', text: 'The model artifact has a layout this page cannot draw.' }));
       return;
     }
-    const { svg: pic, stats } = drawNetwork(net, `Synthesized network: ${stats0(net)}`);
+    const label = `Synthesized network: ${stats0(net)}`;
+    const picWrap = el('div', { class: 'net-wrap', id: 'net-pic' });
+    let stats = null;
+    const statsLine = el('p', { id: 'net-stats' });
     clear(netWrap).append(
-      el('p', { id: 'net-stats', text: `${stats.inputs} inputs → ${stats.hidden} hidden neurons over ${stats.depth} levels → ${stats.outputs} outputs; ${fmtInt(stats.connections)} connections, ${fmtInt(stats.skips)} of them skip a level.` }),
-      el('ul', { class: 'legend' }, [el('li', { class: 'k-edge', text: 'connection' }), el('li', { class: 'k-skip', text: 'skip connection' })]),
-      el('div', { class: 'net-wrap' }, pic),
+      statsLine,
+      el('ul', { class: 'legend' }, [el('li', { class: 'k-edge', text: 'connection between adjacent levels' }), el('li', { class: 'k-skip', text: 'skip connection' })]),
+      picWrap,
     );
+    responsive(picWrap, (width) => {
+      const d = drawNetwork(net, label, width);
+      stats = d.stats;
+      return d.svg;
+    })();
+    statsLine.textContent = `${stats.inputs} inputs → ${stats.hidden} hidden neurons over ${stats.depth} levels → ${stats.outputs} outputs; ${fmtInt(stats.connections)} connections, ${fmtInt(stats.skips)} of them skip a level` +
+      (stats.drawn < stats.connections ? ` (the ${fmtInt(stats.drawn)} strongest drawn).` : '.');
   }
   function stats0(net) { return `${net.nIn} inputs, ${net.hidden.length} hidden neurons, depth ${net.depth}, ${net.nOut} outputs`; }
 
