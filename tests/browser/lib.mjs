@@ -88,15 +88,23 @@ export class Scannd {
     throw new Error('scannd did not start:\n' + this.log.join('').slice(-3000));
   }
 
+  // SIGTERM (scannd drains and exits), SIGKILL after 10 s.  Returns a
+  // warning when scannd did not exit cleanly (the suite prints it).
   async stop() {
-    if (this.proc && this.proc.exitCode === null) {
-      const done = new Promise((r) => this.proc.once('exit', r));
+    let warning = null;
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
+      const done = new Promise((r) => this.proc.once('exit', (code, sig) => r([code, sig])));
       this.proc.kill('SIGTERM');
-      const t = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
-      await done;
+      const t = setTimeout(() => this.proc.kill('SIGKILL'), 10000);
+      const [code, sig] = await done;
       clearTimeout(t);
+      if (code !== 0) {
+        warning = `scannd exited with ${sig || 'status ' + code} after SIGTERM; its log ends:\n` +
+          this.log.join('').split('\n').slice(-15).join('\n');
+      }
     }
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+    return warning;
   }
 
   // The REST API, for test set-up and for checking what the UI did.

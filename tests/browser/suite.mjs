@@ -121,7 +121,10 @@ async function main() {
   } finally {
     clearTimeout(killer);
     await browser.close().catch(() => {});
-    for (const s of Object.values(servers)) await s.stop().catch(() => {});
+    for (const s of Object.values(servers)) {
+      const w = await s.stop().catch((e) => 'stopping scannd: ' + e.message);
+      if (w) console.log('# warning: ' + w.split('\n').join('\n# '));
+    }
   }
   console.log(`# ${((Date.now() - t0) / 1000).toFixed(1)} s; screenshots in ${ARTIFACTS}`);
   console.log(`${passed} passed, ${failed} failed` + (skipped ? `, ${skipped} skipped` : ''));

@@ -1,27 +1,38 @@
 // a11y.test.mjs -- the dashboard on a phone and from the keyboard alone.
 
-import { assert } from '../lib.mjs';
+import { assert, tinySpec, TERMINAL, shotPath } from '../lib.mjs';
 
 export const tests = [
   {
     name: 'phone: jobs list and job page fit the screen',
     viewport: { width: 390, height: 844 },
     mobile: true,
-    async fn({ page, base }) {
+    async fn({ page, base, server }) {
+      // One finished job of its own, so the list and the job page have content.
+      const ds = await server.uploadDataset('wine.csv', 'wine');
+      const j = await server.submit({ ...tinySpec(ds.id), name: 'phone job', scheme: 'A' });
+      await server.waitJob(j.id, (x) => TERMINAL.has(x.state), 30000);
       await page.goto(base + '/#/jobs');
       await page.locator('#jobs-table tbody tr').first().waitFor();
       const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert(over <= 1, `page is ${over}px wider than the phone`);
-      const href = await page.locator('#jobs-table tbody tr a').first().getAttribute('href');
-      await page.goto(base + '/' + href);
+      await page.screenshot({ path: shotPath('phone-jobs-list'), fullPage: true });
+      await page.goto(base + '/#/jobs/' + j.id);
       await page.locator('#job-state').waitFor();
       await page.locator('#chart-acc svg').waitFor();
       const over2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert(over2 <= 1, `job page is ${over2}px wider than the phone`);
+      await page.locator('#network svg, #network p').first().waitFor();
+      await page.screenshot({ path: shotPath('phone-job-page'), fullPage: true });
       await page.goto(base + '/#/submit');
       await page.locator('#job-form').waitFor();
       const over3 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert(over3 <= 1, `form is ${over3}px wider than the phone`);
+      const sticking = await page.evaluate(() => [...document.querySelectorAll('main *')]
+        .filter((e) => !e.closest('.table-wrap, .net-wrap, ol.log'))
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+        .map((e) => e.tagName + (e.id ? '#' + e.id : '')));
+      assert(!sticking.length, 'sticking out of the phone screen: ' + sticking.slice(0, 5).join(', '));
     },
   },
   {

@@ -92,7 +92,7 @@ export async function renderJob(ctx, id) {
     progressText.textContent = pr.text;
     const sp = job.spec || {};
     const rows = [
-      ['ID', job.id], ['Dataset', job.dataset], ['Task', job.task], ['Scheme', job.scheme || sp.scheme],
+      ['ID', job.id], ['Dataset', dsInfo ? `${dsInfo.name || job.dataset} (${dsInfo.rows} rows, ${dsInfo.features} features, ${dsInfo.classes} classes)` : job.dataset], ['Task', job.task], ['Scheme', job.scheme || sp.scheme],
       ['Owner', job.owner ?? '–'],
       ['Submitted', fmtTime(job.created)], ['Started', fmtTime(job.started)], ['Finished', fmtTime(job.finished)],
       ['Epochs', sp.train?.epochs ?? '–'], ['Learning rate', sp.train?.lr ?? '–'],
@@ -350,6 +350,12 @@ export async function renderJob(ctx, id) {
     else timer = setTimeout(refresh, POLL_MS);
   }
 
+  let dsInfo = null;
+  if (job.dataset) {
+    api.get('/datasets/' + encodeURIComponent(job.dataset))
+      .then((d) => { if (alive) { dsInfo = d.dataset || d; showJob(); } })
+      .catch(() => { /* the id alone still shows */ });
+  }
   showJob(); showLive(); setArtifacts(); drawCurves();
   if (job.raw.result) { result = job.raw.result; showResult(); }
   streamNote.textContent = 'Following live events…';

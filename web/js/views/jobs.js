@@ -7,6 +7,20 @@ import { el, clear, fmtPct, fmtInt, fmtAge, pick } from '../util.js';
 import { jobView, progressOf } from '../model.js';
 
 const STATES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'];
+
+// Dataset id -> name, so the list shows "iris" rather than a hash; read
+// once a minute at most (one request for up to 100 datasets).
+const dsNames = new Map();
+let dsNamesAt = 0;
+async function datasetNames() {
+  if (Date.now() - dsNamesAt < 60000) return dsNames;
+  dsNamesAt = Date.now();
+  try {
+    const body = await api.get('/datasets', { limit: 100 });
+    for (const d of pick(body, 'datasets', 'items') || []) if (d.name) dsNames.set(String(d.id), d.name);
+  } catch { /* names are a nicety: ids still show */ }
+  return dsNames;
+}
 const PAGE = 20;
 const REFRESH_MS = 3000;
 
@@ -63,7 +77,9 @@ export async function renderJobs(ctx) {
     if (!alive) return;
     const jobs = pick(page, 'jobs', 'items', 'data') || (Array.isArray(page) ? page : []);
     const next = pick(page, 'next_cursor', 'next', 'cursor');
-    fill(jobs);
+    const names = await datasetNames();
+    if (!alive) return;
+    fill(jobs, names);
     status.classList.remove('error');
     status.textContent = jobs.length ? '' : (state ? `No ${state} jobs.` : 'No jobs yet.');
     clear(pager);
@@ -86,14 +102,14 @@ export async function renderJobs(ctx) {
     timer = setTimeout(load, REFRESH_MS);
   }
 
-  function fill(jobs) {
+  function fill(jobs, names) {
     const rows = jobs.map((j) => {
       const v = jobView(j);
       const pr = progressOf(v);
       const prog = el('progress', { max: 1, value: pr.value ?? undefined, 'aria-label': 'progress of ' + v.name });
       return el('tr', { dataset: { id: v.id, state: v.state } }, [
         el('td', { 'data-label': 'Name' }, el('a', { href: '#/jobs/' + encodeURIComponent(v.id), text: v.name })),
-        el('td', { 'data-label': 'Dataset', text: v.dataset }),
+        el('td', { 'data-label': 'Dataset', title: v.dataset, text: names.get(String(v.dataset)) || v.dataset }),
         el('td', { 'data-label': 'Task', text: v.task ?? '–' }),
         el('td', { 'data-label': 'Scheme', text: v.scheme ?? '–' }),
         el('td', { 'data-label': 'State' }, el('span', { class: 'state state-' + v.state, text: v.state })),
