@@ -19,6 +19,8 @@ DR_CHECKS = \
 	tests/check_dr_pca \
 	tests/check_dr_fa \
 	tests/check_dr_ica \
+	tests/check_dr_isomap \
+	tests/check_dr_spectral \
 	tests/check_dr_rp
 check_PROGRAMS += $(DR_CHECKS)
 TESTS += $(DR_CHECKS)
@@ -34,6 +36,12 @@ tests_check_dr_fa_LDADD = $(DR_CHECK_LDADD)
 tests_check_dr_ica_SOURCES = tests/check_dr_ica.c tests/check_dr_util.h
 tests_check_dr_ica_CFLAGS = $(DR_CHECK_CFLAGS)
 tests_check_dr_ica_LDADD = $(DR_CHECK_LDADD)
+tests_check_dr_isomap_SOURCES = tests/check_dr_isomap.c tests/check_dr_util.h
+tests_check_dr_isomap_CFLAGS = $(DR_CHECK_CFLAGS)
+tests_check_dr_isomap_LDADD = $(DR_CHECK_LDADD)
+tests_check_dr_spectral_SOURCES = tests/check_dr_spectral.c tests/check_dr_util.h
+tests_check_dr_spectral_CFLAGS = $(DR_CHECK_CFLAGS)
+tests_check_dr_spectral_LDADD = $(DR_CHECK_LDADD)
 tests_check_dr_rp_SOURCES = tests/check_dr_rp.c tests/check_dr_util.h
 tests_check_dr_rp_CFLAGS = $(DR_CHECK_CFLAGS)
 tests_check_dr_rp_LDADD = $(DR_CHECK_LDADD)

@@ -14,8 +14,9 @@ SCANN_LIBS = $(SCANN_DR_LIBS) worker/libscann.a $(JANSSON_LIBS) \
 	$(LAPACKE_LIBS) $(OPENBLAS_LIBS) $(ZLIB_LIBS) -lm
 
 bin_PROGRAMS += worker/scann-worker
-worker_scann_worker_SOURCES = worker/main.c worker/cmd.h worker/cmd_describe.c
-worker_scann_worker_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+worker_scann_worker_SOURCES = worker/main.c worker/cmd.h worker/cmd_describe.c \
+	worker/cmd_run.c worker/cmd_predict.c
+worker_scann_worker_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
 worker_scann_worker_LDADD = $(SCANN_LIBS)
 
 check_PROGRAMS += tests/check_dataset tests/check_split
@@ -35,10 +36,30 @@ worker_libscann_a_SOURCES += \
 	worker/prune.c worker/prune.h \
 	worker/energy.c worker/energy.h \
 	worker/normalize.c worker/normalize.h \
-	worker/events.c worker/events.h
+	worker/events.c worker/events.h \
+	worker/scheme.c worker/scheme.h \
+	worker/model.c worker/model.h
 
 check_PROGRAMS += tests/check_net
 TESTS += tests/check_net
 tests_check_net_SOURCES = tests/check_net.c tests/testutil.h
 tests_check_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_check_net_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/check_scheme
+TESTS += tests/check_scheme
+tests_check_scheme_SOURCES = tests/check_scheme.c tests/testutil.h
+tests_check_scheme_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_scheme_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/check_run
+TESTS += tests/check_run
+tests_check_run_SOURCES = tests/check_run.c tests/testutil.h
+tests_check_run_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_run_LDADD = $(JANSSON_LIBS) $(CHECK_LIBS)
+# check_run drives the real binary (built by "make check" before any test).
+
+# Benchmarks, run by hand (tests/bench/run.sh), never by "make check".
+noinst_PROGRAMS += tests/bench/bench_epoch
+tests_bench_bench_epoch_SOURCES = tests/bench/bench_epoch.c
+tests_bench_bench_epoch_LDADD = $(SCANN_LIBS)

@@ -10,6 +10,8 @@
 #include "cmd.h"
 
 static const struct scann_cmd *const commands[] = {
+	&scann_cmd_run,
+	&scann_cmd_predict,
 	&scann_cmd_describe,
 };
 
