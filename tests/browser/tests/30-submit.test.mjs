@@ -69,7 +69,13 @@ export const tests = [
     allowApiErrors: [400, 422],
     async fn({ page, base, server }) {
       const ds = await server.uploadDataset('iris.csv', 'iris');
-      await page.goto(base + '/#/submit?dataset=' + encodeURIComponent(ds.id));
+      // From the datasets page to a form with that dataset picked.
+      await page.goto(base + '/#/datasets');
+      const row = page.locator('#datasets-table tbody tr', { hasText: 'iris' });
+      await row.waitFor();
+      assert(/150/.test(await row.textContent()), 'iris row: ' + await row.textContent());
+      await row.getByRole('link', { name: 'New job on iris' }).click();
+      await page.waitForURL(/#\/submit\?dataset=/);
       await page.locator('#f-dataset').waitFor();
       await waitFor(() => page.locator('#f-dataset').evaluate((s) => s.value !== ''), 5000, 'dataset preselected');
       await page.click('#advanced summary');

@@ -67,6 +67,7 @@ export async function renderJob(ctx, id) {
       el('ul', { class: 'legend' }, [
         el('li', { class: 'k-loss', text: 'train loss' }), el('li', { class: 'k-acc', text: 'validation accuracy' }),
         el('li', { class: 'k-params', text: 'parameters' }), el('li', { class: 'k-hidden', text: 'hidden neurons' }),
+        el('li', { class: 'k-depth', text: 'depth' }),
         el('li', { class: 'k-grow', text: 'growth step' }), el('li', { class: 'k-prune', text: 'pruning step' }),
         el('li', { class: 'k-stage', text: 'stage start' }),
       ]),
@@ -151,14 +152,15 @@ export async function renderJob(ctx, id) {
   }));
   const redrawParams = responsive(parWrap, (width) => lineChart({
     width,
-    label: `Parameters and hidden neurons over ${epochs.length} epochs`,
+    label: `Parameters, hidden neurons and depth over ${epochs.length} epochs`,
     empty: 'no epoch yet',
     xLabel: 'epoch (all stages)',
     left: { label: 'parameters', zero: true },
-    right: { label: 'hidden neurons', zero: true },
+    right: { label: 'hidden neurons, depth', zero: true },
     series: [
       { name: 'parameters', cls: 's-params', axis: 'left', points: pts('params') },
       { name: 'hidden neurons', cls: 's-hidden', axis: 'right', points: pts('hidden') },
+      { name: 'depth', cls: 's-depth', axis: 'right', points: pts('depth') },
     ],
     markers,
   }));
