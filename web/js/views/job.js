@@ -60,7 +60,7 @@ export async function renderJob(ctx, id) {
     errBox,
     el('div', { class: 'grid2' }, [
       el('section', { class: 'card', 'aria-labelledby': 'h-facts' }, [el('h2', { id: 'h-facts', text: 'Job' }), facts]),
-      el('section', { class: 'card', 'aria-labelledby': 'h-live' }, [el('h2', { id: 'h-live', text: 'Current network' }), live]),
+      el('section', { class: 'card', 'aria-labelledby': 'h-live' }, [el('h2', { id: 'h-live', text: 'Latest epoch' }), live]),
     ]),
     el('section', { class: 'card', 'aria-labelledby': 'h-curves' }, [
       el('h2', { id: 'h-curves', text: 'Training curves' }),

@@ -105,7 +105,17 @@ export async function renderJobs(ctx) {
     timer = setTimeout(load, REFRESH_MS);
   }
 
+  let shown = '';
+  let shownNames = -1;
   function fill(jobs, names) {
+    // Redraw only what changed, and keep the keyboard focus where it was:
+    // the list refreshes every few seconds under a user tabbing through it.
+    const sig = JSON.stringify(jobs.map((j) => [j.id, j.state, j.latest && j.latest.epoch, j.latest && j.latest.stage, j.progress]));
+    if (sig === shown && names.size === shownNames) return;
+    shown = sig;
+    shownNames = names.size;
+    const focusedRow = document.activeElement && document.activeElement.closest && document.activeElement.closest('#jobs-table tr');
+    const focusedId = focusedRow ? focusedRow.dataset.id : null;
     const rows = jobs.map((j) => {
       const v = jobView(j);
       const pr = progressOf(v);
@@ -124,6 +134,10 @@ export async function renderJobs(ctx) {
       ]);
     });
     clear(tbody).append(...rows);
+    if (focusedId) {
+      const a = tbody.querySelector(`tr[data-id="${CSS.escape(focusedId)}"] a`);
+      if (a) a.focus({ preventScroll: true });
+    }
   }
 
   await load();
