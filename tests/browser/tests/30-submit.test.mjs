@@ -57,7 +57,15 @@ export const tests = [
       await page.locator('#network svg.netdraw').waitFor();
       const stats = await page.textContent('#net-stats');
       assert(/13 inputs/.test(stats) && /3 outputs/.test(stats), 'network stats: ' + stats);
-      await page.locator('#synth-result, #study').first().waitFor();
+      // The result: compression, and every candidate on the accuracy/params
+      // scatter with its Pareto front.
+      await page.locator('#synth-result').waitFor();
+      assert(/×/.test(await page.textContent('#compression')), 'no compression figure');
+      const sc = page.locator('#candidates-scatter');
+      const npts = Number(await sc.getAttribute('data-points'));
+      const nfront = Number(await sc.getAttribute('data-front'));
+      assert(npts >= 2 && nfront >= 1 && nfront <= npts, `scatter: ${npts} points, ${nfront} on the front`);
+      assert(await sc.locator('circle.front').count() === nfront, 'front points not highlighted');
       await page.locator('#dl-model:not([disabled])').waitFor();
       const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#dl-model')]);
       assert(/model/.test(dl.suggestedFilename()), 'download name ' + dl.suggestedFilename());

@@ -30,6 +30,7 @@ export async function renderJob(ctx, id) {
   let lastStage = null;
   let result = null;
   let bestVal = 0;
+  const candidates = [];  // candidate events: networks worth reporting
   let alive = true;
 
   // ---- skeleton ------------------------------------------------------------
@@ -232,6 +233,9 @@ export async function renderJob(ctx, id) {
     } else if (ev.type === 'state') {
       if (d.state) { job.state = d.state; dirty.job = true; }
       if (TERMINAL.has(d.state)) dirty.terminal = true;
+    } else if (ev.type === 'candidate') {
+      candidates.push(d);
+      if (result) dirty.result = true;
     } else if (ev.type === 'result') {
       result = d.result || d;
       dirty.result = true;
@@ -263,7 +267,7 @@ export async function renderJob(ctx, id) {
     clear(resultWrap);
     if (!result) return;
     if (job.task === 'study' || result.candidates || result['dr+scann']) resultWrap.append(renderStudy(result));
-    else resultWrap.append(renderSynthResult(result));
+    else resultWrap.append(renderSynthResult(result, candidates));
   }
 
   // ---- model drawing and artifacts ----------------------------------------
