@@ -64,7 +64,7 @@ export function lineChart(opts) {
     let [lo, hi] = extent(vals, 0.05);
     if (a.min !== undefined) lo = a.min;
     if (a.max !== undefined) hi = a.max;
-    if (a.zero) lo = Math.min(0, lo);
+    if (a.zero) { lo = Math.min(0, lo); if (a.max === undefined) hi += (hi - lo) * 0.06; }
     const ticks = niceTicks(lo, hi, 4);
     lo = Math.min(lo, ticks[0]); hi = Math.max(hi, ticks[ticks.length - 1]);
     axes[side] = { lo, hi, ticks, fmt: a.fmt || fmtCompact, label: a.label,

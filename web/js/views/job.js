@@ -70,7 +70,7 @@ export async function renderJob(ctx, id) {
         el('li', { class: 'k-params', text: 'parameters' }), el('li', { class: 'k-hidden', text: 'hidden neurons' }),
         el('li', { class: 'k-depth', text: 'depth' }),
         el('li', { class: 'k-grow', text: 'growth step' }), el('li', { class: 'k-prune', text: 'pruning step' }),
-        el('li', { class: 'k-stage', text: 'stage start' }),
+        el('li', { class: 'k-stage', text: 'stage start' }), el('li', { class: 'k-restart', text: 'worker restart' }),
       ]),
       el('div', { class: 'curves' }, [accWrap, parWrap]),
       streamNote,
@@ -232,6 +232,12 @@ export async function renderJob(ctx, id) {
       dirty.live = true;
     } else if (ev.type === 'state') {
       if (d.state) { job.state = d.state; dirty.job = true; }
+      if (d.state === 'running' && epochs.length) {
+        // A worker started again (scannd restarted, or a retry): the curve
+        // goes on from the checkpoint it resumed.
+        markers.push({ x: epochs.length + 0.5, cls: 'm-restart', label: `worker restarted after epoch ${epochs.length}` });
+        dirty.live = true;
+      }
       if (TERMINAL.has(d.state)) dirty.terminal = true;
     } else if (ev.type === 'candidate') {
       candidates.push(d);
@@ -367,6 +373,7 @@ export async function renderJob(ctx, id) {
   streamNote.textContent = 'Following live events…';
   const stream = api.follow('/jobs/' + enc + '/events', {
     onEvent,
+    resume: () => alive && !TERMINAL.has(job.state),
     onEnd() { if (alive) { streamNote.textContent = `Stream closed: ${epochs.length} epochs received.`; refresh(); } },
     onError(err) { if (alive) streamNote.textContent = 'Event stream unavailable: ' + err.message; },
   });
