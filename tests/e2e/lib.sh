@@ -33,6 +33,29 @@ else
 	WORKER=$FAKE
 fi
 
+# Job specs sized for the worker at hand (JSON members after "dataset"):
+# QUICK finishes in a moment; SLOW runs several seconds, printing epochs
+# and writing checkpoints all along (the dataset SLOW_DATA).
+if [ "$WORKER" = "$FAKE" ]; then
+	QUICK='"train":{"epochs":3}'
+	SLOW='"train":{"epochs":25}'
+	SLOW_DATA=iris.csv
+else
+	QUICK='"baseline":{"hidden":[16]},"train":{"epochs":2},"scann":{"iterations":1,"epochs_per_step":1}'
+	SLOW='"train":{"epochs":4},"scann":{"iterations":10,"epochs_per_step":2}'
+	SLOW_DATA=satellite.csv
+fi
+
+# wait_checkpoint ID: until the job's directory holds a checkpoint.
+wait_checkpoint() {
+	local i
+	for i in $(seq 1 600); do
+		ls "$T/data/jobs/$1/" 2>/dev/null | grep -q '^checkpoint' && return 0
+		sleep 0.1
+	done
+	return 1
+}
+
 say() { printf '%s\n' "$*"; }
 ok() { CHECKS=$((CHECKS + 1)); }
 fail() {

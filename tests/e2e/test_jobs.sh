@@ -21,10 +21,11 @@ eq "list" "$(api GET /api/v1/datasets)" 200
 eq "list has one" "$(jv "$T/body" '$.datasets[0].id')" "$DS"
 WINE=$(upload "$DATA/wine.csv" wine)
 check "wine id" test -n "$WINE"
+SD=$(upload "$DATA/$SLOW_DATA")
 
 # Submit: 201, Location, defaults filled in.
 code=$(curl -s -D "$T/h" -o "$T/body" -w '%{http_code}' -X POST \
-	-d '{"name":"first","dataset":"iris","train":{"epochs":3}}' "$J/jobs")
+	-d "{\"name\":\"first\",\"dataset\":\"iris\",$QUICK}" "$J/jobs")
 eq "submit" "$code" 201
 ID=$(jv "$T/body" '$.id')
 check "Location header" grep -qi "^Location: /api/v1/jobs/$ID" "$T/h"
@@ -72,14 +73,14 @@ code=$(api GET /api/v1/jobs/$ID/model.c)
 check "model.c 200 or 404" test "$code" = 200 -o "$code" = 404
 
 # Long poll answers when the state changes, well before the wait ends.
-ID2=$(submit "{\"name\":\"poll\",\"dataset\":\"$WINE\",\"train\":{\"epochs\":40}}")
+ID2=$(submit "{\"name\":\"poll\",\"dataset\":\"$SD\",$SLOW}")
 wait_state "$ID2" running 30 >/dev/null
 t0=$(date +%s%N)
 curl -s -o "$T/lp" "$J/jobs/$ID2?wait=2" >/dev/null
 dt=$(( ($(date +%s%N) - t0) / 1000000 ))
 check "wait=2 on a steady job takes ~2s ($dt ms)" test $dt -ge 1500 -a $dt -lt 4000
 # One worker slot: a second job queues behind it; cancel it while queued.
-ID3=$(submit '{"name":"queued","dataset":"iris","train":{"epochs":3}}')
+ID3=$(submit "{\"name\":\"queued\",\"dataset\":\"iris\",$QUICK}")
 eq "second job queued" "$(state "$ID3")" queued
 curl -s -o "$T/lp3" "$J/jobs/$ID3?wait=20" >/dev/null &
 LP=$!

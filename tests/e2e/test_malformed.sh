@@ -12,7 +12,7 @@ e2e_start --workers 1 --max-body 4096 --max-dataset 65536
 AUTH=$TOK
 H="Authorization: Bearer $TOK"
 upload "$DATA/iris.csv" iris >/dev/null
-ID=$(submit '{"dataset":"iris","train":{"epochs":2}}')
+ID=$(submit "{\"dataset\":\"iris\",$QUICK}")
 check "a job to poke at" wait_state "$ID" succeeded 120
 
 before() {

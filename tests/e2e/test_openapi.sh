@@ -6,7 +6,7 @@
 
 e2e_start --workers 1
 DS=$(upload "$DATA/iris.csv" iris)
-ID=$(submit '{"dataset":"iris","train":{"epochs":2}}')
+ID=$(submit "{\"dataset\":\"iris\",$QUICK}")
 check "a finished job" wait_state "$ID" succeeded 120
 
 path=
@@ -27,7 +27,7 @@ while IFS= read -r line; do
 	args=()
 	case "$M $path" in
 	"POST /api/v1/datasets") args=(--data-binary "@$DATA/wine.csv") ;;
-	"POST /api/v1/jobs") args=(-d '{"dataset":"iris","train":{"epochs":1}}') ;;
+	"POST /api/v1/jobs") args=(-d "{\"dataset\":\"iris\",$QUICK}") ;;
 	esac
 	code=$(curl -s -o "$T/r" -w '%{http_code}' -X "$M" "${args[@]}" "$URL$p")
 	n=$((n + 1))

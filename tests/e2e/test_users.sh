@@ -19,8 +19,9 @@ check "no token in the database" sh -c "! sqlite3 '$T/data/scann.db' .dump | gre
 
 e2e_start --workers 1
 AUTH=$ANN upload "$DATA/iris.csv" iris >/dev/null
-A1=$(AUTH=$ANN submit '{"name":"ann-1","dataset":"iris","train":{"epochs":30}}')
-B1=$(AUTH=$BOB submit '{"name":"bob-1","dataset":"iris","train":{"epochs":2}}')
+SD=$(AUTH=$ANN upload "$DATA/$SLOW_DATA")
+A1=$(AUTH=$ANN submit "{\"name\":\"ann-1\",\"dataset\":\"$SD\",$SLOW}")
+B1=$(AUTH=$BOB submit "{\"name\":\"bob-1\",\"dataset\":\"iris\",$QUICK}")
 check "ids" test -n "$A1" -a -n "$B1"
 eq "owner ann" "$(jv "$T/sub" '$.owner')" bob
 
@@ -46,12 +47,12 @@ eq "public healthz" "$(api GET /healthz)" 200
 
 # Fair dispatch with one slot: ann holds it and queues three more; bob
 # queues one after them, yet runs next; then ann's, in order.
-L=$(AUTH=$ANN submit '{"name":"long","dataset":"iris","train":{"epochs":100}}')
+L=$(AUTH=$ANN submit "{\"name\":\"long\",\"dataset\":\"$SD\",$SLOW}")
 AUTH=$ANN wait_state "$L" running 30
-A2=$(AUTH=$ANN submit '{"name":"a2","dataset":"iris","train":{"epochs":1}}')
-A3=$(AUTH=$ANN submit '{"name":"a3","dataset":"iris","train":{"epochs":1}}')
-A4=$(AUTH=$ANN submit '{"name":"a4","dataset":"iris","train":{"epochs":1}}')
-B2=$(AUTH=$BOB submit '{"name":"b2","dataset":"iris","train":{"epochs":1}}')
+A2=$(AUTH=$ANN submit "{\"name\":\"a2\",\"dataset\":\"iris\",$QUICK}")
+A3=$(AUTH=$ANN submit "{\"name\":\"a3\",\"dataset\":\"iris\",$QUICK}")
+A4=$(AUTH=$ANN submit "{\"name\":\"a4\",\"dataset\":\"iris\",$QUICK}")
+B2=$(AUTH=$BOB submit "{\"name\":\"b2\",\"dataset\":\"iris\",$QUICK}")
 as "$ANN" POST /api/v1/jobs/$L/cancel >/dev/null
 AUTH=$ANN wait_state "$A4" succeeded 60
 started() { as "$ROOT" GET /api/v1/jobs/$1 >/dev/null; jv "$T/body" '$.started_at'; }
