@@ -68,8 +68,35 @@ struct api_stream {
 	struct api_stream *prev, *next;
 };
 
+/*
+ * The rendered view of a recently read job, so that polling clients cost a
+ * memcpy, not a query and four JSON parses.  Direct-mapped by id; an entry
+ * is dropped whenever the job changes (scann_api_job_changed).
+ */
+#define API_VIEW_CACHE 256
+struct api_view_cache {
+	int64_t id;		/* 0 = empty */
+	char *owner;
+	char *body;
+	size_t len;
+};
+
+/*
+ * The last batch of events read for a stream: when a job's new event wakes
+ * its many followers, they all ask for "events of job J after seq K", so the
+ * first one reads the store and the others copy.  Dropped when J changes.
+ */
+struct api_event_cache {
+	int64_t job_id;		/* 0 = empty */
+	int64_t after;
+	struct scann_store_event *ev;
+	int n;
+};
+
 struct scann_api {
 	struct scann_store *st;
+	struct api_view_cache cache[API_VIEW_CACHE];
+	struct api_event_cache evcache;
 	struct scann_api_config cfg;
 	struct scann_api_hooks hooks;
 	struct api_req *waiters;
@@ -138,5 +165,6 @@ int api_job_for(struct scann_api *api, struct api_req *r, int64_t id,
 void api_wait_remove(struct scann_api *api, struct api_req *r);
 void api_stream_wake(struct scann_api *api, int64_t id);
 void api_stream_shutdown(struct scann_api *api);
+void api_event_cache_drop(struct scann_api *api, int64_t id);
 
 #endif

@@ -58,14 +58,25 @@ static void stream_fill(struct api_stream *s)
 	char head[96];
 	int n = 0, i;
 
+	struct api_event_cache *c = &s->api->evcache;
+
 	s->len = s->pos = 0;
 	if (s->finished)
 		return;
-	if (scann_store_event_list(s->api->st, s->job_id, s->last_seq,
-				   STREAM_BATCH, &ev, &n, NULL) != 0) {
-		s->finished = 1;	/* logged by the store's caller */
-		return;
+	if (c->job_id != s->job_id || c->after != s->last_seq) {
+		if (scann_store_event_list(s->api->st, s->job_id, s->last_seq,
+					   STREAM_BATCH, &ev, &n, NULL) != 0) {
+			s->finished = 1;
+			return;
+		}
+		api_event_cache_drop(s->api, c->job_id);
+		c->job_id = s->job_id;
+		c->after = s->last_seq;
+		c->ev = ev;
+		c->n = n;
 	}
+	ev = c->ev;
+	n = c->n;
 	for (i = 0; i < n; i++) {
 		if (s->ndjson) {
 			stream_append(s, ev[i].data, strlen(ev[i].data));
@@ -86,7 +97,16 @@ static void stream_fill(struct api_stream *s)
 			break;
 		}
 	}
-	scann_store_event_list_free(ev, n);
+}
+
+void api_event_cache_drop(struct scann_api *api, int64_t id)
+{
+	struct api_event_cache *c = &api->evcache;
+
+	if (c->job_id != id)
+		return;
+	scann_store_event_list_free(c->ev, c->n);
+	memset(c, 0, sizeof(*c));
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)

@@ -60,8 +60,15 @@ struct scann_api *scann_api_new(struct scann_store *st,
 
 void scann_api_free(struct scann_api *api)
 {
+	int i;
+
 	if (api == NULL)
 		return;
+	for (i = 0; i < API_VIEW_CACHE; i++) {
+		free(api->cache[i].owner);
+		free(api->cache[i].body);
+	}
+	api_event_cache_drop(api, api->evcache.job_id);
 	free((char *)api->cfg.data_dir);
 	free((char *)api->cfg.web_dir);
 	free(api);

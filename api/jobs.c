@@ -175,10 +175,61 @@ static void wake(struct api_req *w)
 	}
 }
 
+static void cache_drop(struct scann_api *api, int64_t id)
+{
+	struct api_view_cache *c = &api->cache[(uint64_t)id % API_VIEW_CACHE];
+
+	if (c->id != id)
+		return;
+	c->id = 0;
+	free(c->owner);
+	free(c->body);
+	c->owner = c->body = NULL;
+}
+
+static void cache_put(struct scann_api *api, const struct scann_store_job *j,
+		      const char *body)
+{
+	struct api_view_cache *c = &api->cache[(uint64_t)j->id % API_VIEW_CACHE];
+
+	cache_drop(api, c->id);
+	c->owner = strdup(j->owner);
+	c->body = strdup(body);
+	if (c->owner == NULL || c->body == NULL)
+		abort();
+	c->len = strlen(body);
+	c->id = j->id;
+}
+
+/* Answer GET /jobs/{id} from the cache; -1 when it holds nothing usable. */
+static int cache_reply(struct scann_api *api, struct api_req *r, int64_t id,
+		       enum MHD_Result *res)
+{
+	struct api_view_cache *c;
+	struct MHD_Response *resp;
+
+	if (id <= 0)
+		return -1;
+	c = &api->cache[(uint64_t)id % API_VIEW_CACHE];
+	if (c->id != id || (!r->admin && strcmp(c->owner, r->user) != 0))
+		return -1;
+	resp = MHD_create_response_from_buffer(c->len, c->body,
+					       MHD_RESPMEM_MUST_COPY);
+	if (resp == NULL)
+		abort();
+	MHD_add_response_header(resp, "Content-Type",
+				"application/json; charset=utf-8");
+	api_count_status(api, MHD_HTTP_OK);
+	*res = api_queue(r, MHD_HTTP_OK, resp);
+	return 0;
+}
+
 void scann_api_job_changed(struct scann_api *api, int64_t id)
 {
 	struct api_req *w;
 
+	cache_drop(api, id);
+	api_event_cache_drop(api, id);
 	api_stream_wake(api, id);
 	for (w = api->waiters; w != NULL; w = w->next_wait) {
 		struct scann_store_job *j = NULL;
@@ -235,6 +286,9 @@ enum MHD_Result api_jobs_get(struct scann_api *api, struct api_req *r)
 	if (since_s != NULL && (since = scann_job_state_from_name(since_s)) < 0)
 		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
 				       "since", "since must be a job state");
+	if (wait == 0 && since < 0 &&
+	    cache_reply(api, r, api_parse_id(r->seg[1]), &res) == 0)
+		return res;
 	if (api_job_for(api, r, api_parse_id(r->seg[1]), &j, &res) != 0)
 		return res;
 	if (wait > 0 && r->kind == API_REQ_PLAIN &&
@@ -256,7 +310,23 @@ enum MHD_Result api_jobs_get(struct scann_api *api, struct api_req *r)
 	if (r->kind == API_REQ_WAIT)
 		api_wait_remove(api, r);
 	r->kind = API_REQ_PLAIN;
-	res = api_reply_json(r, MHD_HTTP_OK, api_view_job(j, 1));
+	{
+		json_t *view = api_view_job(j, 1);
+		char *body = json_dumps(view, JSON_COMPACT |
+					JSON_REAL_PRECISION(9));
+		struct MHD_Response *resp;
+
+		json_decref(view);
+		if (body == NULL)
+			abort();
+		cache_put(api, j, body);
+		resp = MHD_create_response_from_buffer(strlen(body), body,
+						       MHD_RESPMEM_MUST_FREE);
+		MHD_add_response_header(resp, "Content-Type",
+					"application/json; charset=utf-8");
+		api_count_status(api, MHD_HTTP_OK);
+		res = api_queue(r, MHD_HTTP_OK, resp);
+	}
 	scann_store_job_free(j);
 	return res;
 }

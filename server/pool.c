@@ -699,6 +699,11 @@ static void start(struct scann_pool *p, const struct scann_store_job *job,
 		settle(w);	/* failed, with msg in stderr */
 		return;
 	}
+	/*
+	 * Workers run niced: they get every cycle the daemon leaves idle, and
+	 * the API stays responsive however busy the pool is.
+	 */
+	uv_os_setpriority(w->proc.pid, UV_PRIORITY_BELOW_NORMAL);
 	scann_log("job %lld running (worker pid %d, %d thread%s%s)",
 		  (long long)job->id, w->proc.pid, threads,
 		  threads == 1 ? "" : "s", resume ? ", resuming" : "");

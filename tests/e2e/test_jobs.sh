@@ -33,9 +33,9 @@ eq "defaults stored" "$(jv "$T/body" '$.spec.train.optimizer')" adam
 eq "dataset resolved to id" "$(jv "$T/body" '$.spec.dataset')" "$DS"
 
 # Two followers at once, SSE and NDJSON, from the start.
-curl -sN "$J/jobs/$ID/events" >"$T/sse" &
+curl -sN --max-time 120 "$J/jobs/$ID/events" >"$T/sse" &
 C1=$!
-curl -sN "$J/jobs/$ID/events?format=ndjson" >"$T/nd" &
+curl -sN --max-time 120 "$J/jobs/$ID/events?format=ndjson" >"$T/nd" &
 C2=$!
 check "job succeeds" wait_state "$ID" succeeded 120
 wait $C1 $C2	# streams close at the job's end
@@ -48,10 +48,10 @@ eq "SSE has as many ids" "$(grep -c '^id: ' "$T/sse")" "$N"
 eq "SSE event lines" "$(grep -c '^event: ' "$T/sse")" "$N"
 check "SSE first is queued" sh -c "sed -n 3p '$T/sse' | grep -q '\"state\":\"queued\"'"
 # Resume with Last-Event-ID: only what follows.
-curl -sN -H "Last-Event-ID: 2" "$J/jobs/$ID/events" >"$T/sse2"
+curl -sN --max-time 120 -H "Last-Event-ID: 2" "$J/jobs/$ID/events" >"$T/sse2"
 eq "resume after 2" "$(sed -n 1p "$T/sse2")" "id: 3"
 eq "resume count" "$(grep -c '^id: ' "$T/sse2")" $((N - 2))
-curl -sN "$J/jobs/$ID/events?format=ndjson&after=$((N - 1))" >"$T/nd2"
+curl -sN --max-time 120 "$J/jobs/$ID/events?format=ndjson&after=$((N - 1))" >"$T/nd2"
 eq "after=n-1 gives the last" "$(wc -l <"$T/nd2")" 1
 
 # The job view: timestamps, latest metrics, result, events count.
@@ -91,7 +91,7 @@ eq "long poll woke on cancel" "$(jv "$T/lp3" '$.state')" cancelled
 eq "cancel again: 409" "$(api POST /api/v1/jobs/$ID3/cancel)" 409
 eq "409 names state" "$(jv "$T/body" '$.error.field')" state
 # Cancel the running one: SIGTERM, then it is cancelled.
-curl -sN "$J/jobs/$ID2/events?format=ndjson" >"$T/nd3" &
+curl -sN --max-time 120 "$J/jobs/$ID2/events?format=ndjson" >"$T/nd3" &
 C3=$!
 eq "cancel running" "$(api POST /api/v1/jobs/$ID2/cancel)" 202
 check "running job cancelled" wait_state "$ID2" cancelled 30
@@ -112,6 +112,22 @@ eq "only succeeded" "$(jv "$T/body" '$.jobs[0].state')" succeeded
 eq "just the one" "$(jv "$T/body" '$.jobs[1].id')" ""
 eq "filter owner" "$(api GET '/api/v1/jobs?owner=nobody')" 200
 eq "nobody has none" "$(jv "$T/body" '$.jobs[0].id')" ""
+
+# The dashboard's static files: types, CSP, caching, no way out.
+if [ -f "$S/web/index.html" ]; then
+	curl -s -D "$T/sh" -o "$T/index" "$URL/"
+	check "index served" grep -q '^HTTP/1.1 200' "$T/sh"
+	check "index is html" grep -qi '^Content-Type: text/html' "$T/sh"
+	check "CSP header" grep -qi "^Content-Security-Policy: default-src 'self'" "$T/sh"
+	check "html revalidates" grep -qi '^Cache-Control: no-cache' "$T/sh"
+	check "nosniff" grep -qi '^X-Content-Type-Options: nosniff' "$T/sh"
+	curl -s -D "$T/sh" -o /dev/null "$URL/js/app.js"
+	check "js type" grep -qi '^Content-Type: text/javascript' "$T/sh"
+	curl -s -D "$T/sh" -o /dev/null "$URL/style.css"
+	check "css type" grep -qi '^Content-Type: text/css' "$T/sh"
+	eq "no escape via .." "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$URL/js/../../configure.ac")" 404
+	eq "no escape via %2e%2e" "$(curl -s --path-as-is -o /dev/null -w '%{http_code}' "$URL/js/%2e%2e/%2e%2e/configure.ac")" 404
+fi
 
 # Health and metrics.
 eq "healthz" "$(api GET /healthz)" 200

@@ -17,7 +17,7 @@ sleep 0.5	# the orphaned worker dies of SIGPIPE at its next event
 
 e2e_start --workers 1
 check "resumed and succeeded" wait_state "$ID" succeeded 120
-curl -sN "$URL/api/v1/jobs/$ID/events?format=ndjson" >"$T/all"
+curl -sN --max-time 120 "$URL/api/v1/jobs/$ID/events?format=ndjson" >"$T/all"
 check "seqs 1..n, no gap, no repeat" seqs_ok "$T/all"
 check "requeued with a reason" grep -q '"state":"queued".*"reason":"scannd restarted' "$T/all"
 check "second start says resumed" grep -q '"resumed":true' "$T/all"
@@ -31,14 +31,14 @@ eq "rows = last_seq" "$(sqlite3 "$T/data/scann.db" "SELECT count(*) = max(seq) F
 ID2=$(submit "{\"name\":\"drain me\",\"dataset\":\"$SD\",$SLOW}")
 check "second job running" wait_state "$ID2" running 30
 check "second job checkpointed" wait_checkpoint "$ID2"
-curl -sN "$URL/api/v1/jobs/$ID2/events?format=ndjson" >"$T/live" &
+curl -sN --max-time 120 "$URL/api/v1/jobs/$ID2/events?format=ndjson" >"$T/live" &
 FOLLOW=$!
 e2e_stop
 wait $FOLLOW
 check "a live stream ends at shutdown" true
 e2e_start --workers 1
 check "drained job resumes and succeeds" wait_state "$ID2" succeeded 120
-curl -sN "$URL/api/v1/jobs/$ID2/events?format=ndjson" >"$T/all2"
+curl -sN --max-time 120 "$URL/api/v1/jobs/$ID2/events?format=ndjson" >"$T/all2"
 check "drained job: seqs 1..n" seqs_ok "$T/all2"
 check "drained job: the stream seen before shutdown is a prefix" \
 	sh -c "head -c \$(wc -c <'$T/live') '$T/all2' | cmp -s - '$T/live'"
