@@ -17,4 +17,13 @@ EXTRA_DIST += tests/browser/run.sh tests/browser/suite.mjs tests/browser/lib.mjs
 	tests/browser/package.json tests/browser/package-lock.json \
 	tests/browser/tests/10-static.test.mjs tests/browser/tests/20-signin.test.mjs \
 	tests/browser/tests/30-submit.test.mjs tests/browser/tests/40-jobs.test.mjs \
+	tests/browser/tests/45-restart.test.mjs \
 	tests/browser/tests/50-a11y.test.mjs
+
+# The browser tests' screenshots and scannd logs (tests/artifacts in the
+# build tree).  clean-local gets only a prerequisite here, so other
+# fragments may hang their own on it too.
+clean-local: clean-browser-artifacts
+clean-browser-artifacts:
+	-rm -rf tests/artifacts
+.PHONY: clean-browser-artifacts

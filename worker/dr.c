@@ -226,15 +226,17 @@ int scann_dr_fit(enum scann_dr_method m, const float *x, uint32_t rows,
 	rc = scann_dr_check((int)m, rows, d, k, err);
 	if (rc < 0)
 		return rc;
-	xd = scann_dr__to_double(x, (size_t)rows * d);
+	/* a random projection never looks at the rows: skip the copy */
+	xd = m >= SCANN_DR_RP_GAUSSIAN ? NULL :
+	     scann_dr__to_double(x, (size_t)rows * d);
 	dr = scann_dr__new(m, d, k, seed);
-	if (xd == NULL || dr == NULL) {
+	if ((xd == NULL && m < SCANN_DR_RP_GAUSSIAN) || dr == NULL) {
 		rc = scann_error_set(err, SCANN_ENOMEM, NULL,
 				     "out of memory for %u x %u training rows",
 				     rows, d);
 		goto fail;
 	}
-	for (size_t i = 0; i < (size_t)rows * d; i++)
+	for (size_t i = 0; xd != NULL && i < (size_t)rows * d; i++)
 		if (!isfinite(xd[i])) {
 			rc = scann_error_set(err, SCANN_EINVAL, "dr.input",
 					     "training row %zu, feature %zu is not finite",

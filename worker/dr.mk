@@ -21,7 +21,8 @@ DR_CHECKS = \
 	tests/check_dr_ica \
 	tests/check_dr_isomap \
 	tests/check_dr_spectral \
-	tests/check_dr_rp
+	tests/check_dr_rp \
+	tests/check_dr_sweep
 check_PROGRAMS += $(DR_CHECKS)
 TESTS += $(DR_CHECKS)
 tests_check_dr_api_SOURCES = tests/check_dr_api.c tests/check_dr_util.h
@@ -45,3 +46,14 @@ tests_check_dr_spectral_LDADD = $(DR_CHECK_LDADD)
 tests_check_dr_rp_SOURCES = tests/check_dr_rp.c tests/check_dr_util.h
 tests_check_dr_rp_CFLAGS = $(DR_CHECK_CFLAGS)
 tests_check_dr_rp_LDADD = $(DR_CHECK_LDADD)
+tests_check_dr_sweep_SOURCES = tests/check_dr_sweep.c tests/check_dr_util.h
+tests_check_dr_sweep_CFLAGS = $(DR_CHECK_CFLAGS)
+tests_check_dr_sweep_LDADD = $(DR_CHECK_LDADD)
+
+# The benchmark against scikit-learn: built, never run by make check
+# (tests/bench/dr_bench.sh runs it by hand).
+noinst_PROGRAMS += tests/bench/dr_bench
+tests_bench_dr_bench_SOURCES = tests/bench/dr_bench.c
+tests_bench_dr_bench_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+tests_bench_dr_bench_LDADD = $(SCANN_LIBS)
+EXTRA_DIST += tests/bench/dr_bench.sh

@@ -108,7 +108,8 @@ int scann_dr__covariance(const double *x, uint32_t rows, uint32_t d,
  * The k largest eigenvalues of the symmetric n x n matrix a (destroyed) in
  * descending order into val (k), their eigenvectors as the columns of vec
  * (n x k row-major), each signed so its largest-magnitude entry is
- * positive (deterministic output).  LAPACK dsyevr.  0 or a negative code.
+ * positive (deterministic output).  LAPACK dsyevr, or dsyevd when k is a
+ * large part of n.  0 or a negative code.
  */
 int scann_dr__top_eigen(double *a, uint32_t n, uint32_t k, double *val,
 			double *vec, struct scann_error *err);

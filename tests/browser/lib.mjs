@@ -55,48 +55,77 @@ export class Scannd {
     this.dir = fs.mkdtempSync(path.join(os.tmpdir(), 'scann-browser-'));
     const bin = Scannd.binary();
     for (const [name, admin] of opts.tokens || []) {
-      const out = execFileSync(bin, ['token', 'add', name, ...(admin ? ['--admin'] : []), '--data-dir', this.dir],
+      const out = execFileSync(bin, ['--data-dir', this.dir, 'token', 'add', name, ...(admin ? ['--admin'] : [])],
         { encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'] });
       // The token is the last whitespace-separated word printed.
       const tok = out.trim().split(/\s+/).pop();
       this.tokens[name] = tok;
     }
+    this.opts = opts;
     for (let attempt = 0; attempt < 5; attempt++) {
       this.port = await freePort();
-      this.base = `http://127.0.0.1:${this.port}`;
-      const args = ['--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dir,
-        '--workers', String(opts.workers || 2), '--web-dir', path.join(SRCDIR, 'web'),
-        ...(opts.args || [])];
-      this.proc = spawn(bin, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SCANN_BUILDDIR: BUILDDIR } });
-      const logf = fs.createWriteStream(path.join(ARTIFACTS, `scannd-${opts.label || 'main'}.log`), { flags: 'a' });
-      for (const s of [this.proc.stdout, this.proc.stderr]) {
-        s.on('data', (b) => { logf.write(b); this.log.push(String(b)); if (this.log.length > 400) this.log.shift(); });
-      }
-      let exited = false;
-      this.proc.on('exit', () => { exited = true; });
-      const t0 = Date.now();
-      while (!exited && Date.now() - t0 < 15000) {
-        try {
-          const r = await fetch(this.base + '/healthz');
-          if (r.ok) return this;
-        } catch { /* not up yet */ }
-        await sleep(100);
-      }
-      if (!exited) { this.proc.kill('SIGKILL'); }
-      await sleep(100);
+      if (await this.spawnOnPort()) return this;
     }
     throw new Error('scannd did not start:\n' + this.log.join('').slice(-3000));
   }
 
+  // Start scannd on this.port with this.dir; true once /healthz answers.
+  async spawnOnPort() {
+    const opts = this.opts;
+    this.base = `http://127.0.0.1:${this.port}`;
+    const args = ['--listen', `127.0.0.1:${this.port}`, '--data-dir', this.dir,
+      '--workers', String(opts.workers || 2), '--web-dir', path.join(SRCDIR, 'web'),
+      ...(opts.args || [])];
+    this.proc = spawn(Scannd.binary(), args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, SCANN_BUILDDIR: BUILDDIR } });
+    const logf = fs.createWriteStream(path.join(ARTIFACTS, `scannd-${opts.label || 'main'}.log`), { flags: 'a' });
+    for (const s of [this.proc.stdout, this.proc.stderr]) {
+      s.on('data', (b) => { logf.write(b); this.log.push(String(b)); if (this.log.length > 400) this.log.shift(); });
+    }
+    let exited = false;
+    this.proc.on('exit', () => { exited = true; });
+    const t0 = Date.now();
+    while (!exited && Date.now() - t0 < 15000) {
+      try {
+        const r = await fetch(this.base + '/healthz');
+        if (r.ok) return true;
+      } catch { /* not up yet */ }
+      await sleep(100);
+    }
+    if (!exited) this.proc.kill('SIGKILL');
+    await sleep(100);
+    return false;
+  }
+
+  // Kill scannd with SIGKILL (no drain: workers die with it or are
+  // orphaned) and start it again on the same port and data dir.
+  async crashAndRestart() {
+    const done = new Promise((r) => this.proc.once('exit', r));
+    this.proc.kill('SIGKILL');
+    await done;
+    for (let k = 0; k < 50; k++) {
+      if (await this.spawnOnPort()) return;
+      await sleep(200);
+    }
+    throw new Error('scannd did not come back on port ' + this.port + ':\n' + this.log.join('').slice(-2000));
+  }
+
+  // SIGTERM (scannd drains and exits), SIGKILL after 10 s.  Returns a
+  // warning when scannd did not exit cleanly (the suite prints it).
   async stop() {
-    if (this.proc && this.proc.exitCode === null) {
-      const done = new Promise((r) => this.proc.once('exit', r));
+    let warning = null;
+    if (this.proc && this.proc.exitCode === null && this.proc.signalCode === null) {
+      const done = new Promise((r) => this.proc.once('exit', (code, sig) => r([code, sig])));
       this.proc.kill('SIGTERM');
-      const t = setTimeout(() => this.proc.kill('SIGKILL'), 5000);
-      await done;
+      const t = setTimeout(() => this.proc.kill('SIGKILL'), 10000);
+      const [code, sig] = await done;
       clearTimeout(t);
+      if (code !== 0) {
+        warning = `scannd exited with ${sig || 'status ' + code} after SIGTERM; its log ends:\n` +
+          this.log.join('').split('\n').slice(-15).join('\n');
+      }
     }
     if (this.dir) fs.rmSync(this.dir, { recursive: true, force: true });
+    return warning;
   }
 
   // The REST API, for test set-up and for checking what the UI did.
@@ -185,3 +214,8 @@ export async function waitFor(fn, timeoutMs = 30000, what = 'condition') {
 export function shotPath(name) {
   return path.join(ARTIFACTS, name.replace(/[^a-z0-9-]+/gi, '-') + '.png');
 }
+
+// Thrown by a test that cannot run here for a reason outside the dashboard
+// (e.g. the engine does not support a task yet): counted as skipped, and the
+// reason printed.
+export class Skip extends Error {}

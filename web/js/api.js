@@ -113,11 +113,12 @@ export function upload(path, file, query, onProgress) {
 }
 
 // Follow a job's event stream.  onEvent({id, type, data}) is called for each
-// event, history first.  Returns {close()}.  The stream ends by itself when
-// the server closes it after the job's end (onEnd is called); on a network
-// error it is resumed from the last seq seen, so no event is missed or
-// repeated.
-export function follow(path, { onEvent, onEnd, onError }) {
+// event, history first.  Returns {close()}.  The server closes the stream
+// after the job's end; if it closes it earlier (a restart, a drain) and
+// resume() says the job is still live, or on a network error, the stream is
+// reopened with Last-Event-ID = the last seq seen, so no event is missed or
+// repeated.  onEnd is called once the stream is over for good.
+export function follow(path, { onEvent, onEnd, onError, resume }) {
   const ctrl = new AbortController();
   let lastId = null;
   let stopped = false;
@@ -137,10 +138,15 @@ export function follow(path, { onEvent, onEnd, onError }) {
       if (done) break;
       failures = 0;
       buf += dec.decode(value, { stream: true });
-      let nl;
-      while ((nl = buf.search(/\r\n|\r|\n/)) >= 0) {
-        const line = buf.slice(0, nl);
-        buf = buf.slice(nl + (buf[nl] === '\r' && buf[nl + 1] === '\n' ? 2 : 1));
+      // Walk the complete lines with an index and cut the buffer once: a
+      // history replay arrives as megabytes in a few chunks.
+      let start = 0;
+      for (;;) {
+        const nl = buf.indexOf('\n', start);
+        if (nl < 0) break;
+        let line = buf.slice(start, nl);
+        start = nl + 1;
+        if (line.endsWith('\r')) line = line.slice(0, -1);
         if (line === '') {
           if (ev.data.length) dispatch(ev);
           ev = { id: null, type: 'message', data: [] };
@@ -155,6 +161,7 @@ export function follow(path, { onEvent, onEnd, onError }) {
         else if (field === 'event') ev.type = val;
         else if (field === 'data') ev.data.push(val);
       }
+      buf = buf.slice(start);
     }
   }
 
@@ -173,7 +180,13 @@ export function follow(path, { onEvent, onEnd, onError }) {
     while (!stopped) {
       try {
         await once();
-        if (!stopped && onEnd) onEnd();
+        if (stopped) return;
+        if (resume && resume() && failures < 5) {
+          failures += 1;  // reset by the next chunk that arrives
+          await new Promise((r) => setTimeout(r, 1000 * failures));
+          continue;
+        }
+        if (onEnd) onEnd();
         return;
       } catch (err) {
         if (stopped || err.name === 'AbortError') return;

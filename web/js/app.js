@@ -115,6 +115,16 @@ document.getElementById('sign-out').addEventListener('click', () => {
   location.hash = '#/signin';
 });
 
-window.addEventListener('hashchange', () => { main.focus({ preventScroll: true }); route(); });
+// The skip link moves focus without touching the hash (the router's).
+document.querySelector('.skip').addEventListener('click', (e) => {
+  e.preventDefault();
+  main.focus();
+});
+
+window.addEventListener('hashchange', () => {
+  if (location.hash && !location.hash.startsWith('#/')) return;  // not a route
+  main.focus({ preventScroll: true });
+  route();
+});
 showWho();
 route();

@@ -9,6 +9,8 @@
 import { svg, fmtCompact } from './util.js';
 
 const PAD = { l: 52, r: 56, t: 14, b: 36 };
+const MAX_DRAWN = 600;   // points per line drawn
+const MAX_MARKERS = 200; // growth/pruning marks drawn
 
 // Charts are drawn at the width of their container (so text stays at its
 // CSS size on a phone and on a laptop) within these bounds.
@@ -50,8 +52,9 @@ function frame(label, W, H) {
 export function lineChart(opts) {
   const { W, H } = dims(opts.width);
   const root = frame(opts.label, W, H);
-  const xs = opts.series.flatMap((s) => s.points.map((p) => p[0]));
-  const [x0, x1] = xs.length ? [Math.min(1, ...xs), Math.max(...xs, 2)] : [0, 10];
+  let x0 = 1; let x1 = 2; let any = false;
+  for (const s of opts.series) for (const p of s.points) { any = true; if (p[0] < x0) x0 = p[0]; if (p[0] > x1) x1 = p[0]; }
+  if (!any) { x0 = 0; x1 = 10; }
   const sx = (x) => PAD.l + ((x - x0) / (x1 - x0 || 1)) * (W - PAD.l - PAD.r);
   const axes = {};
   for (const side of ['left', 'right']) {
@@ -61,7 +64,7 @@ export function lineChart(opts) {
     let [lo, hi] = extent(vals, 0.05);
     if (a.min !== undefined) lo = a.min;
     if (a.max !== undefined) hi = a.max;
-    if (a.zero) lo = Math.min(0, lo);
+    if (a.zero) { lo = Math.min(0, lo); if (a.max === undefined) hi += (hi - lo) * 0.06; }
     const ticks = niceTicks(lo, hi, 4);
     lo = Math.min(lo, ticks[0]); hi = Math.max(hi, ticks[ticks.length - 1]);
     axes[side] = { lo, hi, ticks, fmt: a.fmt || fmtCompact, label: a.label,
@@ -93,9 +96,15 @@ export function lineChart(opts) {
   }
   g.append(svg('text', { x: (PAD.l + W - PAD.r) / 2, y: H - 4, class: 'axis-label', text: opts.xLabel || '' }));
 
+  if (!any) {
+    g.append(svg('text', { x: (PAD.l + W - PAD.r) / 2, y: (H - PAD.b + PAD.t) / 2, class: 'axis-label empty', text: opts.empty || 'no data yet' }));
+  }
+
   // markers: growth / pruning steps
   const mk = svg('g', { class: 'markers' });
-  for (const m of opts.markers || []) {
+  const ms = opts.markers || [];
+  const mk0 = Math.ceil(ms.length / MAX_MARKERS);
+  for (const m of mk0 > 1 ? ms.filter((_, i) => i % mk0 === 0) : ms) {
     const x = sx(m.x);
     mk.append(svg('g', { class: 'marker ' + (m.cls || '') }, [
       svg('title', { text: m.label }),
@@ -108,7 +117,10 @@ export function lineChart(opts) {
   for (const s of opts.series) {
     const a = axes[s.axis || 'left'];
     if (!a || !s.points.length) continue;
-    const d = s.points.map((p, i) => (i ? 'L' : 'M') + sx(p[0]).toFixed(1) + ' ' + a.s(p[1]).toFixed(1)).join(' ');
+    // More points than pixels only cost time: keep every k-th (and the last).
+    const k = Math.ceil(s.points.length / MAX_DRAWN);
+    const shown = k > 1 ? s.points.filter((p, i) => i % k === 0 || i === s.points.length - 1) : s.points;
+    const d = shown.map((p, i) => (i ? 'L' : 'M') + sx(p[0]).toFixed(1) + ' ' + a.s(p[1]).toFixed(1)).join(' ');
     const grp = svg('g', { class: 'series ' + (s.cls || ''), 'data-series': s.name, 'data-points': s.points.length }, [
       svg('path', { d, class: 'line' }),
     ]);

@@ -21,7 +21,8 @@
 
 import { svg } from './util.js';
 
-const MAX_SHOW = 24;
+const MAX_SHOW = 24;     // neurons drawn per level
+const MAX_EDGES = 1500;  // connections drawn
 
 function num(x, d = 0) { const n = Number(x); return Number.isFinite(n) ? n : d; }
 
@@ -108,8 +109,9 @@ function finish(nIn, nOut, hidden, conns) {
   return { nIn, nOut, hidden: order, conns, level: lvl, depth };
 }
 
-// Draw a normalized model.  Returns {svg, stats}.
-export function drawNetwork(net, label) {
+// Draw a normalized model about `width` px wide (wider, with a scroll bar,
+// when the network has more levels than fit).  Returns {svg, stats}.
+export function drawNetwork(net, label, width = 720) {
   const cols = [];
   const byLevel = new Map();
   for (const [id, l] of net.level) {
@@ -118,34 +120,49 @@ export function drawNetwork(net, label) {
   }
   const nCols = net.depth + 2;
   for (let l = 0; l < nCols; l++) cols.push(byLevel.get(l) || []);
-  const W = Math.max(360, 110 * nCols);
-  const H = 300;
+  const gap = Math.min(140, Math.max(34, (width - 60) / Math.max(1, nCols - 1)));
+  const W = Math.max(width, 60 + gap * (nCols - 1));
+  const x0 = (W - gap * (nCols - 1)) / 2;
+  const colX = (l) => x0 + l * gap;
+  const tallest = Math.min(MAX_SHOW, Math.max(...cols.map((c) => c.length), 1));
+  const TOP = 64;                      // room for the skip connections' arcs
+  const body = Math.max(160, Math.min(420, tallest * 16));
+  const H = TOP + body + 34;
   const pos = new Map();
   const shown = new Set();
   cols.forEach((ids, l) => {
     const vis = ids.length > MAX_SHOW ? thin(ids, MAX_SHOW) : ids;
     vis.forEach((id, k) => {
-      const x = 30 + (l * (W - 60)) / Math.max(1, nCols - 1);
-      const y = 20 + ((k + 0.5) * (H - 50)) / vis.length;
-      pos.set(id, [x, y]);
+      pos.set(id, [colX(l), TOP + ((k + 0.5) * body) / vis.length]);
       shown.add(id);
     });
   });
   const root = svg('svg', {
-    viewBox: `0 0 ${W} ${H}`, class: 'netdraw', role: 'img', 'aria-label': label,
+    viewBox: `0 0 ${W} ${H}`, width: W, height: H, class: 'netdraw', role: 'img', 'aria-label': label,
   }, [svg('title', { text: label })]);
-  const edges = svg('g', { class: 'edges' });
+
   let skips = 0;
+  const drawable = [];
   for (const c of net.conns) {
     const la = net.level.get(c.from); const lb = net.level.get(c.to);
     const skip = lb - la > 1;
     if (skip) skips++;
-    if (!shown.has(c.from) || !shown.has(c.to)) continue;
+    if (shown.has(c.from) && shown.has(c.to)) drawable.push({ c, skip, span: lb - la });
+  }
+  // A dense drawing is a blot: keep the strongest connections, and fade
+  // every line more the more there are.
+  if (drawable.length > MAX_EDGES) {
+    drawable.sort((a, b) => Math.abs(Number(b.c.w) || 0) - Math.abs(Number(a.c.w) || 0));
+    drawable.length = MAX_EDGES;
+  }
+  const opacity = Math.max(0.12, Math.min(0.75, 8 / Math.sqrt(drawable.length || 1)));
+  const edges = svg('g', { class: 'edges', 'stroke-opacity': opacity.toFixed(2) });
+  for (const { c, skip, span } of drawable) {
     const [x1, y1] = pos.get(c.from); const [x2, y2] = pos.get(c.to);
     const cls = 'edge' + (skip ? ' skip' : '') + (Number(c.w) < 0 ? ' neg' : '');
     if (skip) {
-      const mx = (x1 + x2) / 2; const my = Math.min(y1, y2) - 25 - 8 * (lb - la);
-      edges.append(svg('path', { d: `M${x1} ${y1} Q${mx} ${my} ${x2} ${y2}`, class: cls }));
+      const my = Math.max(4, Math.min(y1, y2) - Math.min(TOP - 8, 14 + 4 * span));
+      edges.append(svg('path', { d: `M${x1} ${y1} Q${(x1 + x2) / 2} ${my} ${x2} ${y2}`, class: cls }));
     } else {
       edges.append(svg('line', { x1, y1, x2, y2, class: cls }));
     }
@@ -161,15 +178,19 @@ export function drawNetwork(net, label) {
   }
   root.append(nodes);
   const labels = svg('g', { class: 'col-labels' });
+  const roomy = gap >= 80;
   cols.forEach((ids, l) => {
-    const x = 30 + (l * (W - 60)) / Math.max(1, nCols - 1);
-    const name = l === 0 ? 'inputs' : l === nCols - 1 ? 'outputs' : 'level ' + l;
-    labels.append(svg('text', { x, y: H - 8, class: 'tick middle', text: `${name} (${ids.length})` }));
+    const name = l === 0 ? 'in' : l === nCols - 1 ? 'out' : String(l);
+    const long = l === 0 ? 'inputs' : l === nCols - 1 ? 'outputs' : 'level ' + l;
+    labels.append(svg('text', { x: colX(l), y: H - 10, class: 'tick middle' }, [
+      svg('title', { text: `${long}: ${ids.length} neuron${ids.length === 1 ? '' : 's'}` }),
+      roomy ? `${long} (${ids.length})` : name,
+    ]));
   });
   root.append(labels);
   return {
     svg: root,
-    stats: { inputs: net.nIn, outputs: net.nOut, hidden: net.hidden.length, depth: net.depth, connections: net.conns.length, skips },
+    stats: { inputs: net.nIn, outputs: net.nOut, hidden: net.hidden.length, depth: net.depth, connections: net.conns.length, skips, drawn: drawable.length },
   };
 }
 

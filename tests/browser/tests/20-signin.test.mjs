@@ -33,6 +33,16 @@ export const tests = [
       assert(kept === tok, 'token not in sessionStorage');
       assert(await page.locator('#sign-out').isVisible(), 'no sign-out button');
 
+      // The job page streams its events and fetches artifacts with the token.
+      await page.getByRole('link', { name: 'alice-job' }).click();
+      await page.locator('#job-state', { hasText: 'succeeded' }).waitFor({ timeout: 30000 });
+      await page.locator('#event-log li[data-type="epoch"]').first().waitFor();
+      await page.locator('#network svg.netdraw').waitFor();
+      const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#dl-report')]);
+      assert(/report/.test(dl.suggestedFilename()), 'report download ' + dl.suggestedFilename());
+      await page.goto(server.base + '/#/jobs');
+      await page.getByText('alice-job').waitFor();
+
       // A new tab of the same browser session does not inherit it (sessionStorage).
       const other = await ctx.newPage();
       await other.goto(server.base + '/');

@@ -57,7 +57,15 @@ export const tests = [
       await page.locator('#network svg.netdraw').waitFor();
       const stats = await page.textContent('#net-stats');
       assert(/13 inputs/.test(stats) && /3 outputs/.test(stats), 'network stats: ' + stats);
-      await page.locator('#synth-result, #study').first().waitFor();
+      // The result: compression, and every candidate on the accuracy/params
+      // scatter with its Pareto front.
+      await page.locator('#synth-result').waitFor();
+      assert(/×/.test(await page.textContent('#compression')), 'no compression figure');
+      const sc = page.locator('#candidates-scatter');
+      const npts = Number(await sc.getAttribute('data-points'));
+      const nfront = Number(await sc.getAttribute('data-front'));
+      assert(npts >= 2 && nfront >= 1 && nfront <= npts, `scatter: ${npts} points, ${nfront} on the front`);
+      assert(await sc.locator('circle.front').count() === nfront, 'front points not highlighted');
       await page.locator('#dl-model:not([disabled])').waitFor();
       const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#dl-model')]);
       assert(/model/.test(dl.suggestedFilename()), 'download name ' + dl.suggestedFilename());
@@ -69,7 +77,13 @@ export const tests = [
     allowApiErrors: [400, 422],
     async fn({ page, base, server }) {
       const ds = await server.uploadDataset('iris.csv', 'iris');
-      await page.goto(base + '/#/submit?dataset=' + encodeURIComponent(ds.id));
+      // From the datasets page to a form with that dataset picked.
+      await page.goto(base + '/#/datasets');
+      const row = page.locator('#datasets-table tbody tr', { hasText: 'iris' });
+      await row.waitFor();
+      assert(/150/.test(await row.textContent()), 'iris row: ' + await row.textContent());
+      await row.getByRole('link', { name: 'New job on iris' }).click();
+      await page.waitForURL(/#\/submit\?dataset=/);
       await page.locator('#f-dataset').waitFor();
       await waitFor(() => page.locator('#f-dataset').evaluate((s) => s.value !== ''), 5000, 'dataset preselected');
       await page.click('#advanced summary');
@@ -87,7 +101,6 @@ export const tests = [
       // A second mistake, in DR ratios: the error moves there.
       await page.fill('#f-train-lr', '');
       await page.selectOption('#f-dr', 'choose');
-      await page.check('#f-dr-pca');
       await page.fill('#f-dr-ratios', '2, 0');
       await page.click('#submit-job');
       await page.locator('#f-dr-ratios-error').waitFor({ state: 'visible' });

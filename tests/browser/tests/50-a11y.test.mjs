@@ -1,27 +1,38 @@
 // a11y.test.mjs -- the dashboard on a phone and from the keyboard alone.
 
-import { assert } from '../lib.mjs';
+import { assert, tinySpec, TERMINAL, shotPath } from '../lib.mjs';
 
 export const tests = [
   {
     name: 'phone: jobs list and job page fit the screen',
     viewport: { width: 390, height: 844 },
     mobile: true,
-    async fn({ page, base }) {
+    async fn({ page, base, server }) {
+      // One finished job of its own, so the list and the job page have content.
+      const ds = await server.uploadDataset('wine.csv', 'wine');
+      const j = await server.submit({ ...tinySpec(ds.id), name: 'phone job', scheme: 'A' });
+      await server.waitJob(j.id, (x) => TERMINAL.has(x.state), 30000);
       await page.goto(base + '/#/jobs');
       await page.locator('#jobs-table tbody tr').first().waitFor();
       const over = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert(over <= 1, `page is ${over}px wider than the phone`);
-      const href = await page.locator('#jobs-table tbody tr a').first().getAttribute('href');
-      await page.goto(base + '/' + href);
+      await page.screenshot({ path: shotPath('phone-jobs-list'), fullPage: true });
+      await page.goto(base + '/#/jobs/' + j.id);
       await page.locator('#job-state').waitFor();
       await page.locator('#chart-acc svg').waitFor();
       const over2 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert(over2 <= 1, `job page is ${over2}px wider than the phone`);
+      await page.locator('#network svg, #network p').first().waitFor();
+      await page.screenshot({ path: shotPath('phone-job-page'), fullPage: true });
       await page.goto(base + '/#/submit');
       await page.locator('#job-form').waitFor();
       const over3 = await page.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
       assert(over3 <= 1, `form is ${over3}px wider than the phone`);
+      const sticking = await page.evaluate(() => [...document.querySelectorAll('main *')]
+        .filter((e) => !e.closest('.table-wrap, .net-wrap, ol.log'))
+        .filter((e) => e.getBoundingClientRect().right > window.innerWidth + 1)
+        .map((e) => e.tagName + (e.id ? '#' + e.id : '')));
+      assert(!sticking.length, 'sticking out of the phone screen: ' + sticking.slice(0, 5).join(', '));
     },
   },
   {
@@ -40,7 +51,13 @@ export const tests = [
         }).map((e) => e.outerHTML.slice(0, 80)));
       assert(!unnamed.length, 'unlabelled controls: ' + unnamed.join(' | '));
       // Tab from the top reaches the skip link, the nav, the upload and the submit button.
-      await page.evaluate(() => document.activeElement && document.activeElement.blur());
+      // Start from the top of the document, as a fresh page load would.
+      await page.evaluate(() => {
+        document.activeElement && document.activeElement.blur();
+        document.body.tabIndex = -1;
+        document.body.focus();
+        document.body.removeAttribute('tabindex');
+      });
       const reached = new Set();
       for (let k = 0; k < 80; k++) {
         await page.keyboard.press('Tab');
@@ -48,6 +65,15 @@ export const tests = [
           const a = document.activeElement;
           return a ? (a.id || a.getAttribute('href') || a.className || a.tagName) : '';
         });
+        if (id === '#main') {
+          // The skip link works from the keyboard and keeps the route.
+          const url = page.url();
+          await page.keyboard.press('Enter');
+          assert(await page.evaluate(() => document.activeElement.id === 'main'), 'skip link did not move focus to main');
+          assert(page.url() === url, 'skip link changed the route');
+          await page.evaluate(() => { document.body.tabIndex = -1; document.body.focus(); document.body.removeAttribute('tabindex'); });
+          await page.keyboard.press('Tab');
+        }
         reached.add(id);
         if (id === 'submit-job') break;
       }

@@ -29,6 +29,8 @@ export async function renderJob(ctx, id) {
   let lastOp = null;
   let lastStage = null;
   let result = null;
+  let bestVal = 0;
+  const candidates = [];  // candidate events: networks worth reporting
   let alive = true;
 
   // ---- skeleton ------------------------------------------------------------
@@ -59,15 +61,16 @@ export async function renderJob(ctx, id) {
     errBox,
     el('div', { class: 'grid2' }, [
       el('section', { class: 'card', 'aria-labelledby': 'h-facts' }, [el('h2', { id: 'h-facts', text: 'Job' }), facts]),
-      el('section', { class: 'card', 'aria-labelledby': 'h-live' }, [el('h2', { id: 'h-live', text: 'Current network' }), live]),
+      el('section', { class: 'card', 'aria-labelledby': 'h-live' }, [el('h2', { id: 'h-live', text: 'Latest epoch' }), live]),
     ]),
     el('section', { class: 'card', 'aria-labelledby': 'h-curves' }, [
       el('h2', { id: 'h-curves', text: 'Training curves' }),
       el('ul', { class: 'legend' }, [
         el('li', { class: 'k-loss', text: 'train loss' }), el('li', { class: 'k-acc', text: 'validation accuracy' }),
         el('li', { class: 'k-params', text: 'parameters' }), el('li', { class: 'k-hidden', text: 'hidden neurons' }),
+        el('li', { class: 'k-depth', text: 'depth' }),
         el('li', { class: 'k-grow', text: 'growth step' }), el('li', { class: 'k-prune', text: 'pruning step' }),
-        el('li', { class: 'k-stage', text: 'stage start' }),
+        el('li', { class: 'k-stage', text: 'stage start' }), el('li', { class: 'k-restart', text: 'worker restart' }),
       ]),
       el('div', { class: 'curves' }, [accWrap, parWrap]),
       streamNote,
@@ -87,11 +90,11 @@ export async function renderJob(ctx, id) {
     cancelBtn.disabled = done;
     const pr = progressOf(job);
     if (pr.value === null) progress.removeAttribute('value'); else progress.value = pr.value;
-    progress.hidden = pr.value === null && done;
+    progress.parentElement.hidden = pr.value === null && done;
     progressText.textContent = pr.text;
     const sp = job.spec || {};
     const rows = [
-      ['ID', job.id], ['Dataset', job.dataset], ['Task', job.task], ['Scheme', job.scheme || sp.scheme],
+      ['ID', job.id], ['Dataset', dsInfo ? `${dsInfo.name || job.dataset} (${dsInfo.rows} rows, ${dsInfo.features} features, ${dsInfo.classes} classes)` : job.dataset], ['Task', job.task], ['Scheme', job.scheme || sp.scheme],
       ['Owner', job.owner ?? '–'],
       ['Submitted', fmtTime(job.created)], ['Started', fmtTime(job.started)], ['Finished', fmtTime(job.finished)],
       ['Epochs', sp.train?.epochs ?? '–'], ['Learning rate', sp.train?.lr ?? '–'],
@@ -117,7 +120,7 @@ export async function renderJob(ctx, id) {
 
   function showLive() {
     const e = epochs[epochs.length - 1] || {};
-    const best = epochs.reduce((b, x) => Math.max(b, Number(x.val_acc) || 0), 0);
+    const best = bestVal;
     const rows = [
       ['Stage', e.stage ? `${e.stage}${e.iteration !== undefined ? ' · iteration ' + e.iteration : ''}` : '–'],
       ['Operation', e.operation ?? '–'],
@@ -138,6 +141,7 @@ export async function renderJob(ctx, id) {
   const redrawAcc = responsive(accWrap, (width) => lineChart({
     width,
     label: `Train loss and validation accuracy over ${epochs.length} epochs`,
+    empty: 'no epoch yet',
     xLabel: 'epoch (all stages)',
     left: { label: 'train loss', zero: true, fmt: (v) => fmtNum(v, 2) },
     right: { label: 'val. accuracy', min: 0, max: 1, fmt: (v) => Math.round(v * 100) + '%' },
@@ -149,13 +153,15 @@ export async function renderJob(ctx, id) {
   }));
   const redrawParams = responsive(parWrap, (width) => lineChart({
     width,
-    label: `Parameters and hidden neurons over ${epochs.length} epochs`,
+    label: `Parameters, hidden neurons and depth over ${epochs.length} epochs`,
+    empty: 'no epoch yet',
     xLabel: 'epoch (all stages)',
     left: { label: 'parameters', zero: true },
-    right: { label: 'hidden neurons', zero: true },
+    right: { label: 'hidden neurons, depth', zero: true },
     series: [
       { name: 'parameters', cls: 's-params', axis: 'left', points: pts('params') },
       { name: 'hidden neurons', cls: 's-hidden', axis: 'right', points: pts('hidden') },
+      { name: 'depth', cls: 's-depth', axis: 'right', points: pts('depth') },
     ],
     markers,
   }));
@@ -197,10 +203,18 @@ export async function renderJob(ctx, id) {
     while (logList.childElementCount > LOG_MAX) logList.firstElementChild.remove();
   }
 
+  // Events are applied as they come (cheap: arrays and a few fields) but
+  // drawn at most once a frame: a history replay or a fast job delivers
+  // thousands of events a second.
+  let pendingLog = [];
+  let dirty = { live: false, job: false, result: false, terminal: false };
+  let flushQueued = false;
+
   function onEvent(ev) {
     if (!alive) return;
     const d = ev.data;
-    logLine(ev);
+    pendingLog.push(ev);
+    if (pendingLog.length > LOG_MAX) pendingLog = pendingLog.slice(-LOG_MAX);
     if (ev.type === 'epoch') {
       const x = epochs.length + 1;
       const op = d.operation ?? null;
@@ -213,24 +227,53 @@ export async function renderJob(ctx, id) {
       }
       lastOp = op; lastStage = d.stage;
       epochs.push(d);
+      bestVal = Math.max(bestVal, Number(d.val_acc) || 0);
       job.latest = d;
-      if (job.progress === null && job.state === 'running') progressText.textContent = progressOf(job).text;
-      drawCurves();
-      showLive();
+      dirty.live = true;
     } else if (ev.type === 'state') {
-      if (d.state) { job.state = d.state; showJob(); }
-      if (TERMINAL.has(d.state)) refresh();
+      if (d.state) { job.state = d.state; dirty.job = true; }
+      if (d.state === 'running' && epochs.length) {
+        // A worker started again (scannd restarted, or a retry): the curve
+        // goes on from the checkpoint it resumed.
+        markers.push({ x: epochs.length + 0.5, cls: 'm-restart', label: `worker restarted after epoch ${epochs.length}` });
+        dirty.live = true;
+      }
+      if (TERMINAL.has(d.state)) dirty.terminal = true;
+    } else if (ev.type === 'candidate') {
+      candidates.push(d);
+      if (result) dirty.result = true;
     } else if (ev.type === 'result') {
       result = d.result || d;
-      showResult();
+      dirty.result = true;
     }
+    if (!flushQueued) {
+      flushQueued = true;
+      requestAnimationFrame(flush);
+    }
+  }
+
+  function flush() {
+    flushQueued = false;
+    if (!alive) return;
+    for (const ev of pendingLog) logLine(ev);
+    pendingLog = [];
+    const d = dirty;
+    dirty = { live: false, job: false, result: false, terminal: false };
+    if (d.job) showJob();
+    if (d.live) {
+      if (job.progress === null && job.state === 'running') progressText.textContent = progressOf(job).text;
+      showLive();
+      drawCurves();
+    }
+    if (d.result) showResult();
+    if (d.terminal) refresh();
   }
 
   function showResult() {
     clear(resultWrap);
     if (!result) return;
     if (job.task === 'study' || result.candidates || result['dr+scann']) resultWrap.append(renderStudy(result));
-    else resultWrap.append(renderSynthResult(result));
+    else resultWrap.append(renderSynthResult(result, candidates));
   }
 
   // ---- model drawing and artifacts ----------------------------------------
@@ -250,12 +293,22 @@ export async function renderJob(ctx, id) {
       clear(netWrap).append(el('p', { class: 'muted', text: 'The model artifact has a layout this page cannot draw.' }));
       return;
     }
-    const { svg: pic, stats } = drawNetwork(net, `Synthesized network: ${stats0(net)}`);
+    const label = `Synthesized network: ${stats0(net)}`;
+    const picWrap = el('div', { class: 'net-wrap', id: 'net-pic' });
+    let stats = null;
+    const statsLine = el('p', { id: 'net-stats' });
     clear(netWrap).append(
-      el('p', { id: 'net-stats', text: `${stats.inputs} inputs → ${stats.hidden} hidden neurons over ${stats.depth} levels → ${stats.outputs} outputs; ${fmtInt(stats.connections)} connections, ${fmtInt(stats.skips)} of them skip a level.` }),
-      el('ul', { class: 'legend' }, [el('li', { class: 'k-edge', text: 'connection' }), el('li', { class: 'k-skip', text: 'skip connection' })]),
-      el('div', { class: 'net-wrap' }, pic),
+      statsLine,
+      el('ul', { class: 'legend' }, [el('li', { class: 'k-edge', text: 'connection between adjacent levels' }), el('li', { class: 'k-skip', text: 'skip connection' })]),
+      picWrap,
     );
+    responsive(picWrap, (width) => {
+      const d = drawNetwork(net, label, width);
+      stats = d.stats;
+      return d.svg;
+    })();
+    statsLine.textContent = `${stats.inputs} inputs → ${stats.hidden} hidden neurons over ${stats.depth} levels → ${stats.outputs} outputs; ${fmtInt(stats.connections)} connections, ${fmtInt(stats.skips)} of them skip a level` +
+      (stats.drawn < stats.connections ? ` (the ${fmtInt(stats.drawn)} strongest drawn).` : '.');
   }
   function stats0(net) { return `${net.nIn} inputs, ${net.hidden.length} hidden neurons, depth ${net.depth}, ${net.nOut} outputs`; }
 
@@ -309,11 +362,18 @@ export async function renderJob(ctx, id) {
     else timer = setTimeout(refresh, POLL_MS);
   }
 
+  let dsInfo = null;
+  if (job.dataset) {
+    api.get('/datasets/' + encodeURIComponent(job.dataset))
+      .then((d) => { if (alive) { dsInfo = d.dataset || d; showJob(); } })
+      .catch(() => { /* the id alone still shows */ });
+  }
   showJob(); showLive(); setArtifacts(); drawCurves();
   if (job.raw.result) { result = job.raw.result; showResult(); }
   streamNote.textContent = 'Following live events…';
   const stream = api.follow('/jobs/' + enc + '/events', {
     onEvent,
+    resume: () => alive && !TERMINAL.has(job.state),
     onEnd() { if (alive) { streamNote.textContent = `Stream closed: ${epochs.length} epochs received.`; refresh(); } },
     onError(err) { if (alive) streamNote.textContent = 'Event stream unavailable: ' + err.message; },
   });

@@ -7,6 +7,20 @@ import { el, clear, fmtPct, fmtInt, fmtAge, pick } from '../util.js';
 import { jobView, progressOf } from '../model.js';
 
 const STATES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'];
+
+// Dataset id -> name, so the list shows "iris" rather than a hash; read
+// once a minute at most (one request for up to 100 datasets).
+const dsNames = new Map();
+let dsNamesAt = 0;
+async function datasetNames() {
+  if (Date.now() - dsNamesAt < 60000) return dsNames;
+  dsNamesAt = Date.now();
+  try {
+    const body = await api.get('/datasets', { limit: 100 });
+    for (const d of pick(body, 'datasets', 'items') || []) if (d.name) dsNames.set(String(d.id), d.name);
+  } catch { /* names are a nicety: ids still show */ }
+  return dsNames;
+}
 const PAGE = 20;
 const REFRESH_MS = 3000;
 
@@ -38,7 +52,10 @@ export async function renderJobs(ctx) {
       el('table', { class: 'jobs', id: 'jobs-table' }, [
         el('caption', { class: 'sr-only', text: 'Jobs' + (state ? ' in state ' + state : '') }),
         el('thead', {}, el('tr', {}, ['Name', 'Dataset', 'Task', 'Scheme', 'State', 'Progress',
-          'Best val. acc.', 'Params', 'Owner', 'Age'].map((h) => el('th', { scope: 'col', class: /acc|Params|Age/.test(h) ? 'num' : null, text: h })))),
+          'Val. acc.', 'Params', 'Owner', 'Age'].map((h) => el('th', {
+            scope: 'col', class: /acc|Params|Age/.test(h) ? 'num' : null, text: h,
+            title: h === 'Val. acc.' ? 'best validation accuracy when the API reports it, else the latest epoch\'s' : null,
+          })))),
         tbody,
       ]),
     ]),
@@ -63,7 +80,9 @@ export async function renderJobs(ctx) {
     if (!alive) return;
     const jobs = pick(page, 'jobs', 'items', 'data') || (Array.isArray(page) ? page : []);
     const next = pick(page, 'next_cursor', 'next', 'cursor');
-    fill(jobs);
+    const names = await datasetNames();
+    if (!alive) return;
+    fill(jobs, names);
     status.classList.remove('error');
     status.textContent = jobs.length ? '' : (state ? `No ${state} jobs.` : 'No jobs yet.');
     clear(pager);
@@ -86,25 +105,39 @@ export async function renderJobs(ctx) {
     timer = setTimeout(load, REFRESH_MS);
   }
 
-  function fill(jobs) {
+  let shown = '';
+  let shownNames = -1;
+  function fill(jobs, names) {
+    // Redraw only what changed, and keep the keyboard focus where it was:
+    // the list refreshes every few seconds under a user tabbing through it.
+    const sig = JSON.stringify(jobs.map((j) => [j.id, j.state, j.latest && j.latest.epoch, j.latest && j.latest.stage, j.progress]));
+    if (sig === shown && names.size === shownNames) return;
+    shown = sig;
+    shownNames = names.size;
+    const focusedRow = document.activeElement && document.activeElement.closest && document.activeElement.closest('#jobs-table tr');
+    const focusedId = focusedRow ? focusedRow.dataset.id : null;
     const rows = jobs.map((j) => {
       const v = jobView(j);
       const pr = progressOf(v);
       const prog = el('progress', { max: 1, value: pr.value ?? undefined, 'aria-label': 'progress of ' + v.name });
       return el('tr', { dataset: { id: v.id, state: v.state } }, [
         el('td', { 'data-label': 'Name' }, el('a', { href: '#/jobs/' + encodeURIComponent(v.id), text: v.name })),
-        el('td', { 'data-label': 'Dataset', text: v.dataset }),
+        el('td', { 'data-label': 'Dataset', title: v.dataset, text: names.get(String(v.dataset)) || v.dataset }),
         el('td', { 'data-label': 'Task', text: v.task ?? '–' }),
         el('td', { 'data-label': 'Scheme', text: v.scheme ?? '–' }),
         el('td', { 'data-label': 'State' }, el('span', { class: 'state state-' + v.state, text: v.state })),
         el('td', { 'data-label': 'Progress' }, [pr.value === null && v.state !== 'running' ? null : prog, ' ', el('span', { class: 'small', text: pr.text })]),
-        el('td', { 'data-label': 'Best val. acc.', class: 'num', text: fmtPct(v.bestValAcc) }),
+        el('td', { 'data-label': 'Val. acc.', class: 'num', text: fmtPct(v.bestValAcc) }),
         el('td', { 'data-label': 'Params', class: 'num', text: fmtInt(v.params) }),
         el('td', { 'data-label': 'Owner', text: v.owner ?? '–' }),
         el('td', { 'data-label': 'Age', class: 'num' }, el('time', { datetime: v.created || '', text: fmtAge(v.created) })),
       ]);
     });
     clear(tbody).append(...rows);
+    if (focusedId) {
+      const a = tbody.querySelector(`tr[data-id="${CSS.escape(focusedId)}"] a`);
+      if (a) a.focus({ preventScroll: true });
+    }
   }
 
   await load();

@@ -29,6 +29,42 @@ function netCells(n, compression) {
   ];
 }
 
+// The accuracy-versus-parameters scatter: the named networks first (they
+// keep their colour when a candidate repeats one), then every candidate;
+// the Pareto front (fewest parameters for the accuracy) is drawn through.
+// Returns the chart's wrapper, with data-points and data-front counts.
+export function accuracyScatter(id, named, candidates) {
+  const pts = [];
+  const seen = new Set();
+  const add = (n, label, cls) => {
+    if (!n || !(Number(n.params) > 0)) return;
+    const k = `${n.params}|${n.test_acc}|${n.dr ? n.dr.method + n.dr.ratio : ''}`;
+    if (seen.has(k)) return;
+    seen.add(k);
+    pts.push({ x: Number(n.params), y: Number(n.test_acc), cls, label: `${label}: ${fmtPct(n.test_acc, 2)} at ${fmtInt(n.params)} params` });
+  };
+  for (const p of named) add(p.net, p.label, p.cls);
+  for (const [i, c] of candidates.entries()) {
+    const n = c.network || c;
+    const where = c.stage ? `${c.stage}${c.iteration !== undefined ? ' it ' + c.iteration : ''}` : `candidate ${i + 1}`;
+    add(n, c.label || c.name || where + (n.dr ? ' (' + drText(n) + ')' : ''), 'p-cand');
+  }
+  const front = paretoFront(pts);
+  const chartWrap = el('div', { class: 'chart-wrap', id, dataset: { points: pts.length, front: front.length } });
+  if (pts.length) {
+    responsive(chartWrap, (width) => scatterLog({
+      width,
+      label: `Test accuracy against parameters for ${pts.length} networks; ${front.length} on the Pareto front`,
+      xLabel: 'parameters (log scale)', yLabel: 'test accuracy',
+      yFmt: (v) => (v * 100).toFixed(0) + '%',
+      points: pts, front,
+    }))();
+  } else {
+    chartWrap.append(el('p', { class: 'muted', text: 'No candidates to plot.' }));
+  }
+  return chartWrap;
+}
+
 export function renderStudy(result) {
   const rows = studyRows(result);
   const table = el('table', { class: 'study', id: 'study-table' }, [
@@ -42,34 +78,9 @@ export function renderStudy(result) {
     ]))),
   ]);
 
-  // Scatter: every candidate, plus the named picks (de-duplicated).
-  const pts = [];
-  const seen = new Set();
-  const add = (n, label, cls) => {
-    if (!n || !(Number(n.params) > 0)) return;
-    const k = `${n.params}|${n.test_acc}|${n.dr ? n.dr.method + n.dr.ratio : ''}`;
-    if (seen.has(k)) return;
-    seen.add(k);
-    pts.push({ x: Number(n.params), y: Number(n.test_acc), cls, label: `${label}: ${fmtPct(n.test_acc, 2)} at ${fmtInt(n.params)} params` });
-  };
-  for (const r of rows) add(r.net, `${r.label} ${r.pick}`, r.key === 'mlp' ? 'p-mlp' : 'p-' + r.key.replace(/-(ha|mc)$/, '').replace('+', ''));
-  for (const [i, c] of (result.candidates || []).entries()) {
-    const n = c.network || c;
-    add(n, c.label || c.name || `candidate ${i + 1}${n.dr ? ' (' + drText(n) + ')' : ''}`, 'p-cand');
-  }
-  const front = paretoFront(pts);
-  const chartWrap = el('div', { class: 'chart-wrap', id: 'study-scatter', dataset: { points: pts.length, front: front.length } });
-  if (pts.length) {
-    responsive(chartWrap, (width) => scatterLog({
-      width,
-      label: `Test accuracy against parameters for ${pts.length} networks; ${front.length} on the Pareto front`,
-      xLabel: 'parameters (log scale)', yLabel: 'test accuracy',
-      yFmt: (v) => (v * 100).toFixed(0) + '%',
-      points: pts, front,
-    }))();
-  } else {
-    chartWrap.append(el('p', { class: 'muted', text: 'No candidates to plot.' }));
-  }
+  const named = rows.map((r) => ({ net: r.net, label: `${r.label} ${r.pick}`,
+    cls: r.key === 'mlp' ? 'p-mlp' : 'p-' + r.key.replace(/-(ha|mc)$/, '').replace('+', '') }));
+  const chartWrap = accuracyScatter('study-scatter', named, result.candidates || []);
 
   return el('div', { class: 'study-wrap', id: 'study' }, [
     el('div', { class: 'table-wrap' }, table),
@@ -83,7 +94,8 @@ export function renderStudy(result) {
   ]);
 }
 
-export function renderSynthResult(r) {
+// candidates: the job's candidate events ({stage, iteration, network}).
+export function renderSynthResult(r, candidates = []) {
   const base = r.baseline || null;
   const best = r.best || null;
   const comp = r.compression ?? (base && best && best.params ? base.params / best.params : null);
@@ -99,5 +111,14 @@ export function renderSynthResult(r) {
         .map((h) => el('th', { scope: 'col', text: h })))),
       el('tbody', {}, [line('MLP baseline', base), line('SCANN best', best)]),
     ])),
+    el('h3', { text: 'Accuracy against parameters of every candidate' }),
+    el('ul', { class: 'legend' }, [
+      el('li', { class: 'k-mlp', text: 'MLP baseline' }), el('li', { class: 'k-scann', text: 'SCANN best' }),
+      el('li', { class: 'k-cand', text: 'other candidates' }), el('li', { class: 'k-front', text: 'Pareto front' }),
+    ]),
+    accuracyScatter('candidates-scatter', [
+      { net: base, label: 'MLP baseline', cls: 'p-mlp' },
+      { net: best, label: 'SCANN best', cls: 'p-scann' },
+    ], candidates),
   ]);
 }

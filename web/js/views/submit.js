@@ -187,7 +187,8 @@ export async function renderSubmit(ctx) {
     const msg = err.field ? `${err.message}` : err.message;
     if (path) {
       const p = fieldErrors.get(path);
-      p.textContent = msg + (err.field && err.field !== path ? ` (${err.field})` : '');
+      const named = !err.field || msg.includes(err.field);
+      p.textContent = msg + (named || err.field === path ? '' : ` (${err.field})`);
       const input = form.querySelector(`[data-field="${CSS.escape(path)}"]`);
       if (input) {
         const d = input.closest('details');
@@ -200,7 +201,7 @@ export async function renderSubmit(ctx) {
     }
     formError.hidden = false;
     clear(formError).append(el('strong', { text: 'The job was not submitted. ' }),
-      err.field ? `${err.field}: ${err.message}` : err.message);
+      err.field && !err.message.includes(err.field) ? `${err.field}: ${err.message}` : err.message);
     if (!path) formError.focus?.();
   }
 
