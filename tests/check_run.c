@@ -229,53 +229,6 @@ START_TEST(dr_synthesis_names_the_reduction_and_predict_applies_it)
 }
 END_TEST
 
-/* A study: MLP, DR, SCANN and DR+SCANN side by side, H.A. and M.C. each. */
-START_TEST(study_reports_each_stage_and_its_picks)
-{
-	char text[8192], args[8192], *events, *out, *model;
-	json_t *res, *m, *pred;
-
-	snprintf(text, sizeof(text),
-		 "{\"dataset\": \"%s\", \"task\": \"study\", \"split\": "
-		 "{\"validation\": 0.2, \"test\": 0.2, \"seed\": 1}, "
-		 "\"baseline\": {\"hidden\": [16, 8]}, \"dr\": {\"methods\": "
-		 "[\"pca\"], \"ratios\": [2], \"max_drop\": 0.2}, \"scann\": "
-		 "{\"iterations\": 2, \"epochs_per_step\": 5, \"pruning\": "
-		 "{\"fraction\": 0.3}, \"initial_prune\": 0.5}, \"train\": "
-		 "{\"epochs\": 30, \"batch\": 16, \"lr\": 0.01, \"seed\": 3}}",
-		 test_data("iris.csv"));
-	test_write_str("study.json", text);
-	ck_assert_int_eq(sh("run --out st study.json", "st.ndjson"), 0);
-	events = slurp("st.ndjson", NULL);
-	ck_assert_ptr_nonnull(strstr(events, "\"stage\":\"dr+scann\",\"state\":\"end\""));
-	res = last_event(events);
-	ck_assert_str_eq(json_string_value(json_object_get(res, "type")), "result");
-	ck_assert(json_is_object(json_object_get(json_object_get(res, "scann"), "ha")));
-	ck_assert(json_is_object(json_object_get(json_object_get(res, "dr+scann"), "ha")));
-	ck_assert(json_is_object(json_object_get(json_object_get(res, "dr"), "ha")));
-	ck_assert_int_eq(json_integer_value(json_object_get(json_object_get(
-		json_object_get(res, "dr+scann"), "ha"), "features")), 2);
-	/* 1 DR candidate + 3 per scheme run (start and 2 iterations) x 2 */
-	ck_assert_uint_eq(json_array_size(json_object_get(res, "candidates")), 7);
-	/* the model file is one of them and predict reproduces its figure */
-	model = slurp("st/model.json", NULL);
-	m = json_loads(model, 0, NULL);
-	snprintf(args, sizeof(args), "predict st/model.json %s", test_data("iris.csv"));
-	ck_assert_int_eq(sh(args, "stp.out"), 0);
-	out = slurp("stp.out", NULL);
-	pred = json_loads(out, 0, NULL);
-	ck_assert_double_eq(json_real_value(json_object_get(pred, "accuracy")),
-			    json_real_value(json_object_get(
-				    json_object_get(m, "summary"), "test_acc")));
-	json_decref(pred);
-	json_decref(m);
-	json_decref(res);
-	free(out);
-	free(model);
-	free(events);
-}
-END_TEST
-
 START_TEST(invalid_spec_is_rejected_naming_the_field)
 {
 	char *err, path[1024];
@@ -417,7 +370,6 @@ static Suite *run_suite(void)
 	tcase_add_test(tc, resume_before_any_checkpoint_starts_over_identically);
 	tcase_add_test(tc, invalid_spec_is_rejected_naming_the_field);
 	tcase_add_test(tc, dr_synthesis_names_the_reduction_and_predict_applies_it);
-	tcase_add_test(tc, study_reports_each_stage_and_its_picks);
 	tcase_add_test(tc, sigterm_stops_and_resume_finishes_the_same_stream);
 	tcase_add_test(tc, timeout_stops_the_job_with_a_final_event);
 	suite_add_tcase(s, tc);

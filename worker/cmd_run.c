@@ -154,11 +154,6 @@ static int checkpoint(void *ctx, const struct scann_progress *p,
 	if (p->best)
 		json_object_set_new(j, "best", scann_net_to_json(p->best));
 	json_object_set_new(j, "dr_done", json_boolean(p->dr_done));
-	json_object_set_new(j, "phase", json_integer(p->phase));
-	if (p->candidates)
-		json_object_set(j, "candidates", p->candidates);
-	if (p->scann_best)
-		json_object_set_new(j, "scann_best", scann_net_to_json(p->scann_best));
 	if (p->dr) {
 		json_t *x = json_array();
 		size_t n = (size_t)r->rows * p->dr_k;
@@ -209,11 +204,6 @@ static int restore(const char *dir, uint32_t rows, struct scann_progress *p,
 	if ((n = json_object_get(j, "best")) && rc == 0)
 		rc = scann_net_from_json(n, &p->best, err);
 	p->dr_done = json_is_true(json_object_get(j, "dr_done"));
-	p->phase = (int)json_integer_value(json_object_get(j, "phase"));
-	if ((n = json_object_get(j, "candidates")) && json_is_array(n))
-		p->candidates = json_deep_copy(n);
-	if ((n = json_object_get(j, "scann_best")) && rc == 0)
-		rc = scann_net_from_json(n, &p->scann_best, err);
 	if ((n = json_object_get(j, "dr")) && rc == 0) {
 		json_t *x = json_object_get(j, "dr_x");
 		size_t i;
@@ -381,6 +371,12 @@ static int run_run(int argc, char **argv)
 		status = reject(&r, &r.err, "invalid spec:");
 		goto out;
 	}
+	if (spec.task == SCANN_TASK_STUDY) {
+		scann_error_set(&r.err, SCANN_EINVAL, "task", "task \"study\" is not "
+				"supported by this worker yet; use \"synthesize\"");
+		status = reject(&r, &r.err, "invalid spec:");
+		goto out;
+	}
 	r.spec = &spec;
 
 	/* 2. Data, split, normalisation (fitted on the training rows only). */
@@ -511,30 +507,6 @@ static int run_run(int argc, char **argv)
 		json_t *data, *result, *report;
 		json_t *split_j = json_object_get(r.spec_json, "split");
 
-		if (prog.scann_best) {
-			/* a study: the model is the better of SCANN's and
-			 * DR+SCANN's best (by validation, ties to fewer params) */
-			struct scann_summary s0;
-
-			ctx.data = ctx.full;
-			scann_summarize(&ctx, prog.scann_best, &s0);
-			if (prog.best) {
-				ctx.data.x = prog.dr_x;
-				ctx.data.features = prog.dr_k;
-				scann_summarize(&ctx, prog.best, &ss);
-			}
-			if (prog.best == NULL || s0.val_acc > ss.val_acc ||
-			    (s0.val_acc == ss.val_acc &&
-			     s0.cost.params <= ss.cost.params)) {
-				scann_net_free(prog.best);
-				prog.best = prog.scann_best;
-				prog.scann_best = NULL;
-			}
-		}
-		if (prog.best->n_in != ds->features && prog.dr) {
-			ctx.data.x = prog.dr_x;
-			ctx.data.features = prog.dr_k;
-		}
 		scann_summarize(&ctx, prog.baseline, &bs);
 		scann_summarize(&ctx, prog.best, &ss);
 		scann_dataset_fingerprint(ds, fp);
@@ -563,24 +535,14 @@ static int run_run(int argc, char **argv)
 			fprintf(stderr, "scann-worker: %s\n", r.err.message);
 			goto out;
 		}
-		if (spec.task == SCANN_TASK_STUDY) {
-			result = scann_study_json(&prog, &bs);
-			json_object_set_new(result, "scheme",
-					    json_string(scann_scheme_name(spec.scheme)));
-			json_object_set_new(result, "model", json_string("model.json"));
-			json_object_set_new(result, "baseline_model",
-					    json_string("baseline.json"));
-			json_object_set_new(result, "report", json_string("report.json"));
-		} else {
-			result = json_pack("{s:o, s:o, s:f, s:s, s:s, s:s, s:s}",
-					   "baseline", scann_summary_json(&bs),
-					   "best", scann_summary_json(&ss),
-					   "compression", (double)bs.cost.params /
-						   (double)(ss.cost.params ? ss.cost.params : 1),
-					   "scheme", scann_scheme_name(spec.scheme),
-					   "model", "model.json", "baseline_model",
-					   "baseline.json", "report", "report.json");
-		}
+		result = json_pack("{s:o, s:o, s:f, s:s, s:s, s:s, s:s}",
+				   "baseline", scann_summary_json(&bs),
+				   "best", scann_summary_json(&ss),
+				   "compression", (double)bs.cost.params /
+					   (double)(ss.cost.params ? ss.cost.params : 1),
+				   "scheme", scann_scheme_name(spec.scheme),
+				   "model", "model.json", "baseline_model",
+				   "baseline.json", "report", "report.json");
 		if (timings) {
 			struct timespec ts;
 

@@ -60,8 +60,6 @@ json_t *scann_summary_json(const struct scann_summary *s)
 
 void scann_progress_free(struct scann_progress *p)
 {
-	json_decref(p->candidates);
-	scann_net_free(p->scann_best);
 	scann_dr_free(p->dr);
 	scann_net_free(p->dr_net);
 	free(p->dr_x);
@@ -117,11 +115,6 @@ void scann_emit_candidate(struct scann_ctx *c, const char *stage,
 		json_decref(extra);
 	}
 	json_object_set_new(e, "network", scann_summary_json(s));
-	if (c->candidates)	/* kept for a study's H.A. / M.C. */
-		json_array_append_new(c->candidates,
-				      json_pack("{s:s, s:O}", "stage", stage,
-						"network",
-						json_object_get(e, "network")));
 	scann_events_emit(c->ev, "candidate", e);
 }
 
@@ -216,7 +209,7 @@ static int candidate(struct scann_ctx *c, struct scann_progress *p)
 	struct scann_summary s;
 
 	scann_summarize(c, p->current, &s);
-	scann_emit_candidate(c, c->stage, &s,
+	scann_emit_candidate(c, "scann", &s,
 		       json_pack("{s:s}", "scheme", scann_scheme_name(c->spec->scheme)));
 	if (p->best == NULL || s.val_acc > p->best_val ||
 	    (s.val_acc == p->best_val && s.cost.params < p->best_params)) {
@@ -270,9 +263,8 @@ static int start_scheme(struct scann_ctx *c, struct scann_progress *p,
 			return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 		rc = scann_train_step(c, p->current, c->spec->train.epochs, "train", err);
 	} else {
-		/* On the kept reduction, B and C start from the reduced MLP. */
-		p->current = scann_net_clone(c->dr_name && p->dr_net ?
-					     p->dr_net : p->baseline);
+		/* With a kept reduction, B and C start from the reduced MLP. */
+		p->current = scann_net_clone(p->dr_net ? p->dr_net : p->baseline);
 		if (p->current == NULL)
 			return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 		if (c->spec->scheme == SCANN_SCHEME_B)
@@ -335,32 +327,38 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 	return rc ? scann_error_set(err, rc, NULL, "out of memory") : 0;
 }
 
-/* Training sees all features (reduced = 0) or the kept reduction. */
-static void use_features(struct scann_ctx *c, const struct scann_progress *p,
-			 int reduced)
+int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
+		  struct scann_error *err)
 {
-	c->data = c->full.x ? c->full : c->data;
-	c->dr_name = NULL;
-	c->dr_ratio = 0.0;
-	if (reduced && p->dr) {
+	int rc;
+
+	if (!p->baseline_done) {
+		rc = run_baseline(c, p, err);
+		if (rc != 0)
+			return rc;
+	}
+	if (c->spec->dr.enabled && !p->dr_done) {
+		rc = scann_reduce_run(c, p, err);
+		if (rc != 0)
+			return rc;
+		p->dr_done = 1;
+		if (c->checkpoint) {
+			rc = c->checkpoint(c->checkpoint_ctx, p, &c->rng);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	if (p->dr) {
+		/* SCANN runs on the reduced features from here on. */
 		c->data.x = p->dr_x;
 		c->data.features = p->dr_k;
 		c->dr_name = scann_dr_name(scann_dr_method(p->dr));
 		c->dr_ratio = p->dr_ratio;
 	}
-}
-
-/* The scheme from where p says to its end, as stage `stage`. */
-static int run_scheme(struct scann_ctx *c, struct scann_progress *p,
-		      const char *stage, struct scann_error *err)
-{
-	struct scann_summary s;
-	int rc;
-
-	c->stage = stage;
+	c->stage = "scann";
 	if (!p->scheme_started) {
 		scann_events_emit(c->ev, "stage",
-				  json_pack("{s:s, s:s, s:s}", "stage", stage,
+				  json_pack("{s:s, s:s, s:s}", "stage", "scann",
 					    "state", "start", "scheme",
 					    scann_scheme_name(c->spec->scheme)));
 		rc = start_scheme(c, p, err);
@@ -379,122 +377,14 @@ static int run_scheme(struct scann_ctx *c, struct scann_progress *p,
 				return rc;
 		}
 	}
-	scann_summarize(c, p->best, &s);
-	scann_events_emit(c->ev, "stage",
-			  json_pack("{s:s, s:s, s:o}", "stage", stage, "state",
-				    "end", "best", scann_summary_json(&s)));
-	return 0;
-}
+	{
+		struct scann_summary s;
 
-int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
-		  struct scann_error *err)
-{
-	int rc;
-
-	if (p->candidates == NULL && (p->candidates = json_array()) == NULL)
-		return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
-	c->candidates = p->candidates;
-	if (!p->baseline_done) {
-		rc = run_baseline(c, p, err);
-		if (rc != 0)
-			return rc;
-	}
-	if (c->spec->dr.enabled && !p->dr_done) {
-		rc = scann_reduce_run(c, p, err);
-		if (rc != 0)
-			return rc;
-		p->dr_done = 1;
-		if (c->checkpoint) {
-			rc = c->checkpoint(c->checkpoint_ctx, p, &c->rng);
-			if (rc != 0)
-				return rc;
-		}
-	}
-	if (c->spec->task != SCANN_TASK_STUDY) {
-		/* synthesize: SCANN on the kept reduction, if any */
-		use_features(c, p, 1);
-		return run_scheme(c, p, "scann", err);
-	}
-	/* study: SCANN on all features, then DR+SCANN on the reduction */
-	if (p->phase == 0) {
-		use_features(c, p, 0);
-		rc = run_scheme(c, p, "scann", err);
-		if (rc != 0)
-			return rc;
-		scann_net_free(p->scann_best);
-		scann_net_free(p->current);
-		p->scann_best = p->best;
-		p->best = p->current = NULL;
-		p->best_val = 0.0;
-		p->best_params = 0;
-		p->iteration = 0;
-		p->scheme_started = 0;
-		p->phase = 1;
-		if (c->checkpoint) {
-			rc = c->checkpoint(c->checkpoint_ctx, p, &c->rng);
-			if (rc != 0)
-				return rc;
-		}
-	}
-	if (p->dr) {
-		use_features(c, p, 1);
-		return run_scheme(c, p, "dr+scann", err);
+		scann_summarize(c, p->best, &s);
+		scann_events_emit(c->ev, "stage",
+				  json_pack("{s:s, s:s, s:o}", "stage", "scann",
+					    "state", "end", "best",
+					    scann_summary_json(&s)));
 	}
 	return 0;
-}
-
-/* H.A. and M.C. among the candidates of one stage (see scheme.h). */
-static json_t *pick(const json_t *cands, const char *stage, double base_val)
-{
-	const json_t *ha = NULL, *mc = NULL, *e;
-	size_t i;
-
-	json_array_foreach(cands, i, e) {
-		const json_t *n = json_object_get(e, "network");
-		double v = json_number_value(json_object_get(n, "val_acc"));
-		json_int_t prm = json_integer_value(json_object_get(n, "params"));
-
-		if (strcmp(json_string_value(json_object_get(e, "stage")), stage) != 0)
-			continue;
-		if (ha == NULL ||
-		    v > json_number_value(json_object_get(ha, "val_acc")) ||
-		    (v == json_number_value(json_object_get(ha, "val_acc")) &&
-		     prm < json_integer_value(json_object_get(ha, "params"))))
-			ha = n;
-		if (v >= base_val &&
-		    (mc == NULL || prm < json_integer_value(json_object_get(mc, "params")) ||
-		     (prm == json_integer_value(json_object_get(mc, "params")) &&
-		      v > json_number_value(json_object_get(mc, "val_acc")))))
-			mc = n;
-	}
-	if (ha == NULL)
-		return json_null();
-	return json_pack("{s:O, s:O}", "ha", ha, "mc", mc ? mc : json_null());
-}
-
-json_t *scann_study_json(const struct scann_progress *p,
-			 const struct scann_summary *baseline)
-{
-	json_t *cands = json_array();
-	const json_t *e;
-	size_t i;
-
-	/* Summaries, each with the stage it came from. */
-	json_array_foreach(p->candidates, i, e) {
-		const char *stage = json_string_value(json_object_get(e, "stage"));
-		json_t *n;
-
-		if (strcmp(stage, "baseline") == 0)
-			continue;
-		n = json_deep_copy(json_object_get(e, "network"));
-		json_object_set_new(n, "stage", json_string(stage));
-		json_array_append_new(cands, n);
-	}
-	return json_pack("{s:o, s:o, s:o, s:o, s:o}",
-			 "baseline", scann_summary_json(baseline),
-			 "dr", pick(p->candidates, "dr", baseline->val_acc),
-			 "scann", pick(p->candidates, "scann", baseline->val_acc),
-			 "dr+scann", pick(p->candidates, "dr+scann",
-					  baseline->val_acc),
-			 "candidates", cands);
 }

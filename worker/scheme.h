@@ -23,9 +23,6 @@
  * Candidates are the networks after each iteration's last training (and,
  *   for B and C, after the initial prune); the output is the candidate with
  *   the best validation accuracy, ties to fewer parameters.
- * A study (task "study") runs baseline, DR (when "dr" is not null), the
- *   scheme on all features (stage "scann") and again on the kept reduction
- *   (stage "dr+scann"), and reports H.A. and M.C. per stage.
  */
 #ifndef SCANN_SCHEME_H
 #define SCANN_SCHEME_H
@@ -68,12 +65,6 @@ struct scann_progress {
 	uint32_t dr_k;			/* features after reduction */
 	float *dr_x;			/* owned: every row reduced, rows x dr_k */
 	struct scann_net *dr_net;	/* owned: the reduced MLP (B, C start) */
-	/* Every candidate so far, {"stage", "network": summary} (owned). */
-	json_t *candidates;
-	/* A study runs the scheme twice: phase 0 on all features ("scann"),
-	 * phase 1 on the reduction ("dr+scann"); scann_best keeps phase 0's. */
-	int phase;
-	struct scann_net *scann_best;
 };
 
 /* Called after every completed step worth resuming from; nonzero aborts. */
@@ -87,7 +78,6 @@ struct scann_ctx {
 	uint32_t rows;			/* rows of the dataset */
 	const char *dr_name;		/* reduction of `data`, for summaries */
 	double dr_ratio;
-	json_t *candidates;		/* borrowed from the progress */
 	const struct scann_split *split;
 	struct scann_events *ev;
 	struct scann_rng rng;
@@ -143,16 +133,5 @@ int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
 		  struct scann_error *err);
 
 void scann_progress_free(struct scann_progress *p);
-
-/*
- * The result of a study (DESIGN.md "The result"): baseline, and for each of
- * "dr", "scann", "dr+scann" the H.A. (highest validation accuracy, ties to
- * fewer parameters) and M.C. (fewest parameters with validation accuracy at
- * least the baseline's, ties to higher accuracy; null when none) among that
- * stage's candidates (null when the stage did not run), and every candidate.
- * Picks use validation accuracy only; test accuracy is reported.
- */
-json_t *scann_study_json(const struct scann_progress *p,
-			 const struct scann_summary *baseline);
 
 #endif
