@@ -18,7 +18,6 @@
 
 #include "cmd.h"
 #include "dataset.h"
-#include "dr.h"
 #include "model.h"
 #include "split.h"
 #include "train.h"
@@ -82,9 +81,9 @@ static int predict_run(int argc, char **argv)
 		fprintf(stderr, "scann-worker: %s\n", err.message);
 		goto out;
 	}
-	if (ds->features != m.norm.features) {
+	if (ds->features != m.net->n_in) {
 		fprintf(stderr, "scann-worker: %s has %u features, the model %u\n",
-			data_path, ds->features, m.norm.features);
+			data_path, ds->features, m.net->n_in);
 		goto out;
 	}
 	status = 1;
@@ -104,31 +103,6 @@ static int predict_run(int argc, char **argv)
 	for (uint32_t r = 0; r < ds->rows; r++)
 		y[r] = map[ds->y[r]];
 	scann_norm_apply(&m.norm, ds->x, ds->rows, xn);
-	if (json_object_get(m.root, "dr")) {
-		/* the model works on reduced features: reduce as the run did */
-		struct scann_dr *dr;
-		float *xr;
-
-		if (scann_dr_from_json(json_object_get(m.root, "dr"), &dr, &err) != 0) {
-			fprintf(stderr, "scann-worker: %s: %s\n", model_path, err.message);
-			status = 2;
-			goto out;
-		}
-		xr = malloc((size_t)ds->rows * scann_dr_outputs(dr) * sizeof(float) + 1);
-		if (xr == NULL || scann_dr_inputs(dr) != ds->features ||
-		    scann_dr_outputs(dr) != m.net->n_in ||
-		    scann_dr_transform(dr, xn, ds->rows, xr, &err) != 0) {
-			fprintf(stderr, "scann-worker: %s: the model's reduction does "
-				"not fit its network or this data\n", model_path);
-			free(xr);
-			scann_dr_free(dr);
-			status = 2;
-			goto out;
-		}
-		scann_dr_free(dr);
-		free(xn);
-		xn = xr;
-	}
 	scann_dataset_fingerprint(ds, fp);
 	if (!all && jdata &&
 	    json_integer_value(json_object_get(jdata, "rows")) == ds->rows &&
@@ -159,7 +133,7 @@ static int predict_run(int argc, char **argv)
 	}
 	data.x = xn;
 	data.y = y;
-	data.features = m.net->n_in;
+	data.features = ds->features;
 	data.classes = m.net->n_out;
 	{
 		double acc = scann_accuracy(m.net, &data, rows, n, SCANN_SPARSE_BELOW);

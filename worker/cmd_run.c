@@ -12,10 +12,10 @@
  * Signals: SIGTERM and SIGINT stop training at the next batch boundary; the
  * worker then writes a final `log` event (state "cancelled") and exits 143;
  * `--resume DIR` continues from the last checkpoint (or starts over when
- * there is none yet) and prints the rest of the stream, gap-free and
- * without repeats after a clean stop (DIR/stream.json records what was
- * printed; see events.h, "Resumption").  resources.timeout_s is enforced
- * the same way (state "timeout", exit 1).
+ * there is none yet) and prints the rest of the same stream: events after
+ * the checkpoint come again with the same seq and the same bytes, so a
+ * consumer keeps the first copy of each seq.  resources.timeout_s is
+ * enforced the same way (state "timeout", exit 1).
  */
 #include <errno.h>
 #include <signal.h>
@@ -31,7 +31,6 @@
 
 #include "cmd.h"
 #include "dataset.h"
-#include "dr.h"
 #include "model.h"
 #include "normalize.h"
 #include "scheme.h"
@@ -114,7 +113,6 @@ static char *read_all(FILE *f, size_t *len)
 
 struct run {
 	const char *dir;
-	uint32_t rows;
 	struct scann_events ev;
 	const struct scann_job_spec *spec;
 	json_t *spec_json;
@@ -153,26 +151,13 @@ static int checkpoint(void *ctx, const struct scann_progress *p,
 		json_object_set_new(j, "current", scann_net_to_json(p->current));
 	if (p->best)
 		json_object_set_new(j, "best", scann_net_to_json(p->best));
-	json_object_set_new(j, "dr_done", json_boolean(p->dr_done));
-	if (p->dr) {
-		json_t *x = json_array();
-		size_t n = (size_t)r->rows * p->dr_k;
-
-		for (size_t i = 0; i < n; i++)
-			json_array_append_new(x, json_real(p->dr_x[i]));
-		json_object_set_new(j, "dr", scann_dr_to_json(p->dr));
-		json_object_set_new(j, "dr_ratio", json_real(p->dr_ratio));
-		json_object_set_new(j, "dr_k", json_integer(p->dr_k));
-		json_object_set_new(j, "dr_x", x);
-		json_object_set_new(j, "dr_net", scann_net_to_json(p->dr_net));
-	}
 	snprintf(path, sizeof(path), "%s/checkpoint.json", r->dir);
 	rc = scann_json_write(path, j, 0, &r->err);
 	json_decref(j);
 	return rc;
 }
 
-static int restore(const char *dir, uint32_t rows, struct scann_progress *p,
+static int restore(const char *dir, struct scann_progress *p,
 		   struct scann_rng *rng, struct scann_events *ev,
 		   struct scann_error *err)
 {
@@ -203,63 +188,8 @@ static int restore(const char *dir, uint32_t rows, struct scann_progress *p,
 		rc = scann_net_from_json(n, &p->current, err);
 	if ((n = json_object_get(j, "best")) && rc == 0)
 		rc = scann_net_from_json(n, &p->best, err);
-	p->dr_done = json_is_true(json_object_get(j, "dr_done"));
-	if ((n = json_object_get(j, "dr")) && rc == 0) {
-		json_t *x = json_object_get(j, "dr_x");
-		size_t i;
-		json_t *v;
-
-		p->dr_ratio = json_number_value(json_object_get(j, "dr_ratio"));
-		p->dr_k = (uint32_t)json_integer_value(json_object_get(j, "dr_k"));
-		rc = scann_dr_from_json(n, &p->dr, err);
-		if (rc == 0)
-			rc = scann_net_from_json(json_object_get(j, "dr_net"),
-						 &p->dr_net, err);
-		if (rc == 0 && (size_t)rows * p->dr_k != json_array_size(x))
-			rc = scann_error_set(err, SCANN_EINVAL, "resume",
-					     "%s: dr_x has the wrong size", path);
-		if (rc == 0) {
-			p->dr_x = malloc(json_array_size(x) * sizeof(float) + 1);
-			if (p->dr_x == NULL)
-				rc = scann_error_set(err, SCANN_ENOMEM, NULL,
-						     "out of memory");
-			else
-				json_array_foreach(x, i, v)
-					p->dr_x[i] = (float)json_number_value(v);
-		}
-	}
 	json_decref(j);
 	return rc;
-}
-
-/*
- * What a stopped run printed, for --resume (events.h, "Resumption"):
- * DIR/stream.json {"upto", "shift"}.
- */
-static void save_stream(struct run *r)
-{
-	char path[4096];
-	json_t *j = json_pack("{s:I, s:I}", "upto", (json_int_t)r->ev.upto,
-			      "shift", (json_int_t)r->ev.shift);
-
-	snprintf(path, sizeof(path), "%s/stream.json", r->dir);
-	if (scann_json_write(path, j, 0, &r->err) != 0)
-		fprintf(stderr, "scann-worker: %s\n", r->err.message);
-	json_decref(j);
-}
-
-static void load_stream(const char *dir, struct scann_events *ev)
-{
-	char path[4096];
-	json_t *j;
-
-	snprintf(path, sizeof(path), "%s/stream.json", dir);
-	j = json_load_file(path, 0, NULL);
-	if (j == NULL)
-		return;		/* never stopped cleanly: nothing to skip */
-	ev->upto = (uint64_t)json_integer_value(json_object_get(j, "upto"));
-	ev->shift = (uint64_t)json_integer_value(json_object_get(j, "shift"));
-	json_decref(j);
 }
 
 /* Print a rejected spec or bad input: stderr line, plus an error event. */
@@ -377,6 +307,12 @@ static int run_run(int argc, char **argv)
 		status = reject(&r, &r.err, "invalid spec:");
 		goto out;
 	}
+	if (spec.dr.enabled) {
+		scann_error_set(&r.err, SCANN_EINVAL, "dr", "dimensionality reduction "
+				"is not supported by this worker yet; set \"dr\": null");
+		status = reject(&r, &r.err, "invalid spec:");
+		goto out;
+	}
 	r.spec = &spec;
 
 	/* 2. Data, split, normalisation (fitted on the training rows only). */
@@ -417,9 +353,6 @@ static int run_run(int argc, char **argv)
 	ctx.data.y = ds->y;
 	ctx.data.features = ds->features;
 	ctx.data.classes = ds->classes;
-	ctx.full = ctx.data;
-	ctx.rows = ds->rows;
-	r.rows = ds->rows;
 	ctx.split = &split;
 	ctx.ev = &r.ev;
 	ctx.energy = energy;
@@ -438,22 +371,21 @@ static int run_run(int argc, char **argv)
 
 		snprintf(ck, sizeof(ck), "%s/checkpoint.json", resume);
 		if (access(ck, F_OK) != 0) {
-			/* Stopped before the first checkpoint: start over, with
-			 * what was printed skipped (events.h, "Resumption"). */
-			load_stream(resume, &r.ev);
+			/* Stopped before the first checkpoint: start over.  The
+			 * stream is deterministic, so a consumer that kept the
+			 * earlier events sees the same ones again, seq for seq. */
 			fprintf(stderr, "scann-worker: %s has no checkpoint yet; "
 				"starting the job from the beginning\n", resume);
 			resume = NULL;
 		}
 	}
 	if (resume) {
-		if (restore(resume, ds->rows, &prog, &ctx.rng, &r.ev, &r.err) != 0) {
+		if (restore(resume, &prog, &ctx.rng, &r.ev, &r.err) != 0) {
 			status = reject(&r, &r.err, "cannot resume:");
 			goto out;
 		}
 		/* No event for the resumption itself: the resumed stream is the
-		 * rest of the uninterrupted one (events.h, "Resumption"). */
-		load_stream(resume, &r.ev);
+		 * rest of the uninterrupted one, seq for seq. */
 		fprintf(stderr, "scann-worker: resuming from %s/checkpoint.json\n",
 			resume);
 	} else {
@@ -480,7 +412,7 @@ static int run_run(int argc, char **argv)
 	rc = scann_job_run(&ctx, &prog, &r.err);
 	alarm(0);
 	if (rc == SCANN_ECANCELED) {
-		scann_events_emit_final(&r.ev, "log",
+		scann_events_emit(&r.ev, "log",
 				  json_pack("{s:s, s:s, s:s, s:s}", "level", "warning",
 					    "message", timed_out ?
 					    "stopped: resources.timeout_s reached" :
@@ -488,15 +420,12 @@ static int run_run(int argc, char **argv)
 					    "state", timed_out ? "timeout" : "cancelled",
 					    "resume", out_dir));
 		status = timed_out ? 1 : EXIT_STOPPED;
-		save_stream(&r);
 		goto out;
 	}
 	if (rc != 0) {
-		scann_events_emit_final(&r.ev, "log",
-					json_pack("{s:s, s:s, s:s}", "level", "error",
-						  "message", r.err.message, "state",
-						  "failed"));
-		save_stream(&r);
+		scann_events_emit(&r.ev, "log",
+				  json_pack("{s:s, s:s, s:s}", "level", "error",
+					    "message", r.err.message, "state", "failed"));
 		fprintf(stderr, "scann-worker: %s\n", r.err.message);
 		goto out;
 	}
@@ -518,18 +447,12 @@ static int run_run(int argc, char **argv)
 				 "validation", (json_int_t)split.n_val,
 				 "test", (json_int_t)split.n_test);
 		snprintf(path, sizeof(path), "%s/model.json", out_dir);
-		{
-			json_t *drj = prog.best->n_in != ds->features && prog.dr ?
-				scann_dr_to_json(prog.dr) : NULL;
-
-			rc = scann_model_save(path, prog.best, &norm, ds, data,
-					      scann_summary_json(&ss), drj, &r.err);
-			json_decref(drj);
-		}
+		rc = scann_model_save(path, prog.best, &norm, ds, data,
+				      scann_summary_json(&ss), &r.err);
 		snprintf(path, sizeof(path), "%s/baseline.json", out_dir);
 		if (rc == 0)
 			rc = scann_model_save(path, prog.baseline, &norm, ds, data,
-					      scann_summary_json(&bs), NULL, &r.err);
+					      scann_summary_json(&bs), &r.err);
 		json_decref(data);
 		if (rc != 0) {
 			fprintf(stderr, "scann-worker: %s\n", r.err.message);

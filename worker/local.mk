@@ -10,9 +10,7 @@ worker_libscann_a_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS) $(LAPACKE_CFLAGS) \
 	$(ZLIB_CFLAGS) $(JANSSON_CFLAGS)
 
 # Everything that links the engine links these, in this order.
-# DR appears twice: it uses the engine's error/rng, and the engine's DR
-# stage (reduce.c) uses it.
-SCANN_LIBS = $(SCANN_DR_LIBS) worker/libscann.a $(SCANN_DR_LIBS) $(JANSSON_LIBS) \
+SCANN_LIBS = $(SCANN_DR_LIBS) worker/libscann.a $(JANSSON_LIBS) \
 	$(LAPACKE_LIBS) $(OPENBLAS_LIBS) $(ZLIB_LIBS) -lm
 
 bin_PROGRAMS += worker/scann-worker
@@ -39,7 +37,7 @@ worker_libscann_a_SOURCES += \
 	worker/energy.c worker/energy.h \
 	worker/normalize.c worker/normalize.h \
 	worker/events.c worker/events.h \
-	worker/scheme.c worker/scheme.h worker/reduce.c \
+	worker/scheme.c worker/scheme.h \
 	worker/model.c worker/model.h
 
 check_PROGRAMS += tests/check_net

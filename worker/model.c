@@ -135,8 +135,7 @@ int scann_json_write(const char *path, json_t *j, int indent,
 
 int scann_model_save(const char *path, const struct scann_net *net,
 		     const struct scann_norm *norm, const struct scann_dataset *ds,
-		     json_t *data, json_t *summary, json_t *dr,
-		     struct scann_error *err)
+		     json_t *data, json_t *summary, struct scann_error *err)
 {
 	json_t *mn = json_array(), *mx = json_array(), *cls = json_array(), *root;
 	int rc;
@@ -154,8 +153,6 @@ int scann_model_save(const char *path, const struct scann_net *net,
 			 "data", data, "summary", summary);
 	if (root == NULL)
 		return scann_error_set(err, SCANN_ENOMEM, NULL, "cannot build the model");
-	if (dr)
-		json_object_set(root, "dr", dr);
 	rc = scann_json_write(path, root, 0, err);
 	json_decref(root);
 	return rc;
@@ -195,8 +192,7 @@ int scann_model_load(const char *path, struct scann_model *m,
 		m->norm.min[f] = (float)json_number_value(json_array_get(mn, f));
 		m->norm.max[f] = (float)json_number_value(json_array_get(mx, f));
 	}
-	if (m->norm.features != m->net->n_in &&
-	    json_object_get(m->root, "dr") == NULL) {
+	if (m->norm.features != m->net->n_in) {
 		rc = scann_error_set(err, SCANN_EINVAL, "normalize",
 				     "%s: normalisation and network disagree", path);
 		goto fail;

@@ -2,8 +2,6 @@
  * model.h -- the model file: a synthesized network as JSON that runs
  * anywhere (DESIGN.md: "the network itself as a file").  It holds
  *   - "normalize": the per-feature min and max fitted on the training rows;
- *   - "dr" (only when the network works on reduced features): the fitted
- *     reduction (dr.h's JSON), applied to the normalised features;
  *   - "classes": class names in the order of the output neurons;
  *   - "network": inputs, hidden, outputs, wiring, layer tags, biases and the
  *     active connections as [target, source, weight] triples (sources:
@@ -42,13 +40,11 @@ void scann_dataset_fingerprint(const struct scann_dataset *ds, char out[17]);
 /*
  * Write the model file to path (atomically: a temporary file renamed over
  * it).  data is borrowed, summary is stolen (decref'd); both are stored
- * as they are.  dr (borrowed, may be NULL) is the reduction applied after
- * normalisation (scann_dr_to_json), stored as "dr".
+ * as they are.
  */
 int scann_model_save(const char *path, const struct scann_net *net,
 		     const struct scann_norm *norm, const struct scann_dataset *ds,
-		     json_t *data, json_t *summary, json_t *dr,
-		     struct scann_error *err);
+		     json_t *data, json_t *summary, struct scann_error *err);
 
 struct scann_model {
 	struct scann_net *net;

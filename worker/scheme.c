@@ -7,7 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include "dr.h"
 #include "grow.h"
 #include "prune.h"
 #include "scheme.h"
@@ -28,26 +27,17 @@ static double now_s(void)
 void scann_summarize(struct scann_ctx *c, const struct scann_net *net,
 		     struct scann_summary *out)
 {
-	int reduced = c->full.x && net->n_in != c->full.features;
-	const struct scann_data *d = reduced || !c->full.x ? &c->data : &c->full;
-
-	out->val_acc = scann_accuracy(net, d, c->split->val, c->split->n_val,
-				      c->sparse_below);
-	out->test_acc = scann_accuracy(net, d, c->split->test, c->split->n_test,
-				       c->sparse_below);
+	out->val_acc = scann_accuracy(net, &c->data, c->split->val,
+				      c->split->n_val, c->sparse_below);
+	out->test_acc = scann_accuracy(net, &c->data, c->split->test,
+				       c->split->n_test, c->sparse_below);
 	scann_energy_measure(net, &c->energy, &out->cost);
 	out->features = net->n_in;
-	out->dr_method = reduced ? c->dr_name : NULL;
-	out->dr_ratio = reduced ? c->dr_ratio : 0.0;
 }
 
 json_t *scann_summary_json(const struct scann_summary *s)
 {
-	json_t *dr = s->dr_method ?
-		json_pack("{s:s, s:f}", "method", s->dr_method, "ratio", s->dr_ratio) :
-		json_null();
-
-	return json_pack("{s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:o}",
+	return json_pack("{s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:n}",
 			 "test_acc", s->test_acc, "val_acc", s->val_acc,
 			 "params", (json_int_t)s->cost.params,
 			 "macs", (json_int_t)s->cost.macs,
@@ -55,14 +45,11 @@ json_t *scann_summary_json(const struct scann_summary *s)
 			 "energy_nj", s->cost.energy_nj,
 			 "hidden", (json_int_t)s->cost.hidden,
 			 "depth", (json_int_t)s->cost.depth,
-			 "features", (json_int_t)s->features, "dr", dr);
+			 "features", (json_int_t)s->features, "dr");
 }
 
 void scann_progress_free(struct scann_progress *p)
 {
-	scann_dr_free(p->dr);
-	scann_net_free(p->dr_net);
-	free(p->dr_x);
 	scann_net_free(p->baseline);
 	scann_net_free(p->current);
 	scann_net_free(p->best);
@@ -94,8 +81,9 @@ static int on_epoch(void *ctx, struct scann_exec *ex, uint32_t epoch,
 	return 0;
 }
 
-int scann_train_step(struct scann_ctx *c, struct scann_net *net,
-		     uint32_t epochs, const char *op, struct scann_error *err)
+/* Train net for `epochs` epochs as step `op`, with epoch events. */
+static int train_step(struct scann_ctx *c, struct scann_net *net,
+		      uint32_t epochs, const char *op, struct scann_error *err)
 {
 	c->operation = op;
 	scann_energy_measure(net, &c->energy, &c->step_cost);
@@ -104,8 +92,8 @@ int scann_train_step(struct scann_ctx *c, struct scann_net *net,
 			   on_epoch, c, err);
 }
 
-void scann_emit_candidate(struct scann_ctx *c, const char *stage,
-			  const struct scann_summary *s, json_t *extra)
+static void emit_candidate(struct scann_ctx *c, const char *stage,
+			   const struct scann_summary *s, json_t *extra)
 {
 	json_t *e = json_pack("{s:s, s:I}", "stage", stage, "iteration",
 			      (json_int_t)c->iteration);
@@ -140,13 +128,13 @@ static int baseline_one(struct scann_ctx *c, const uint32_t *hidden,
 	if (net == NULL)
 		return scann_error_set(err, SCANN_ENOMEM, NULL,
 				       "out of memory for the baseline");
-	rc = scann_train_step(c, net, c->spec->train.epochs, "train", err);
+	rc = train_step(c, net, c->spec->train.epochs, "train", err);
 	if (rc != 0) {
 		scann_net_free(net);
 		return rc;
 	}
 	scann_summarize(c, net, sum);
-	scann_emit_candidate(c, "baseline", sum,
+	emit_candidate(c, "baseline", sum,
 		       json_pack("{s:o}", "hidden_layers", hidden_json(hidden, n)));
 	*out = net;
 	return 0;
@@ -209,7 +197,7 @@ static int candidate(struct scann_ctx *c, struct scann_progress *p)
 	struct scann_summary s;
 
 	scann_summarize(c, p->current, &s);
-	scann_emit_candidate(c, "scann", &s,
+	emit_candidate(c, "scann", &s,
 		       json_pack("{s:s}", "scheme", scann_scheme_name(c->spec->scheme)));
 	if (p->best == NULL || s.val_acc > p->best_val ||
 	    (s.val_acc == p->best_val && s.cost.params < p->best_params)) {
@@ -261,16 +249,15 @@ static int start_scheme(struct scann_ctx *c, struct scann_progress *p,
 					       &c->rng);
 		if (p->current == NULL)
 			return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
-		rc = scann_train_step(c, p->current, c->spec->train.epochs, "train", err);
+		rc = train_step(c, p->current, c->spec->train.epochs, "train", err);
 	} else {
-		/* With a kept reduction, B and C start from the reduced MLP. */
-		p->current = scann_net_clone(p->dr_net ? p->dr_net : p->baseline);
+		p->current = scann_net_clone(p->baseline);
 		if (p->current == NULL)
 			return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 		if (c->spec->scheme == SCANN_SCHEME_B)
 			p->current->wiring = SCANN_WIRING_FREE;
 		scann_prune(p->current, s->initial_prune, 0, NULL);
-		rc = scann_train_step(c, p->current, s->epochs_per_step,
+		rc = train_step(c, p->current, s->epochs_per_step,
 				"initial-prune", err);
 	}
 	if (rc != 0)
@@ -294,7 +281,7 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 
 	rc = grow_connections(c, p->current, &grown, err);
 	if (rc == 0)
-		rc = scann_train_step(c, p->current, E, "grow-connections", err);
+		rc = train_step(c, p->current, E, "grow-connections", err);
 	if (rc != 0)
 		return rc;
 	if (c->spec->scheme == SCANN_SCHEME_A) {
@@ -307,7 +294,7 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 					grow_rows(c), k, CLONE_NOISE, &c->rng,
 					&added, err);
 		if (rc == 0 && added > 0)
-			rc = scann_train_step(c, p->current, E, "grow-neurons", err);
+			rc = train_step(c, p->current, E, "grow-neurons", err);
 		if (rc != 0)
 			return rc;
 		if (s->pruning_keep)
@@ -320,7 +307,7 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 	} else {
 		scann_prune(p->current, s->pruning_fraction, s->pruning_keep, NULL);
 	}
-	rc = scann_train_step(c, p->current, E, "prune", err);
+	rc = train_step(c, p->current, E, "prune", err);
 	if (rc != 0)
 		return rc;
 	rc = candidate(c, p);
@@ -336,24 +323,6 @@ int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
 		rc = run_baseline(c, p, err);
 		if (rc != 0)
 			return rc;
-	}
-	if (c->spec->dr.enabled && !p->dr_done) {
-		rc = scann_reduce_run(c, p, err);
-		if (rc != 0)
-			return rc;
-		p->dr_done = 1;
-		if (c->checkpoint) {
-			rc = c->checkpoint(c->checkpoint_ctx, p, &c->rng);
-			if (rc != 0)
-				return rc;
-		}
-	}
-	if (p->dr) {
-		/* SCANN runs on the reduced features from here on. */
-		c->data.x = p->dr_x;
-		c->data.features = p->dr_k;
-		c->dr_name = scann_dr_name(scann_dr_method(p->dr));
-		c->dr_ratio = p->dr_ratio;
 	}
 	c->stage = "scann";
 	if (!p->scheme_started) {

@@ -38,14 +38,10 @@
 #include "split.h"
 #include "train.h"
 
-struct scann_dr;
-
 struct scann_summary {
 	double test_acc, val_acc;
 	struct scann_cost cost;
 	uint32_t features;
-	const char *dr_method;	/* NULL: all features, no reduction */
-	double dr_ratio;
 };
 
 /* Where a job stands, for checkpoints and --resume. */
@@ -58,13 +54,6 @@ struct scann_progress {
 	struct scann_net *best;		/* owned: best candidate so far */
 	double best_val;
 	uint64_t best_params;
-	/* The DR stage (reduce.c), when the spec asks for one. */
-	int dr_done;
-	struct scann_dr *dr;		/* owned; NULL: no reduction kept */
-	double dr_ratio;
-	uint32_t dr_k;			/* features after reduction */
-	float *dr_x;			/* owned: every row reduced, rows x dr_k */
-	struct scann_net *dr_net;	/* owned: the reduced MLP (B, C start) */
 };
 
 /* Called after every completed step worth resuming from; nonzero aborts. */
@@ -73,11 +62,7 @@ typedef int (*scann_checkpoint_fn)(void *ctx, const struct scann_progress *p,
 
 struct scann_ctx {
 	const struct scann_job_spec *spec;
-	struct scann_data data;		/* what training sees now */
-	struct scann_data full;		/* all features (normalised) */
-	uint32_t rows;			/* rows of the dataset */
-	const char *dr_name;		/* reduction of `data`, for summaries */
-	double dr_ratio;
+	struct scann_data data;
 	const struct scann_split *split;
 	struct scann_events *ev;
 	struct scann_rng rng;
@@ -92,33 +77,9 @@ struct scann_ctx {
 	double t0;			/* wall clock at start (timings only) */
 };
 
-/*
- * Validation and test accuracy and cost of net, on all features when
- * net->n_in says so, else on the reduced ones (and then naming the
- * reduction).
- */
+/* Validation and test accuracy and cost of net. */
 void scann_summarize(struct scann_ctx *c, const struct scann_net *net,
 		     struct scann_summary *out);
-
-/* Train net for `epochs` epochs as step `op` of the current stage, with
- * epoch events. */
-int scann_train_step(struct scann_ctx *c, struct scann_net *net,
-		     uint32_t epochs, const char *op, struct scann_error *err);
-
-/* Emit a `candidate` event for a network of `stage`; extra (stolen, may be
- * NULL) adds fields. */
-void scann_emit_candidate(struct scann_ctx *c, const char *stage,
-			  const struct scann_summary *s, json_t *extra);
-
-/*
- * The DR stage (paper Algorithm 1, reduce.c): sweep the spec's methods and
- * ratios with scann_dr_sweep, scoring each by an MLP of the baseline's
- * hidden sizes divided by the ratio; keep the best on validation if it is
- * within dr.max_drop of the baseline's validation accuracy.  Fills p's dr
- * fields (p->dr stays NULL when nothing is kept).
- */
-int scann_reduce_run(struct scann_ctx *c, struct scann_progress *p,
-		     struct scann_error *err);
 
 /* The network summary object of DESIGN.md ("The result"). */
 json_t *scann_summary_json(const struct scann_summary *s);

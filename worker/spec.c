@@ -479,7 +479,7 @@ static int read_dr(const json_t *v, const char *path,
 {
 	struct scann_dr_spec *dr = &spec->dr;
 	const char *key;
-	json_t *item, *elem;
+	json_t *item;
 	size_t i;
 
 	if (json_is_null(v)) {
@@ -502,12 +502,12 @@ static int read_dr(const json_t *v, const char *path,
 					       "dr.methods must be a non-empty array "
 					       "of method names");
 		dr->methods = 0;
-		json_array_foreach(item, i, elem) {	/* not v: it is still needed */
+		json_array_foreach(item, i, v) {
 			char sub[64];
 			int m;
 
 			snprintf(sub, sizeof(sub), "dr.methods[%zu]", i);
-			if (read_enum(elem, sub, dr_names, SCANN_DR_METHOD_COUNT, &m,
+			if (read_enum(v, sub, dr_names, SCANN_DR_METHOD_COUNT, &m,
 				      err) != 0)
 				return SCANN_EINVAL;
 			if (dr->methods & (1u << m))
