@@ -37,7 +37,7 @@ export async function renderJob(ctx, id) {
   const stateBadge = el('span', { class: 'state', id: 'job-state', 'aria-live': 'polite' });
   const cancelBtn = el('button', { type: 'button', id: 'cancel', class: 'danger', text: 'Cancel job' });
   const modelBtn = el('button', { type: 'button', id: 'dl-model', text: 'Download model' });
-  const cBtn = el('button', { type: 'button', id: 'dl-model-c', text: 'Download C' });
+  const cBtn = el('button', { type: 'button', id: 'dl-model-c', text: 'Download C code' });
   const reportBtn = el('button', { type: 'button', id: 'dl-report', text: 'Download report' });
   const progress = el('progress', { id: 'job-progress', max: 1, value: 0, 'aria-label': 'Job progress' });
   const progressText = el('span', { class: 'num' });
@@ -48,7 +48,8 @@ export async function renderJob(ctx, id) {
   const parWrap = el('div', { class: 'chart-wrap', id: 'chart-params' });
   const netWrap = el('div', { id: 'network' }, el('p', { class: 'muted', text: 'The network is drawn from the model artifact when the job has one.' }));
   const resultWrap = el('div', { id: 'result' });
-  const logList = el('ol', { class: 'log', id: 'event-log', 'aria-label': 'Event log' });
+  // Scrollable regions take focus, so a keyboard can scroll them.
+  const logList = el('ol', { class: 'log', id: 'event-log', 'aria-label': 'Event log', tabindex: 0 });
   const streamNote = el('p', { class: 'muted small', id: 'stream-status', role: 'status' });
 
   ctx.root.append(
@@ -294,7 +295,7 @@ export async function renderJob(ctx, id) {
       return;
     }
     const label = `Synthesized network: ${stats0(net)}`;
-    const picWrap = el('div', { class: 'net-wrap', id: 'net-pic' });
+    const picWrap = el('div', { class: 'net-wrap', id: 'net-pic', tabindex: 0, role: 'group', 'aria-label': 'Network drawing (scrolls sideways when deep)' });
     let stats = null;
     const statsLine = el('p', { id: 'net-stats' });
     clear(netWrap).append(
