@@ -2,6 +2,7 @@
 // Pareto front, the study table's rows, reading the engine's model file
 // (levels, depth, skip connections).  No browser, no scannd.
 
+import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { assert, SRCDIR } from '../lib.mjs';
@@ -9,6 +10,18 @@ import { assert, SRCDIR } from '../lib.mjs';
 const js = (f) => import(pathToFileURL(path.join(SRCDIR, 'web/js', f)).href);
 
 export const tests = [
+  {
+    name: 'units: every file of web/ and tests/browser/ is in the tarball and installed',
+    server: 'none',
+    async fn() {
+      const mk = fs.readFileSync(path.join(SRCDIR, 'web/local.mk'), 'utf8');
+      const walk = (d) => fs.readdirSync(path.join(SRCDIR, d), { withFileTypes: true }).flatMap((e) =>
+        e.name === 'node_modules' ? [] : e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]);
+      const files = [...walk('web'), ...walk('tests/browser')].filter((f) => f !== 'web/local.mk');
+      const missing = files.filter((f) => !mk.includes(f));
+      assert(!missing.length, 'not listed in web/local.mk: ' + missing.join(', '));
+    },
+  },
   {
     name: 'units: Pareto front keeps only undominated networks',
     server: 'none',
