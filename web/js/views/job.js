@@ -348,6 +348,14 @@ export async function renderJob(ctx, id) {
 
   // ---- refresh loop and stream ---------------------------------------------
   let timer = 0;
+  // A job that ended without success has no result or model: say so
+  // instead of promising them.
+  function showEnded() {
+    if (job.state !== 'failed' && job.state !== 'cancelled') return;
+    if (!result) clear(resultWrap).append(el('p', { class: 'muted', text: `No result: the job was ${job.state}.` }));
+    clear(netWrap).append(el('p', { class: 'muted', text: `No model: the job was ${job.state}.` }));
+  }
+
   async function refresh() {
     clearTimeout(timer);
     try {
@@ -359,7 +367,7 @@ export async function renderJob(ctx, id) {
     }
     showJob();
     setArtifacts();
-    if (TERMINAL.has(job.state)) showModel();
+    if (TERMINAL.has(job.state)) { showModel(); showEnded(); }
     else timer = setTimeout(refresh, POLL_MS);
   }
 
