@@ -58,6 +58,11 @@ export const tests = [
       for (const h of ['Name', 'Dataset', 'Task', 'Scheme', 'State', 'Progress', 'Val. acc.', 'Params', 'Owner', 'Age']) {
         assert(heads.includes(h), 'missing column ' + h);
       }
+      // Task and scheme come from each job's spec.
+      await waitFor(async () => (await page.locator('#jobs-table tbody tr').first().locator('td[data-label="Task"]').textContent()) === 'synthesize',
+        10000, 'the task column');
+      assert(await page.locator('#jobs-table tbody tr').first().locator('td[data-label="Scheme"]').textContent() === 'B', 'scheme column');
+      assert(await page.locator('#jobs-table tbody tr').first().locator('td[data-label="Dataset"]').textContent() === 'iris', 'dataset column');
       const n1 = await page.locator('#jobs-table tbody tr').count();
       assert(n1 === 20, 'first page has ' + n1 + ' rows');
       const states = await page.locator('#jobs-table tbody tr').evaluateAll((rs) => rs.map((r) => r.dataset.state));
