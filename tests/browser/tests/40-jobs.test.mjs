@@ -32,6 +32,10 @@ export const tests = [
       const pts = Number(await page.locator('#chart-acc .s-acc').getAttribute('data-points'));
       assert(pts >= 2, 'validation accuracy points: ' + pts);
       await page.screenshot({ path: shotPath('live-curve-while-running') });
+      // One click arms the button, the second cancels.
+      await page.click('#cancel');
+      assert(/Confirm/.test(await page.textContent('#cancel')), 'cancel not asking for confirmation');
+      assert((await server.api('GET', '/jobs/' + j.id)).state === 'running', 'one click cancelled');
       await page.click('#cancel');
       await page.locator('#job-state', { hasText: 'cancelled' }).waitFor({ timeout: 20000 });
       assert(await page.locator('#cancel').isHidden(), 'cancel still offered');

@@ -328,7 +328,24 @@ export async function renderJob(ctx, id) {
   cBtn.addEventListener('click', () => download('/model.c', `scann-${id}-model.c`));
   reportBtn.addEventListener('click', () => download('/report', `scann-${id}-report.json`));
 
+  // Cancelling throws away the work done so far: the first click arms the
+  // button, a second one within a few seconds cancels.
+  let armed = 0;
   cancelBtn.addEventListener('click', async () => {
+    if (!armed) {
+      cancelBtn.textContent = 'Confirm: cancel this job';
+      cancelBtn.classList.add('armed');
+      armed = setTimeout(() => {
+        armed = 0;
+        cancelBtn.textContent = 'Cancel job';
+        cancelBtn.classList.remove('armed');
+      }, 5000);
+      return;
+    }
+    clearTimeout(armed);
+    armed = 0;
+    cancelBtn.textContent = 'Cancel job';
+    cancelBtn.classList.remove('armed');
     cancelBtn.disabled = true;
     try {
       const j = await api.post('/jobs/' + enc + '/cancel');
