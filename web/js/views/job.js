@@ -52,6 +52,8 @@ export async function renderJob(ctx, id) {
   const logList = el('ol', { class: 'log', id: 'event-log', 'aria-label': 'Event log', tabindex: 0 });
   const streamNote = el('p', { class: 'muted small', id: 'stream-status', role: 'status' });
 
+  const resultCard = el('section', { class: 'card', id: 'result-card', 'aria-labelledby': 'h-result' }, [
+    el('h2', { id: 'h-result', text: job.task === 'study' ? 'Study' : 'Result' }), resultWrap]);
   ctx.root.append(
     el('p', { class: 'crumbs' }, [el('a', { href: '#/jobs', text: '← Jobs' })]),
     el('div', { class: 'head' }, [
@@ -76,11 +78,13 @@ export async function renderJob(ctx, id) {
       el('div', { class: 'curves' }, [accWrap, parWrap]),
       streamNote,
     ]),
-    el('section', { class: 'card', 'aria-labelledby': 'h-result' }, [el('h2', { id: 'h-result', text: 'Result' }), resultWrap]),
+    resultCard,
     el('section', { class: 'card', 'aria-labelledby': 'h-net' }, [el('h2', { id: 'h-net', text: 'Synthesized network' }), netWrap]),
     el('section', { class: 'card', 'aria-labelledby': 'h-log' }, [el('h2', { id: 'h-log', text: 'Event log' }), logList]),
   );
   resultWrap.append(el('p', { class: 'muted', text: 'The result appears when the job finishes.' }));
+  // A study is read for its table: put it first, before the curves.
+  if (job.task === 'study') document.getElementById('h-curves').closest('section').before(resultCard);
 
   // ---- job facts -----------------------------------------------------------
   function showJob() {
