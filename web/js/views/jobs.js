@@ -103,7 +103,9 @@ export async function renderJobs(ctx) {
     fill(jobs, names);
     if (await fillSpecs(jobs) && alive) { shown = ''; fill(jobs, names); }
     status.classList.remove('error');
-    status.textContent = jobs.length ? '' : (state ? `No ${state} jobs.` : 'No jobs yet.');
+    if (jobs.length) status.textContent = '';
+    else if (state) status.textContent = `No ${state} jobs.`;
+    else clear(status).append('No jobs yet: ', el('a', { href: '#/submit', text: 'submit the first one' }), '.');
     clear(pager);
     if (cursor) {
       const prev = back.slice(0, -1);
