@@ -83,7 +83,7 @@ export async function renderSubmit(ctx) {
 
   const name = el('input', { type: 'text', name: 'name', autocomplete: 'off', placeholder: 'optional' });
   const labelCol = el('input', { type: 'text', name: 'label_column', autocomplete: 'off', placeholder: 'last column' });
-  const radios = (nm, opts, checked) => el('div', { class: 'radios', role: 'radiogroup' }, opts.map(([v, l]) => el('label', { class: 'inline' }, [
+  const radios = (nm, opts, checked) => el('div', { class: 'radios' }, opts.map(([v, l]) => el('label', { class: 'inline' }, [
     el('input', { type: 'radio', name: nm, value: v, checked: v === checked, id: `f-${nm}-${v}` }), ' ', l,
   ])));
   const task = radios('task', [['synthesize', 'Synthesize one network'], ['study', 'Study: MLP / DR / SCANN / DR+SCANN']], 'synthesize');
