@@ -116,6 +116,28 @@ START_TEST(same_seed_gives_byte_identical_event_stream)
 }
 END_TEST
 
+START_TEST(resume_before_any_checkpoint_starts_over_identically)
+{
+	char cmd[4096], *a, *b;
+	size_t la, lb;
+
+	write_spec("early.json", 8, 1, 3);
+	ck_assert_int_eq(sh("run --out e1 early.json", "e1.ndjson"), 0);
+	/* a job directory as a run leaves it when killed before the baseline
+	 * finished: the spec and nothing else */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/e2 && cp %s/e1/spec.json %s/e2/",
+		 test_tmpdir(), test_tmpdir(), test_tmpdir());
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(sh("run --resume e2", "e2.ndjson"), 0);
+	a = slurp("e1.ndjson", &la);
+	b = slurp("e2.ndjson", &lb);
+	ck_assert_uint_eq(la, lb);
+	ck_assert(memcmp(a, b, la) == 0);
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(predict_matches_the_reported_test_accuracy)
 {
 	json_t *res, *pred;
@@ -277,6 +299,7 @@ static Suite *run_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, same_seed_gives_byte_identical_event_stream);
 	tcase_add_test(tc, predict_matches_the_reported_test_accuracy);
+	tcase_add_test(tc, resume_before_any_checkpoint_starts_over_identically);
 	tcase_add_test(tc, invalid_spec_is_rejected_naming_the_field);
 	tcase_add_test(tc, sigterm_stops_and_resume_finishes_the_same_stream);
 	tcase_add_test(tc, timeout_stops_the_job_with_a_final_event);

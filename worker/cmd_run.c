@@ -11,9 +11,11 @@
  *
  * Signals: SIGTERM and SIGINT stop training at the next batch boundary; the
  * worker then writes a final `log` event (state "cancelled") and exits 143;
- * `--resume DIR` continues from the last checkpoint and prints the rest of
- * the same stream (seq continues).  resources.timeout_s is enforced the
- * same way (state "timeout", exit 1).
+ * `--resume DIR` continues from the last checkpoint (or starts over when
+ * there is none yet) and prints the rest of the same stream: events after
+ * the checkpoint come again with the same seq and the same bytes, so a
+ * consumer keeps the first copy of each seq.  resources.timeout_s is
+ * enforced the same way (state "timeout", exit 1).
  */
 #include <errno.h>
 #include <signal.h>
@@ -363,6 +365,19 @@ static int run_run(int argc, char **argv)
 		ctx.t0 = ts.tv_sec + ts.tv_nsec * 1e-9;
 	}
 	scann_rng_seed(&ctx.rng, spec.train.seed);
+	if (resume) {
+		char ck[4096];
+
+		snprintf(ck, sizeof(ck), "%s/checkpoint.json", resume);
+		if (access(ck, F_OK) != 0) {
+			/* Stopped before the first checkpoint: start over.  The
+			 * stream is deterministic, so a consumer that kept the
+			 * earlier events sees the same ones again, seq for seq. */
+			fprintf(stderr, "scann-worker: %s has no checkpoint yet; "
+				"starting the job from the beginning\n", resume);
+			resume = NULL;
+		}
+	}
 	if (resume) {
 		if (restore(resume, &prog, &ctx.rng, &r.ev, &r.err) != 0) {
 			status = reject(&r, &r.err, "cannot resume:");

@@ -74,7 +74,8 @@ tests_check_model_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_check_model_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 
 EXTRA_DIST += worker/README.md tests/bench/README.md tests/bench/run.sh \
-	tests/bench/quality.sh tests/bench/specs/satellite-A.json \
+	tests/bench/quality.sh tests/bench/ratios.py \
+	tests/bench/specs/satellite-A.json \
 	tests/bench/specs/satellite-B.json tests/bench/specs/satellite-C.json \
 	tests/bench/specs/dna-A.json tests/bench/specs/dna-B.json \
 	tests/bench/specs/dna-C.json
