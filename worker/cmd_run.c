@@ -305,13 +305,6 @@ static int run_run(int argc, char **argv)
 		goto out;
 	}
 	dr_job = spec.task == SCANN_TASK_STUDY || spec.dr.enabled;
-	if (dr_job && resume) {
-		scann_error_set(&r.err, SCANN_EINVAL, "dr", "a job with DR (or a "
-				"study) keeps no checkpoint: run it again from the "
-				"start instead of resuming it");
-		status = reject(&r, &r.err, "cannot resume:");
-		goto out;
-	}
 	r.spec = &spec;
 
 	/* 2. Data, split, normalisation (fitted on the training rows only). */

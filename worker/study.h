@@ -26,8 +26,9 @@
  * every row with scann_dr_transform (training rows included, so a deployed
  * model sees exactly the feature map it was trained on).
  *
- * These jobs do not checkpoint: a stopped DR job starts again from the
- * beginning (the fitted transforms are cheap next to training).
+ * These jobs do not checkpoint: `--resume` of a stopped DR job starts it
+ * again from the beginning and, the run being deterministic, prints the
+ * same events with the same seq again.
  */
 #ifndef SCANN_STUDY_H
 #define SCANN_STUDY_H
