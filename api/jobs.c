@@ -213,19 +213,32 @@ void scann_api_shutdown(struct scann_api *api)
 
 enum MHD_Result api_jobs_get(struct scann_api *api, struct api_req *r)
 {
-	static const char *const allowed[] = { "wait", NULL };
+	static const char *const allowed[] = { "wait", "since", NULL };
 	struct scann_store_job *j = NULL;
 	enum MHD_Result res;
+	const char *since_s;
 	int64_t wait = 0;
+	int since = -1;
 
 	if (r->kind == API_REQ_WAIT && !r->woken)
 		return MHD_YES;	/* spurious call while suspended */
 	if (api_query_only(r, allowed, &res) != 0 ||
 	    api_query_int(r, "wait", 0, 300, &wait, &res) != 0)
 		return res;
+	/*
+	 * since=STATE: the state the client last saw.  Without it a long poll
+	 * waits for a change from the state at the time of the request, which
+	 * may already differ from what the client knows.
+	 */
+	since_s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					      "since");
+	if (since_s != NULL && (since = scann_job_state_from_name(since_s)) < 0)
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				       "since", "since must be a job state");
 	if (api_job_for(api, r, api_parse_id(r->seg[1]), &j, &res) != 0)
 		return res;
 	if (wait > 0 && r->kind == API_REQ_PLAIN &&
+	    (since < 0 || since == (int)j->state) &&
 	    !scann_job_state_terminal(j->state) && !api->stopping) {
 		/* Park until the state changes or the time is up. */
 		r->kind = API_REQ_WAIT;

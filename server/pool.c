@@ -198,7 +198,7 @@ static void close_handle(struct worker *w, uv_handle_t *h)
 
 static json_t *failure(struct worker *w, const char *msg)
 {
-	json_t *e = json_pack("{s:s}", "message", msg);
+	json_t *e = json_pack("{s:s}", "message", msg), *s;
 	char *tail = w->tail;
 	size_t n = w->tail_len;
 
@@ -216,8 +216,8 @@ static json_t *failure(struct worker *w, const char *msg)
 			tail = nl + 1;
 		}
 	}
-	json_object_set_new(e, "stderr", json_stringn(tail, n) ?
-			    json_stringn(tail, n) :
+	s = json_stringn(tail, n);
+	json_object_set_new(e, "stderr", s ? s :
 			    json_string("(stderr was not UTF-8)"));
 	return e;
 }

@@ -36,6 +36,7 @@
 #include "scheme.h"
 #include "spec.h"
 #include "split.h"
+#include "study.h"
 
 /* OpenBLAS's thread control (not in cblas.h of every packaging). */
 void openblas_set_num_threads(int num_threads);
@@ -229,6 +230,8 @@ static int run_run(int argc, char **argv)
 	struct scann_split split = {0};
 	struct scann_norm norm = {0};
 	struct scann_progress prog = {0};
+	struct scann_study_out study = {0};
+	int dr_job = 0;
 	struct scann_ctx ctx;
 	struct run r;
 	float *xn = NULL;
@@ -301,18 +304,7 @@ static int run_run(int argc, char **argv)
 		status = reject(&r, &r.err, "invalid spec:");
 		goto out;
 	}
-	if (spec.task == SCANN_TASK_STUDY) {
-		scann_error_set(&r.err, SCANN_EINVAL, "task", "task \"study\" is not "
-				"supported by this worker yet; use \"synthesize\"");
-		status = reject(&r, &r.err, "invalid spec:");
-		goto out;
-	}
-	if (spec.dr.enabled) {
-		scann_error_set(&r.err, SCANN_EINVAL, "dr", "dimensionality reduction "
-				"is not supported by this worker yet; set \"dr\": null");
-		status = reject(&r, &r.err, "invalid spec:");
-		goto out;
-	}
+	dr_job = spec.task == SCANN_TASK_STUDY || spec.dr.enabled;
 	r.spec = &spec;
 
 	/* 2. Data, split, normalisation (fitted on the training rows only). */
@@ -409,7 +401,17 @@ static int run_run(int argc, char **argv)
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
 	alarm(spec.resources.timeout_s);
-	rc = scann_job_run(&ctx, &prog, &r.err);
+	if (dr_job) {
+		rc = scann_study_run(&ctx, &study, &r.err);
+		if (rc == 0) {
+			/* The artefacts below read prog: hand the study's nets over. */
+			prog.baseline = study.baseline;
+			prog.best = study.model;
+			study.baseline = study.model = NULL;
+		}
+	} else {
+		rc = scann_job_run(&ctx, &prog, &r.err);
+	}
 	alarm(0);
 	if (rc == SCANN_ECANCELED) {
 		scann_events_emit(&r.ev, "log",
@@ -436,8 +438,13 @@ static int run_run(int argc, char **argv)
 		json_t *data, *result, *report;
 		json_t *split_j = json_object_get(r.spec_json, "split");
 
-		scann_summarize(&ctx, prog.baseline, &bs);
-		scann_summarize(&ctx, prog.best, &ss);
+		if (dr_job) {
+			bs = study.baseline_sum;
+			ss = study.model_sum;
+		} else {
+			scann_summarize(&ctx, prog.baseline, &bs);
+			scann_summarize(&ctx, prog.best, &ss);
+		}
 		scann_dataset_fingerprint(ds, fp);
 		data = json_pack("{s:s, s:I, s:s, s:s, s:O, s:I, s:I, s:I}",
 				 "source", spec.dataset, "rows", (json_int_t)ds->rows,
@@ -447,8 +454,8 @@ static int run_run(int argc, char **argv)
 				 "validation", (json_int_t)split.n_val,
 				 "test", (json_int_t)split.n_test);
 		snprintf(path, sizeof(path), "%s/model.json", out_dir);
-		rc = scann_model_save(path, prog.best, &norm, ds, data,
-				      scann_summary_json(&ss), &r.err);
+		rc = scann_model_save_dr(path, prog.best, &norm, study.model_dr, ds,
+					 data, scann_summary_json(&ss), &r.err);
 		snprintf(path, sizeof(path), "%s/baseline.json", out_dir);
 		if (rc == 0)
 			rc = scann_model_save(path, prog.baseline, &norm, ds, data,
@@ -458,14 +465,35 @@ static int run_run(int argc, char **argv)
 			fprintf(stderr, "scann-worker: %s\n", r.err.message);
 			goto out;
 		}
-		result = json_pack("{s:o, s:o, s:f, s:s, s:s, s:s, s:s}",
-				   "baseline", scann_summary_json(&bs),
-				   "best", scann_summary_json(&ss),
-				   "compression", (double)bs.cost.params /
-					   (double)(ss.cost.params ? ss.cost.params : 1),
-				   "scheme", scann_scheme_name(spec.scheme),
-				   "model", "model.json", "baseline_model",
-				   "baseline.json", "report", "report.json");
+		if (dr_job) {
+			result = study.result;
+			study.result = NULL;
+			json_object_set_new(result, "model", json_string("model.json"));
+			json_object_set_new(result, "baseline_model",
+					    json_string("baseline.json"));
+			json_object_set_new(result, "report", json_string("report.json"));
+		} else {
+			result = json_pack("{s:o, s:o, s:f, s:s, s:s, s:s, s:s}",
+					   "baseline", scann_summary_json(&bs),
+					   "best", scann_summary_json(&ss),
+					   "compression", (double)bs.cost.params /
+						   (double)(ss.cost.params ? ss.cost.params : 1),
+					   "scheme", scann_scheme_name(spec.scheme),
+					   "model", "model.json", "baseline_model",
+					   "baseline.json", "report", "report.json");
+		}
+		if (study.markdown != NULL) {
+			FILE *md;
+
+			snprintf(path, sizeof(path), "%s/report.md", out_dir);
+			md = fopen(path, "w");
+			if (md == NULL || fputs(study.markdown, md) < 0 || fclose(md) != 0) {
+				json_decref(result);
+				fprintf(stderr, "scann-worker: cannot write %s\n", path);
+				goto out;
+			}
+			json_object_set_new(result, "report_md", json_string("report.md"));
+		}
 		if (timings) {
 			struct timespec ts;
 
@@ -487,6 +515,7 @@ static int run_run(int argc, char **argv)
 	}
 	status = 0;
 out:
+	scann_study_out_free(&study);
 	scann_progress_free(&prog);
 	scann_norm_free(&norm);
 	scann_split_free(&split);
