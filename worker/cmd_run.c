@@ -12,10 +12,10 @@
  * Signals: SIGTERM and SIGINT stop training at the next batch boundary; the
  * worker then writes a final `log` event (state "cancelled") and exits 143;
  * `--resume DIR` continues from the last checkpoint (or starts over when
- * there is none yet) and prints the rest of the same stream: events after
- * the checkpoint come again with the same seq and the same bytes, so a
- * consumer keeps the first copy of each seq.  resources.timeout_s is
- * enforced the same way (state "timeout", exit 1).
+ * there is none yet) and prints the rest of the stream, gap-free and
+ * without repeats after a clean stop (DIR/stream.json records what was
+ * printed; see events.h, "Resumption").  resources.timeout_s is enforced
+ * the same way (state "timeout", exit 1).
  */
 #include <errno.h>
 #include <signal.h>
@@ -193,6 +193,36 @@ static int restore(const char *dir, struct scann_progress *p,
 	return rc;
 }
 
+/*
+ * What a stopped run printed, for --resume (events.h, "Resumption"):
+ * DIR/stream.json {"upto", "shift"}.
+ */
+static void save_stream(struct run *r)
+{
+	char path[4096];
+	json_t *j = json_pack("{s:I, s:I}", "upto", (json_int_t)r->ev.upto,
+			      "shift", (json_int_t)r->ev.shift);
+
+	snprintf(path, sizeof(path), "%s/stream.json", r->dir);
+	if (scann_json_write(path, j, 0, &r->err) != 0)
+		fprintf(stderr, "scann-worker: %s\n", r->err.message);
+	json_decref(j);
+}
+
+static void load_stream(const char *dir, struct scann_events *ev)
+{
+	char path[4096];
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%s/stream.json", dir);
+	j = json_load_file(path, 0, NULL);
+	if (j == NULL)
+		return;		/* never stopped cleanly: nothing to skip */
+	ev->upto = (uint64_t)json_integer_value(json_object_get(j, "upto"));
+	ev->shift = (uint64_t)json_integer_value(json_object_get(j, "shift"));
+	json_decref(j);
+}
+
 /* Print a rejected spec or bad input: stderr line, plus an error event. */
 static int reject(struct run *r, const struct scann_error *e, const char *what)
 {
@@ -363,9 +393,9 @@ static int run_run(int argc, char **argv)
 
 		snprintf(ck, sizeof(ck), "%s/checkpoint.json", resume);
 		if (access(ck, F_OK) != 0) {
-			/* Stopped before the first checkpoint: start over.  The
-			 * stream is deterministic, so a consumer that kept the
-			 * earlier events sees the same ones again, seq for seq. */
+			/* Stopped before the first checkpoint: start over, the
+			 * events printed before skipped (events.h, "Resumption"). */
+			load_stream(resume, &r.ev);
 			fprintf(stderr, "scann-worker: %s has no checkpoint yet; "
 				"starting the job from the beginning\n", resume);
 			resume = NULL;
@@ -377,7 +407,8 @@ static int run_run(int argc, char **argv)
 			goto out;
 		}
 		/* No event for the resumption itself: the resumed stream is the
-		 * rest of the uninterrupted one, seq for seq. */
+		 * rest of the uninterrupted one (events.h, "Resumption"). */
+		load_stream(resume, &r.ev);
 		fprintf(stderr, "scann-worker: resuming from %s/checkpoint.json\n",
 			resume);
 	} else {
@@ -414,7 +445,7 @@ static int run_run(int argc, char **argv)
 	}
 	alarm(0);
 	if (rc == SCANN_ECANCELED) {
-		scann_events_emit(&r.ev, "log",
+		scann_events_emit_final(&r.ev, "log",
 				  json_pack("{s:s, s:s, s:s, s:s}", "level", "warning",
 					    "message", timed_out ?
 					    "stopped: resources.timeout_s reached" :
@@ -422,12 +453,15 @@ static int run_run(int argc, char **argv)
 					    "state", timed_out ? "timeout" : "cancelled",
 					    "resume", out_dir));
 		status = timed_out ? 1 : EXIT_STOPPED;
+		save_stream(&r);
 		goto out;
 	}
 	if (rc != 0) {
-		scann_events_emit(&r.ev, "log",
-				  json_pack("{s:s, s:s, s:s}", "level", "error",
-					    "message", r.err.message, "state", "failed"));
+		scann_events_emit_final(&r.ev, "log",
+					json_pack("{s:s, s:s, s:s}", "level", "error",
+						  "message", r.err.message, "state",
+						  "failed"));
+		save_stream(&r);
 		fprintf(stderr, "scann-worker: %s\n", r.err.message);
 		goto out;
 	}
