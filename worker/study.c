@@ -11,6 +11,14 @@
 
 #include "dr.h"
 
+/*
+ * Each stage after the baseline draws from its own stream (train.seed plus
+ * these), so one stage's settings never change another's random choices:
+ * a study's DR+SCANN is the same network as a synthesize job's with the
+ * same spec.
+ */
+enum { STAGE_SEED_SCANN = 1, STAGE_SEED_DR = 2, STAGE_SEED_DRSCANN = 3 };
+
 struct study_cand {
 	const char *stage;		/* static: "baseline", "dr", ... */
 	struct scann_summary s;
@@ -390,6 +398,7 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 	layer_sizes(base.baseline, st.base_hidden, &st.base_layers);
 
 	if (study) {
+		scann_rng_seed(&c->rng, c->spec->train.seed + STAGE_SEED_SCANN);
 		plain.baseline = scann_net_clone(base.baseline);
 		if (plain.baseline == NULL) {
 			rc = scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
@@ -400,9 +409,12 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 		if (rc != 0)
 			goto out;
 	}
+	scann_rng_seed(&c->rng, c->spec->train.seed + STAGE_SEED_DR);
 	rc = run_sweep(&st, &bs, err);
-	if (rc == 0)
+	if (rc == 0) {
+		scann_rng_seed(&c->rng, c->spec->train.seed + STAGE_SEED_DRSCANN);
 		rc = run_drscann(&st, &drs, err);
+	}
 	if (rc != 0)
 		goto out;
 
