@@ -1,0 +1,21 @@
+# server/local.mk -- scannd: the libuv loop, libmicrohttpd glue, the worker
+# pool and the configuration.
+
+bin_PROGRAMS += server/scannd
+server_scannd_SOURCES = \
+	server/main.c server/config.c server/config.h \
+	server/httpd.c server/httpd.h server/pool.c server/pool.h
+server_scannd_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(MHD_CFLAGS) \
+	$(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
+	-DSCANN_PKGDATADIR='"$(pkgdatadir)"' \
+	-DSCANN_SRC_WEBDIR='"$(abs_top_srcdir)/web"'
+server_scannd_LDADD = $(SCANN_API_LIBS) $(SCANN_LIBS) $(MHD_LIBS) \
+	$(UV_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS)
+
+# End-to-end tests: the real scannd on a free loopback port, driven by curl.
+E2E_TESTS = \
+	tests/e2e/test_jobs.sh tests/e2e/test_users.sh \
+	tests/e2e/test_faults.sh tests/e2e/test_restart.sh \
+	tests/e2e/test_malformed.sh tests/e2e/test_openapi.sh
+TESTS += $(E2E_TESTS)
+EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh tests/e2e/fake-worker.sh

@@ -358,6 +358,18 @@ START_TEST(idx_trailing_bytes_are_refused)
 }
 END_TEST
 
+START_TEST(idx_huge_header_count_is_truncation_not_a_huge_malloc)
+{
+	unsigned char img[256], lab[64];
+	size_t ni = make_images(img, 0x803, 4), nl = make_labels(lab, 4);
+
+	/* 4e9 images of 2x3 pixels promised, 4 present. */
+	be32(img + 4, 4000000000u);
+	expect_idx_error(img, ni, lab, nl, "bi.idx: truncated",
+			 "promises 24000000000 bytes");
+}
+END_TEST
+
 static Suite *dataset_suite(void)
 {
 	Suite *s = suite_create("dataset");
@@ -381,6 +393,7 @@ static Suite *dataset_suite(void)
 	tcase_add_test(idx, idx_truncated_names_the_end_byte);
 	tcase_add_test(idx, idx_count_mismatch_names_both_files);
 	tcase_add_test(idx, idx_trailing_bytes_are_refused);
+	tcase_add_test(idx, idx_huge_header_count_is_truncation_not_a_huge_malloc);
 	suite_add_tcase(s, csv);
 	suite_add_tcase(s, idx);
 	return s;

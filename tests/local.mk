@@ -2,4 +2,4 @@
 # Each module's own fragment lists its tests/check_<module> programs.
 EXTRA_DIST += \
 	tests/data/satellite.csv tests/data/dna.csv tests/data/iris.csv \
-	tests/data/vehicle.csv tests/data/wine.csv
+	tests/data/vehicle.csv tests/data/wine.csv tests/data/README

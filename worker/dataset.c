@@ -562,17 +562,35 @@ static int idx_read(const char *path, uint32_t magic, struct idx_file *f,
 		}
 		f->bytes *= f->dims[i];
 	}
-	f->data = malloc(f->bytes);
-	if (f->data == NULL) {
-		rc = scann_error_set(err, SCANN_ENOMEM, NULL,
-				     "%s: out of memory for %zu bytes", path, f->bytes);
-		goto out;
-	}
-	if (gz_read_all(gz, f->data, f->bytes, &got) != 0) {
-		rc = scann_error_set(err, SCANN_EINVAL, NULL,
-				     "%s: corrupt gzip stream after byte %zu", path,
-				     header_bytes);
-		goto out;
+	/*
+	 * The header's sizes are not trusted for allocation: read in chunks that
+	 * grow with the data actually present, so a header promising terabytes
+	 * of a short file costs a short read and a "truncated" error, not a
+	 * terabyte malloc.
+	 */
+	got = 0;
+	for (size_t cap = 0; got == cap && cap < f->bytes;) {
+		size_t next = cap == 0 ? 1u << 20 : cap * 2, n;
+		uint8_t *grown;
+
+		if (next > f->bytes)
+			next = f->bytes;
+		grown = realloc(f->data, next);
+		if (grown == NULL) {
+			rc = scann_error_set(err, SCANN_ENOMEM, NULL,
+					     "%s: out of memory for %zu bytes", path,
+					     next);
+			goto out;
+		}
+		f->data = grown;
+		if (gz_read_all(gz, f->data + cap, next - cap, &n) != 0) {
+			rc = scann_error_set(err, SCANN_EINVAL, NULL,
+					     "%s: corrupt gzip stream after byte %zu",
+					     path, header_bytes + cap);
+			goto out;
+		}
+		got = cap + n;
+		cap = next;
 	}
 	if (got < f->bytes) {
 		rc = scann_error_set(err, SCANN_EINVAL, NULL,

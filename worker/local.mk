@@ -10,12 +10,15 @@ worker_libscann_a_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS) $(LAPACKE_CFLAGS) \
 	$(ZLIB_CFLAGS) $(JANSSON_CFLAGS)
 
 # Everything that links the engine links these, in this order.
-SCANN_LIBS = $(SCANN_DR_LIBS) worker/libscann.a $(JANSSON_LIBS) \
+# libscann.a and the DR library call each other (model files carry DR
+# transforms; DR uses error/rng), so the DR library is named on both sides.
+SCANN_LIBS = $(SCANN_DR_LIBS) worker/libscann.a $(SCANN_DR_LIBS) $(JANSSON_LIBS) \
 	$(LAPACKE_LIBS) $(OPENBLAS_LIBS) $(ZLIB_LIBS) -lm
 
 bin_PROGRAMS += worker/scann-worker
-worker_scann_worker_SOURCES = worker/main.c worker/cmd.h worker/cmd_describe.c
-worker_scann_worker_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS)
+worker_scann_worker_SOURCES = worker/main.c worker/cmd.h worker/cmd_describe.c \
+	worker/cmd_run.c worker/cmd_predict.c
+worker_scann_worker_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
 worker_scann_worker_LDADD = $(SCANN_LIBS)
 
 check_PROGRAMS += tests/check_dataset tests/check_split
@@ -26,3 +29,67 @@ tests_check_dataset_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 tests_check_split_SOURCES = tests/check_split.c tests/testutil.h
 tests_check_split_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
 tests_check_split_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+
+# The synthesis engine (issue 3).
+worker_libscann_a_SOURCES += \
+	worker/net.c worker/net.h \
+	worker/train.c worker/train.h \
+	worker/grow.c worker/grow.h \
+	worker/prune.c worker/prune.h \
+	worker/energy.c worker/energy.h \
+	worker/normalize.c worker/normalize.h \
+	worker/events.c worker/events.h \
+	worker/scheme.c worker/scheme.h \
+	worker/study.c worker/study.h \
+	worker/model.c worker/model.h
+
+check_PROGRAMS += tests/check_net
+TESTS += tests/check_net
+tests_check_net_SOURCES = tests/check_net.c tests/testutil.h
+tests_check_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENBLAS_CFLAGS)
+tests_check_net_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/check_scheme
+TESTS += tests/check_scheme
+tests_check_scheme_SOURCES = tests/check_scheme.c tests/testutil.h
+tests_check_scheme_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_scheme_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+
+check_PROGRAMS += tests/check_run
+TESTS += tests/check_run
+tests_check_run_SOURCES = tests/check_run.c tests/testutil.h
+tests_check_run_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_run_LDADD = $(JANSSON_LIBS) $(CHECK_LIBS)
+# check_run drives the real binary (built by "make check" before any test).
+
+# Benchmarks, run by hand (tests/bench/run.sh), never by "make check".
+noinst_PROGRAMS += tests/bench/bench_epoch
+tests_bench_bench_epoch_SOURCES = tests/bench/bench_epoch.c
+tests_bench_bench_epoch_LDADD = $(SCANN_LIBS)
+
+check_PROGRAMS += tests/check_model
+TESTS += tests/check_model
+tests_check_model_SOURCES = tests/check_model.c tests/testutil.h
+tests_check_model_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_model_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+
+EXTRA_DIST += worker/README.md tests/bench/README.md tests/bench/run.sh \
+	tests/bench/quality.sh tests/bench/ratios.py \
+	tests/bench/specs/satellite-A.json \
+	tests/bench/specs/satellite-B.json tests/bench/specs/satellite-C.json \
+	tests/bench/specs/dna-A.json tests/bench/specs/dna-B.json \
+	tests/bench/specs/dna-C.json
+
+# The model-file reader's fuzz target (tests/fuzz/fuzz_model.c), replayed.
+check_PROGRAMS += tests/fuzz/replay_model
+tests_fuzz_replay_model_SOURCES = tests/fuzz/fuzz_model.c $(FUZZ_SOURCES)
+tests_fuzz_replay_model_CFLAGS = $(FUZZ_CFLAGS)
+tests_fuzz_replay_model_LDADD = $(SCANN_LIBS)
+TESTS += tests/fuzz/replay_model.sh
+EXTRA_DIST += tests/fuzz/replay_model.sh
+
+check_PROGRAMS += tests/check_study
+TESTS += tests/check_study
+tests_check_study_SOURCES = tests/check_study.c tests/testutil.h
+tests_check_study_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_study_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)

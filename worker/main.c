@@ -10,6 +10,8 @@
 #include "cmd.h"
 
 static const struct scann_cmd *const commands[] = {
+	&scann_cmd_run,
+	&scann_cmd_predict,
 	&scann_cmd_describe,
 };
 
@@ -17,8 +19,13 @@ static void usage(FILE *to)
 {
 	fprintf(to,
 		"Usage: scann-worker COMMAND [ARGS...]\n"
+		"       scann-worker COMMAND --help\n"
 		"\n"
-		"Synthesizes compact, accurate neural networks (SCANN, DR+SCANN).\n"
+		"Synthesizes compact, accurate neural networks (SCANN, DR+SCANN):\n"
+		"trains a baseline MLP, then grows and prunes a general feed-forward\n"
+		"network (skip connections allowed, depth follows from the wiring)\n"
+		"with scheme A, B or C of the job spec, and reports accuracy,\n"
+		"parameters, FLOPs and energy per inference of both.\n"
 		"\n"
 		"Commands:\n");
 	for (size_t i = 0; i < sizeof(commands) / sizeof(commands[0]); i++)
@@ -29,7 +36,15 @@ static void usage(FILE *to)
 		"  -h, --help     show this help, or a command's with COMMAND --help\n"
 		"  -V, --version  show the version\n"
 		"\n"
-		"Exit status: 0 success, 1 the work failed, 2 bad usage or input.\n");
+		"Examples:\n"
+		"  scann-worker run --out out spec.json > events.ndjson\n"
+		"  scann-worker predict out/model.json data.csv\n"
+		"\n"
+		"Environment: OPENBLAS_NUM_THREADS is overridden by the spec's\n"
+		"resources.threads during a run.\n"
+		"\n"
+		"Exit status: 0 success, 1 the work failed, 2 bad usage or input;\n"
+		"run: 143 stopped by SIGTERM/SIGINT (resume with run --resume DIR).\n");
 }
 
 int main(int argc, char **argv)

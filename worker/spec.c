@@ -1,1 +1,783 @@
+/*
+ * spec.c -- parsing, validating and printing job specs (see spec.h).
+ *
+ * Each JSON object of the spec is read against a table of its fields: the
+ * name, the kind of value, where it lands in struct scann_job_spec and the
+ * accepted range.  Objects and enums that need more than a range (baseline,
+ * dr, growth, pruning) have a small function of their own.  A key that no
+ * table lists is an error: a misspelt "epocs" must not silently run with the
+ * default.  Every message names the field by its dotted path.
+ */
 #include "spec.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+/* ---- names ---------------------------------------------------------------- */
+
+static const char *const task_names[] = { "synthesize", "study" };
+static const char *const scheme_names[] = { "A", "B", "C" };
+static const char *const dr_names[SCANN_DR_METHOD_COUNT] = {
+	"pca", "fa", "ica", "isomap", "spectral",
+	"rp-gaussian", "rp-sign", "rp-sparse", "rp-very-sparse",
+};
+static const char *const growth_names[] = { "gradient", "full" };
+static const char *const optimizer_names[] = { "adam", "sgd" };
+static const char *const schedule_names[] = { "constant", "step", "cosine" };
+
+const char *scann_task_name(enum scann_task t) { return task_names[t]; }
+const char *scann_scheme_name(enum scann_scheme s) { return scheme_names[s]; }
+const char *scann_dr_method_name(enum scann_dr_method m) { return dr_names[m]; }
+
+int scann_dr_method_from_name(const char *name)
+{
+	for (int m = 0; m < SCANN_DR_METHOD_COUNT; m++)
+		if (strcmp(name, dr_names[m]) == 0)
+			return m;
+	return -1;
+}
+
+/* ---- defaults (DESIGN.md's example spec, which follows the paper) --------- */
+
+static void dr_defaults(struct scann_dr_spec *dr)
+{
+	static const uint32_t ratios[] = { 2, 4, 8 };
+
+	dr->methods = (1u << SCANN_DR_METHOD_COUNT) - 1;
+	memcpy(dr->ratios, ratios, sizeof(ratios));
+	dr->n_ratios = 3;
+	dr->max_drop = 0.01;
+}
+
+void scann_spec_defaults(struct scann_job_spec *spec)
+{
+	memset(spec, 0, sizeof(*spec));
+	spec->task = SCANN_TASK_SYNTHESIZE;
+	spec->split.validation = 0.15;
+	spec->split.test = 0.15;
+	spec->split.seed = 1;
+	spec->baseline.hidden[0] = 256;
+	spec->baseline.hidden[1] = 128;
+	spec->baseline.n_hidden = 2;
+	/* DR is off unless asked for (or the task is a study: see below). */
+	dr_defaults(&spec->dr);
+	spec->dr.enabled = 0;
+	spec->scheme = SCANN_SCHEME_B;
+	spec->scann.iterations = 8;
+	spec->scann.epochs_per_step = 3;
+	spec->scann.initial_hidden = 50;
+	spec->scann.max_hidden = 300;
+	spec->scann.neuron_growth = 5;
+	spec->scann.growth_mode = SCANN_GROWTH_GRADIENT;
+	spec->scann.growth_fraction = 0.3;
+	spec->scann.pruning_fraction = 0.9;
+	spec->scann.pruning_keep = 0;
+	spec->scann.initial_prune = 0.95;
+	spec->train.optimizer = SCANN_OPT_ADAM;
+	spec->train.lr = 0.001;
+	spec->train.weight_decay = 0.0001;
+	spec->train.momentum = 0.9;
+	spec->train.batch = 128;
+	spec->train.epochs = 30;
+	spec->train.seed = 7;
+	spec->train.schedule = SCANN_LR_CONSTANT;
+	spec->resources.threads = 1;
+	spec->resources.timeout_s = 3600;
+}
+
+/* ---- the field tables ----------------------------------------------------- */
+
+enum field_kind {
+	FIELD_U32,	/* integer in [min, max] -> uint32_t */
+	FIELD_U64,	/* integer in [min, max] -> uint64_t */
+	FIELD_REAL,	/* number in [min, max] (or (min, max] with open_min) */
+	FIELD_ENUM,	/* one of names[] -> int-sized enum */
+	FIELD_STRING,	/* string shorter than max -> char[] */
+	FIELD_CUSTOM	/* parsed by the object's own function */
+};
+
+struct field {
+	const char *name;
+	enum field_kind kind;
+	size_t offset;		/* in struct scann_job_spec */
+	double min, max;
+	int open_min;		/* REAL: min itself is excluded */
+	const char *const *names;
+	size_t n_names;
+};
+
+#define OFF(member) offsetof(struct scann_job_spec, member)
+#define NAMES(a) (a), sizeof(a) / sizeof((a)[0])
+
+static const struct field top_fields[] = {
+	{ "name", FIELD_STRING, OFF(name), 0, SCANN_SPEC_NAME_MAX, 0, NULL, 0 },
+	{ "dataset", FIELD_STRING, OFF(dataset), 1, SCANN_SPEC_DATASET_MAX, 0, NULL, 0 },
+	{ "label_column", FIELD_STRING, OFF(label_column), 0, SCANN_SPEC_NAME_MAX, 0, NULL, 0 },
+	{ "task", FIELD_ENUM, OFF(task), 0, 0, 0, NAMES(task_names) },
+	{ "scheme", FIELD_ENUM, OFF(scheme), 0, 0, 0, NAMES(scheme_names) },
+	{ "split", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
+	{ "baseline", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
+	{ "dr", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
+	{ "scann", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
+	{ "train", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
+	{ "resources", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
+};
+
+static const struct field split_fields[] = {
+	{ "validation", FIELD_REAL, OFF(split.validation), 0, 0.95, 0, NULL, 0 },
+	{ "test", FIELD_REAL, OFF(split.test), 0, 0.95, 0, NULL, 0 },
+	{ "test_last", FIELD_U32, OFF(split.test_last), 0, UINT32_MAX, 0, NULL, 0 },
+	{ "seed", FIELD_U64, OFF(split.seed), 0, 9007199254740991.0, 0, NULL, 0 },
+};
+
+static const struct field scann_fields[] = {
+	{ "iterations", FIELD_U32, OFF(scann.iterations), 0, 1000, 0, NULL, 0 },
+	{ "epochs_per_step", FIELD_U32, OFF(scann.epochs_per_step), 1, 1000, 0, NULL, 0 },
+	{ "initial_hidden", FIELD_U32, OFF(scann.initial_hidden), 1, SCANN_SPEC_MAX_WIDTH, 0, NULL, 0 },
+	{ "max_hidden", FIELD_U32, OFF(scann.max_hidden), 1, SCANN_SPEC_MAX_WIDTH, 0, NULL, 0 },
+	{ "neuron_growth", FIELD_U32, OFF(scann.neuron_growth), 0, SCANN_SPEC_MAX_WIDTH, 0, NULL, 0 },
+	{ "growth", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
+	{ "pruning", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
+	{ "initial_prune", FIELD_REAL, OFF(scann.initial_prune), 0, 0.9999, 0, NULL, 0 },
+};
+
+static const struct field train_fields[] = {
+	{ "optimizer", FIELD_ENUM, OFF(train.optimizer), 0, 0, 0, NAMES(optimizer_names) },
+	{ "lr", FIELD_REAL, OFF(train.lr), 0, 10, 1, NULL, 0 },
+	{ "weight_decay", FIELD_REAL, OFF(train.weight_decay), 0, 1, 0, NULL, 0 },
+	{ "momentum", FIELD_REAL, OFF(train.momentum), 0, 0.9999, 0, NULL, 0 },
+	{ "batch", FIELD_U32, OFF(train.batch), 1, 65536, 0, NULL, 0 },
+	{ "epochs", FIELD_U32, OFF(train.epochs), 1, SCANN_SPEC_MAX_EPOCHS, 0, NULL, 0 },
+	{ "seed", FIELD_U64, OFF(train.seed), 0, 9007199254740991.0, 0, NULL, 0 },
+	{ "schedule", FIELD_ENUM, OFF(train.schedule), 0, 0, 0, NAMES(schedule_names) },
+};
+
+static const struct field resources_fields[] = {
+	{ "threads", FIELD_U32, OFF(resources.threads), 1, 256, 0, NULL, 0 },
+	{ "timeout_s", FIELD_U32, OFF(resources.timeout_s), 1, 30 * 24 * 3600, 0, NULL, 0 },
+};
+
+/* ---- reading values ------------------------------------------------------- */
+
+static const char *json_kind(const json_t *v)
+{
+	switch (json_typeof(v)) {
+	case JSON_OBJECT:	return "an object";
+	case JSON_ARRAY:	return "an array";
+	case JSON_STRING:	return "a string";
+	case JSON_INTEGER:	return "an integer";
+	case JSON_REAL:		return "a number";
+	case JSON_TRUE:
+	case JSON_FALSE:	return "a boolean";
+	default:		return "null";
+	}
+}
+
+/* path "a.b" + "c" -> "a.b.c" into buf. */
+static const char *join(char *buf, size_t size, const char *path,
+			const char *name)
+{
+	snprintf(buf, size, "%s%s%s", path, *path ? "." : "", name);
+	return buf;
+}
+
+static int read_u64(const json_t *v, const char *path, double min, double max,
+		    uint64_t *out, struct scann_error *err)
+{
+	json_int_t i;
+
+	if (json_is_real(v) && json_real_value(v) == floor(json_real_value(v)) &&
+	    fabs(json_real_value(v)) < 9007199254740992.0)
+		i = (json_int_t)json_real_value(v);	/* 30.0 is 30 */
+	else if (json_is_integer(v))
+		i = json_integer_value(v);
+	else
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s must be an integer, not %s", path,
+				       json_kind(v));
+	if ((double)i < min || (double)i > max)
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s must be in [%.0f, %.0f], got %lld", path,
+				       min, max, (long long)i);
+	*out = (uint64_t)i;
+	return 0;
+}
+
+static int read_u32(const json_t *v, const char *path, double min, double max,
+		    uint32_t *out, struct scann_error *err)
+{
+	uint64_t u;
+	int rc = read_u64(v, path, min, max, &u, err);
+
+	if (rc == 0)
+		*out = (uint32_t)u;
+	return rc;
+}
+
+static int read_real(const json_t *v, const char *path, double min, double max,
+		     int open_min, double *out, struct scann_error *err)
+{
+	double d;
+
+	if (!json_is_number(v))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s must be a number, not %s", path,
+				       json_kind(v));
+	d = json_number_value(v);
+	if (!isfinite(d) || d < min || d > max || (open_min && d == min))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s must be in %c%g, %g], got %g", path,
+				       open_min ? '(' : '[', min, max, d);
+	*out = d;
+	return 0;
+}
+
+static int read_enum(const json_t *v, const char *path,
+		     const char *const *names, size_t n, int *out,
+		     struct scann_error *err)
+{
+	char list[256] = "";
+
+	if (json_is_string(v))
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(json_string_value(v), names[i]) == 0) {
+				*out = (int)i;
+				return 0;
+			}
+	for (size_t i = 0; i < n; i++) {
+		size_t len = strlen(list);
+
+		snprintf(list + len, sizeof(list) - len, "%s\"%s\"",
+			 i ? ", " : "", names[i]);
+	}
+	if (!json_is_string(v))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s must be one of %s, not %s", path, list,
+				       json_kind(v));
+	return scann_error_set(err, SCANN_EINVAL, path,
+			       "%s must be one of %s, got \"%.64s\"", path, list,
+			       json_string_value(v));
+}
+
+static int read_string(const json_t *v, const char *path, size_t min,
+		       size_t size, char *out, struct scann_error *err)
+{
+	const char *s;
+	size_t len;
+
+	if (!json_is_string(v))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s must be a string, not %s", path,
+				       json_kind(v));
+	s = json_string_value(v);
+	len = json_string_length(v);
+	if (len < min)
+		return scann_error_set(err, SCANN_EINVAL, path, "%s is empty", path);
+	if (len >= size)
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s is %zu bytes long; the limit is %zu",
+				       path, len, size - 1);
+	for (size_t i = 0; i < len; i++)
+		if ((unsigned char)s[i] < 0x20)
+			return scann_error_set(err, SCANN_EINVAL, path,
+					       "%s contains a control character at "
+					       "byte %zu", path, i);
+	memcpy(out, s, len + 1);
+	return 0;
+}
+
+typedef int (*custom_fn)(const json_t *v, const char *path,
+			 struct scann_job_spec *spec, struct scann_error *err);
+
+/*
+ * Read object obj (at path) against fields[]: every key must be listed;
+ * scalar fields are stored, custom ones handed to custom(name, ...).
+ */
+static int read_object(const json_t *obj, const char *path,
+		       const struct field *fields, size_t n,
+		       struct scann_job_spec *spec,
+		       int (*custom)(const char *name, const json_t *v,
+				     const char *path, struct scann_job_spec *spec,
+				     struct scann_error *err),
+		       struct scann_error *err)
+{
+	const char *key;
+	json_t *v;
+	char sub[SCANN_ERROR_FIELD_MAX];
+
+	if (!json_is_object(obj))
+		return scann_error_set(err, SCANN_EINVAL, *path ? path : NULL,
+				       "%s must be an object, not %s",
+				       *path ? path : "the job spec", json_kind(obj));
+	json_object_foreach((json_t *)obj, key, v) {
+		const struct field *f = NULL;
+		char *at;
+		int rc = 0;
+
+		for (size_t i = 0; i < n; i++)
+			if (strcmp(fields[i].name, key) == 0) {
+				f = &fields[i];
+				break;
+			}
+		join(sub, sizeof(sub), path, key);
+		if (f == NULL)
+			return scann_error_set(err, SCANN_EINVAL, sub,
+					       "unknown field \"%.64s\"%s%s", key,
+					       *path ? " in " : "", path);
+		at = (char *)spec + f->offset;
+		switch (f->kind) {
+		case FIELD_U32:
+			rc = read_u32(v, sub, f->min, f->max, (uint32_t *)at, err);
+			break;
+		case FIELD_U64:
+			rc = read_u64(v, sub, f->min, f->max, (uint64_t *)at, err);
+			break;
+		case FIELD_REAL:
+			rc = read_real(v, sub, f->min, f->max, f->open_min,
+				       (double *)at, err);
+			break;
+		case FIELD_ENUM: {
+			int e;
+
+			rc = read_enum(v, sub, f->names, f->n_names, &e, err);
+			if (rc == 0)
+				*(int *)at = e;
+			break;
+		}
+		case FIELD_STRING:
+			rc = read_string(v, sub, (size_t)f->min, (size_t)f->max, at,
+					 err);
+			break;
+		case FIELD_CUSTOM:
+			rc = custom(key, v, sub, spec, err);
+			break;
+		}
+		if (rc != 0)
+			return rc;
+	}
+	return 0;
+}
+
+/* A JSON array of positive integers in [min, max], at most cap of them. */
+static int read_u32_array(const json_t *v, const char *path, uint32_t min,
+			  uint32_t max, uint32_t *out, uint32_t cap,
+			  uint32_t *n, struct scann_error *err)
+{
+	char sub[SCANN_ERROR_FIELD_MAX];
+	size_t i;
+	json_t *item;
+
+	if (!json_is_array(v))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s must be an array, not %s", path,
+				       json_kind(v));
+	if (json_array_size(v) == 0 || json_array_size(v) > cap)
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s must hold 1 to %u values, got %zu", path,
+				       cap, json_array_size(v));
+	json_array_foreach(v, i, item) {
+		int rc;
+
+		snprintf(sub, sizeof(sub), "%s[%zu]", path, i);
+		rc = read_u32(item, sub, min, max, &out[i], err);
+		if (rc != 0)
+			return rc;
+	}
+	*n = (uint32_t)json_array_size(v);
+	return 0;
+}
+
+/* ---- the objects with more than ranges ------------------------------------ */
+
+static int no_custom(const char *name, const json_t *v, const char *path,
+		     struct scann_job_spec *spec, struct scann_error *err)
+{
+	return scann_error_set(err, SCANN_EINTERNAL, path, "%s: internal", path);
+}
+
+static int read_split(const json_t *v, const char *path,
+		      struct scann_job_spec *spec, struct scann_error *err)
+{
+	int rc = read_object(v, path, split_fields,
+			     sizeof(split_fields) / sizeof(split_fields[0]), spec,
+			     no_custom, err);
+
+	if (rc != 0)
+		return rc;
+	if (json_object_get(v, "test_last") != NULL) {
+		if (json_object_get(v, "test") != NULL)
+			return scann_error_set(err, SCANN_EINVAL, "split.test",
+					       "split.test and split.test_last both "
+					       "choose the test set: give one");
+		spec->split.test = 0;
+	}
+	if (spec->split.validation + spec->split.test >= 0.95)
+		return scann_error_set(err, SCANN_EINVAL, "split.validation",
+				       "split.validation + split.test = %g leaves "
+				       "too few training rows (must be < 0.95)",
+				       spec->split.validation + spec->split.test);
+	return 0;
+}
+
+static int read_baseline(const json_t *v, const char *path,
+			 struct scann_job_spec *spec, struct scann_error *err)
+{
+	struct scann_baseline_spec *b = &spec->baseline;
+	const char *key;
+	json_t *item;
+
+	if (!json_is_object(v))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "baseline must be an object, not %s",
+				       json_kind(v));
+	json_object_foreach((json_t *)v, key, item)
+		if (strcmp(key, "hidden") != 0 && strcmp(key, "search") != 0)
+			return scann_error_set(err, SCANN_EINVAL, "baseline",
+					       "unknown field \"%.64s\" in baseline",
+					       key);
+	if ((json_object_get(v, "hidden") != NULL) ==
+	    (json_object_get(v, "search") != NULL))
+		return scann_error_set(err, SCANN_EINVAL, "baseline",
+				       "baseline needs exactly one of \"hidden\" "
+				       "(a fixed MLP) or \"search\"");
+	if ((item = json_object_get(v, "hidden")) != NULL) {
+		b->search = 0;
+		return read_u32_array(item, "baseline.hidden", 1,
+				      SCANN_SPEC_MAX_WIDTH, b->hidden,
+				      SCANN_SPEC_MAX_LAYERS, &b->n_hidden, err);
+	}
+	item = json_object_get(v, "search");
+	if (!json_is_object(item))
+		return scann_error_set(err, SCANN_EINVAL, "baseline.search",
+				       "baseline.search must be an object, not %s",
+				       json_kind(item));
+	json_object_foreach(item, key, v)
+		if (strcmp(key, "depths") != 0 && strcmp(key, "widths") != 0)
+			return scann_error_set(err, SCANN_EINVAL, "baseline.search",
+					       "unknown field \"%.64s\" in "
+					       "baseline.search", key);
+	b->search = 1;
+	b->n_hidden = 0;
+	if (json_object_get(item, "depths") == NULL ||
+	    json_object_get(item, "widths") == NULL)
+		return scann_error_set(err, SCANN_EINVAL, "baseline.search",
+				       "baseline.search needs \"depths\" and "
+				       "\"widths\"");
+	if (read_u32_array(json_object_get(item, "depths"),
+			   "baseline.search.depths", 1, SCANN_SPEC_MAX_LAYERS,
+			   b->depths, SCANN_SPEC_MAX_LAYERS, &b->n_depths, err) != 0)
+		return SCANN_EINVAL;
+	return read_u32_array(json_object_get(item, "widths"),
+			      "baseline.search.widths", 1, SCANN_SPEC_MAX_WIDTH,
+			      b->widths, SCANN_SPEC_MAX_WIDTHS, &b->n_widths, err);
+}
+
+static int read_dr(const json_t *v, const char *path,
+		   struct scann_job_spec *spec, struct scann_error *err)
+{
+	struct scann_dr_spec *dr = &spec->dr;
+	const char *key;
+	json_t *item;
+	size_t i;
+
+	if (json_is_null(v)) {
+		dr->enabled = 0;
+		return 0;
+	}
+	if (!json_is_object(v))
+		return scann_error_set(err, SCANN_EINVAL, "dr",
+				       "dr must be an object or null, not %s",
+				       json_kind(v));
+	dr->enabled = 1;
+	json_object_foreach((json_t *)v, key, item)
+		if (strcmp(key, "methods") && strcmp(key, "ratios") &&
+		    strcmp(key, "max_drop"))
+			return scann_error_set(err, SCANN_EINVAL, "dr",
+					       "unknown field \"%.64s\" in dr", key);
+	if ((item = json_object_get(v, "methods")) != NULL) {
+		if (!json_is_array(item) || json_array_size(item) == 0)
+			return scann_error_set(err, SCANN_EINVAL, "dr.methods",
+					       "dr.methods must be a non-empty array "
+					       "of method names");
+		dr->methods = 0;
+		json_array_foreach(item, i, v) {
+			char sub[64];
+			int m;
+
+			snprintf(sub, sizeof(sub), "dr.methods[%zu]", i);
+			if (read_enum(v, sub, dr_names, SCANN_DR_METHOD_COUNT, &m,
+				      err) != 0)
+				return SCANN_EINVAL;
+			if (dr->methods & (1u << m))
+				return scann_error_set(err, SCANN_EINVAL, sub,
+						       "%s: \"%s\" is listed twice",
+						       sub, dr_names[m]);
+			dr->methods |= 1u << m;
+		}
+	}
+	if ((item = json_object_get(v, "ratios")) != NULL) {
+		if (read_u32_array(item, "dr.ratios", 1, 65536, dr->ratios,
+				   SCANN_SPEC_MAX_RATIOS, &dr->n_ratios, err) != 0)
+			return SCANN_EINVAL;
+		for (i = 1; i < dr->n_ratios; i++)
+			if (dr->ratios[i] <= dr->ratios[i - 1]) {
+				char sub[64];
+
+				snprintf(sub, sizeof(sub), "dr.ratios[%zu]", i);
+				return scann_error_set(err, SCANN_EINVAL, sub,
+						       "dr.ratios must rise strictly: "
+						       "%s is %u after %u", sub,
+						       dr->ratios[i], dr->ratios[i - 1]);
+			}
+	}
+	if ((item = json_object_get(v, "max_drop")) != NULL)
+		return read_real(item, "dr.max_drop", 0, 1, 0, &dr->max_drop, err);
+	return 0;
+}
+
+static int read_growth(const json_t *v, const char *path,
+		       struct scann_job_spec *spec, struct scann_error *err)
+{
+	struct scann_synth_spec *s = &spec->scann;
+	const char *key;
+	json_t *item;
+	int mode;
+
+	if (!json_is_object(v))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s must be an object, not %s", path,
+				       json_kind(v));
+	json_object_foreach((json_t *)v, key, item)
+		if (strcmp(key, "mode") && strcmp(key, "fraction"))
+			return scann_error_set(err, SCANN_EINVAL, path,
+					       "unknown field \"%.64s\" in %s", key,
+					       path);
+	if ((item = json_object_get(v, "mode")) != NULL) {
+		if (read_enum(item, "scann.growth.mode", growth_names, 2, &mode,
+			      err) != 0)
+			return SCANN_EINVAL;
+		s->growth_mode = (enum scann_growth_mode)mode;
+	}
+	if ((item = json_object_get(v, "fraction")) != NULL) {
+		if (s->growth_mode == SCANN_GROWTH_FULL)
+			return scann_error_set(err, SCANN_EINVAL,
+					       "scann.growth.fraction",
+					       "scann.growth.fraction applies only to "
+					       "mode \"gradient\"; full growth "
+					       "restores every allowed connection");
+		return read_real(item, "scann.growth.fraction", 0, 1, 1,
+				 &s->growth_fraction, err);
+	}
+	return 0;
+}
+
+static int read_pruning(const json_t *v, const char *path,
+			struct scann_job_spec *spec, struct scann_error *err)
+{
+	struct scann_synth_spec *s = &spec->scann;
+	json_t *fraction, *keep;
+	const char *key;
+	json_t *item;
+
+	if (!json_is_object(v))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s must be an object, not %s", path,
+				       json_kind(v));
+	json_object_foreach((json_t *)v, key, item)
+		if (strcmp(key, "fraction") && strcmp(key, "keep"))
+			return scann_error_set(err, SCANN_EINVAL, path,
+					       "unknown field \"%.64s\" in %s", key,
+					       path);
+	fraction = json_object_get(v, "fraction");
+	keep = json_object_get(v, "keep");
+	if ((fraction != NULL) == (keep != NULL))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s needs exactly one of \"fraction\" (of "
+				       "the connections to remove) or \"keep\" "
+				       "(connections to keep)", path);
+	if (fraction != NULL) {
+		s->pruning_keep = 0;
+		return read_real(fraction, "scann.pruning.fraction", 0, 0.9999, 0,
+				 &s->pruning_fraction, err);
+	}
+	s->pruning_fraction = 0;
+	return read_u32(keep, "scann.pruning.keep", 1, UINT32_MAX,
+			&s->pruning_keep, err);
+}
+
+static int scann_custom(const char *name, const json_t *v, const char *path,
+			struct scann_job_spec *spec, struct scann_error *err)
+{
+	if (strcmp(name, "growth") == 0)
+		return read_growth(v, path, spec, err);
+	return read_pruning(v, path, spec, err);
+}
+
+static int top_custom(const char *name, const json_t *v, const char *path,
+		      struct scann_job_spec *spec, struct scann_error *err)
+{
+	if (strcmp(name, "split") == 0)
+		return read_split(v, path, spec, err);
+	if (strcmp(name, "baseline") == 0)
+		return read_baseline(v, path, spec, err);
+	if (strcmp(name, "dr") == 0)
+		return read_dr(v, path, spec, err);
+	if (strcmp(name, "scann") == 0)
+		return read_object(v, path, scann_fields,
+				   sizeof(scann_fields) / sizeof(scann_fields[0]),
+				   spec, scann_custom, err);
+	if (strcmp(name, "train") == 0)
+		return read_object(v, path, train_fields,
+				   sizeof(train_fields) / sizeof(train_fields[0]),
+				   spec, no_custom, err);
+	return read_object(v, path, resources_fields,
+			   sizeof(resources_fields) / sizeof(resources_fields[0]),
+			   spec, no_custom, err);
+}
+
+int scann_spec_from_json(const json_t *in, struct scann_job_spec *spec,
+			 struct scann_error *err)
+{
+	int rc;
+
+	scann_spec_defaults(spec);
+	rc = read_object(in, "", top_fields,
+			 sizeof(top_fields) / sizeof(top_fields[0]), spec,
+			 top_custom, err);
+	if (rc != 0)
+		return rc;
+	if (spec->dataset[0] == '\0')
+		return scann_error_set(err, SCANN_EINVAL, "dataset",
+				       "dataset is required: a dataset id, or for "
+				       "scann-worker a CSV file or IDX directory");
+	/* A study compares DR against no DR, so it needs DR methods. */
+	if (spec->task == SCANN_TASK_STUDY && json_object_get(in, "dr") == NULL)
+		spec->dr.enabled = 1;
+	if (spec->task == SCANN_TASK_STUDY && !spec->dr.enabled)
+		return scann_error_set(err, SCANN_EINVAL, "dr",
+				       "a study compares DR with SCANN: dr cannot "
+				       "be null when task is \"study\"");
+	if (spec->scann.max_hidden < spec->scann.initial_hidden)
+		return scann_error_set(err, SCANN_EINVAL, "scann.max_hidden",
+				       "scann.max_hidden (%u) is below "
+				       "scann.initial_hidden (%u)",
+				       spec->scann.max_hidden,
+				       spec->scann.initial_hidden);
+	if (spec->scheme == SCANN_SCHEME_C &&
+	    json_object_get(json_object_get(json_object_get(in, "scann"),
+					    "growth"), "mode") == NULL)
+		spec->scann.growth_mode = SCANN_GROWTH_FULL;	/* DSD */
+	return 0;
+}
+
+int scann_spec_parse(const char *text, size_t len, struct scann_job_spec *spec,
+		     struct scann_error *err)
+{
+	json_error_t jerr;
+	json_t *root;
+	int rc;
+
+	root = json_loadb(text, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (root == NULL)
+		return scann_error_set(err, SCANN_EINVAL, NULL,
+				       "the job spec is not valid JSON: line %d, "
+				       "column %d: %s", jerr.line, jerr.column,
+				       jerr.text);
+	rc = scann_spec_from_json(root, spec, err);
+	json_decref(root);
+	return rc;
+}
+
+/* ---- writing -------------------------------------------------------------- */
+
+static json_t *u32_array(const uint32_t *v, uint32_t n)
+{
+	json_t *a = json_array();
+
+	for (uint32_t i = 0; i < n; i++)
+		json_array_append_new(a, json_integer(v[i]));
+	return a;
+}
+
+json_t *scann_spec_to_json(const struct scann_job_spec *spec)
+{
+	const struct scann_synth_spec *s = &spec->scann;
+	const struct scann_train_spec *t = &spec->train;
+	json_t *split, *baseline, *dr, *growth, *pruning, *root;
+
+	if (spec->split.test_last > 0)
+		split = json_pack("{s:f, s:I, s:I}", "validation",
+				  spec->split.validation, "test_last",
+				  (json_int_t)spec->split.test_last, "seed",
+				  (json_int_t)spec->split.seed);
+	else
+		split = json_pack("{s:f, s:f, s:I}", "validation",
+				  spec->split.validation, "test", spec->split.test,
+				  "seed", (json_int_t)spec->split.seed);
+	if (spec->baseline.search)
+		baseline = json_pack("{s:{s:o, s:o}}", "search", "depths",
+				     u32_array(spec->baseline.depths,
+					       spec->baseline.n_depths),
+				     "widths",
+				     u32_array(spec->baseline.widths,
+					       spec->baseline.n_widths));
+	else
+		baseline = json_pack("{s:o}", "hidden",
+				     u32_array(spec->baseline.hidden,
+					       spec->baseline.n_hidden));
+	if (spec->dr.enabled) {
+		json_t *methods = json_array();
+
+		for (int m = 0; m < SCANN_DR_METHOD_COUNT; m++)
+			if (spec->dr.methods & (1u << m))
+				json_array_append_new(methods,
+						      json_string(dr_names[m]));
+		dr = json_pack("{s:o, s:o, s:f}", "methods", methods, "ratios",
+			       u32_array(spec->dr.ratios, spec->dr.n_ratios),
+			       "max_drop", spec->dr.max_drop);
+	} else {
+		dr = json_null();
+	}
+	if (s->growth_mode == SCANN_GROWTH_GRADIENT)
+		growth = json_pack("{s:s, s:f}", "mode", "gradient", "fraction",
+				   s->growth_fraction);
+	else
+		growth = json_pack("{s:s}", "mode", "full");
+	if (s->pruning_keep > 0)
+		pruning = json_pack("{s:I}", "keep", (json_int_t)s->pruning_keep);
+	else
+		pruning = json_pack("{s:f}", "fraction", s->pruning_fraction);
+
+	root = json_pack("{s:s, s:s, s:s, s:o, s:o, s:o, s:s}",
+			 "name", spec->name, "dataset", spec->dataset,
+			 "task", task_names[spec->task], "split", split,
+			 "baseline", baseline, "dr", dr,
+			 "scheme", scheme_names[spec->scheme]);
+	if (spec->label_column[0])
+		json_object_set_new(root, "label_column",
+				    json_string(spec->label_column));
+	json_object_set_new(root, "scann",
+		json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:f}",
+			  "iterations", (json_int_t)s->iterations,
+			  "epochs_per_step", (json_int_t)s->epochs_per_step,
+			  "initial_hidden", (json_int_t)s->initial_hidden,
+			  "max_hidden", (json_int_t)s->max_hidden,
+			  "neuron_growth", (json_int_t)s->neuron_growth,
+			  "growth", growth, "pruning", pruning,
+			  "initial_prune", s->initial_prune));
+	json_object_set_new(root, "train",
+		json_pack("{s:s, s:f, s:f, s:f, s:I, s:I, s:I, s:s}",
+			  "optimizer", optimizer_names[t->optimizer],
+			  "lr", t->lr, "weight_decay", t->weight_decay,
+			  "momentum", t->momentum, "batch", (json_int_t)t->batch,
+			  "epochs", (json_int_t)t->epochs,
+			  "seed", (json_int_t)t->seed,
+			  "schedule", schedule_names[t->schedule]));
+	json_object_set_new(root, "resources",
+		json_pack("{s:I, s:I}", "threads",
+			  (json_int_t)spec->resources.threads, "timeout_s",
+			  (json_int_t)spec->resources.timeout_s));
+	return root;
+}

@@ -1,0 +1,142 @@
+/*
+ * api_int.h -- what the api's handler files share: the api object, the
+ * per-request state, replies and the error body.  Not for outside api/.
+ */
+#ifndef SCANN_API_INT_H
+#define SCANN_API_INT_H
+
+#include <jansson.h>
+
+#include "api.h"
+
+#define API_PREFIX "/api/v1"
+
+#ifndef MHD_HTTP_CONTENT_TOO_LARGE	/* named so from MHD 0.9.74 */
+#define MHD_HTTP_CONTENT_TOO_LARGE 413
+#endif
+
+/* HTTP status classes counted for /metrics. */
+#define API_STATUS_SLOTS 600
+
+enum api_req_kind {
+	API_REQ_PLAIN,		/* answered once the body is in */
+	API_REQ_WAIT,		/* a suspended long poll */
+	API_REQ_DONE		/* a response has been queued */
+};
+
+struct api_req;
+typedef enum MHD_Result (*api_handler)(struct scann_api *api,
+				       struct api_req *r);
+
+/* One request, from its first callback to its completion callback. */
+struct api_req {
+	struct scann_api *api;
+	struct MHD_Connection *conn;
+	const char *method;
+	char *path;			/* copy of the URL path */
+	char *seg[6];			/* path segments after /api/v1 */
+	int nseg;
+	api_handler handler;
+	size_t cap;			/* body cap for this route */
+	char *body;
+	size_t len, alloc;
+	int too_big;
+	enum api_req_kind kind;
+	/* The caller: "local" + admin when the server runs without tokens. */
+	char *user;
+	int admin;
+	/* Long poll. */
+	int64_t job_id;
+	int64_t deadline_ms;
+	int state_seen;
+	int suspended;
+	int woken;
+	struct api_req *next_wait;
+};
+
+/* An event stream (SSE or NDJSON); owned by its MHD response. */
+struct api_stream {
+	struct scann_api *api;
+	struct MHD_Connection *conn;
+	int64_t job_id;
+	int64_t last_seq;		/* last seq sent */
+	int ndjson;
+	int suspended;
+	int finished;			/* the terminal state event was sent */
+	char *buf;
+	size_t len, pos, alloc;
+	struct api_stream *prev, *next;
+};
+
+struct scann_api {
+	struct scann_store *st;
+	struct scann_api_config cfg;
+	struct scann_api_hooks hooks;
+	struct api_req *waiters;
+	struct api_stream *streams;
+	int n_waiters, n_streams;
+	int stopping;
+	uint64_t http_status[API_STATUS_SLOTS];
+	uint64_t requests;
+};
+
+/* ---- replies (http.c): each queues a response and returns its result. */
+enum MHD_Result api_reply_json(struct api_req *r, unsigned status,
+			       json_t *body);	/* steals body */
+enum MHD_Result api_reply_error(struct api_req *r, unsigned status,
+				const char *code, const char *field,
+				const char *fmt, ...)
+	__attribute__((format(printf, 5, 6)));
+/* Map a store/engine error code to a status and reply with err. */
+enum MHD_Result api_reply_scann_error(struct api_req *r,
+				      const struct scann_error *err);
+/* Queue resp (takes it) with the common headers and count it. */
+enum MHD_Result api_queue(struct api_req *r, unsigned status,
+			  struct MHD_Response *resp);
+void api_count_status(struct scann_api *api, unsigned status);
+
+/* ---- query parameters (http.c). */
+/*
+ * Parse query parameter name as an integer in [lo, hi] into *v (left alone
+ * when absent).  Returns 0, or -1 after queuing a 400 naming name.
+ */
+int api_query_int(struct api_req *r, const char *name, int64_t lo,
+		  int64_t hi, int64_t *v, enum MHD_Result *res);
+/* Parse a decimal id (1..2^53); -1 if it is not one. */
+int64_t api_parse_id(const char *s);
+/* Reject query parameters not in allowed (NULL-terminated). */
+int api_query_only(struct api_req *r, const char *const *allowed,
+		   enum MHD_Result *res);
+
+/* ---- views (views.c). */
+json_t *api_view_job(const struct scann_store_job *j, int full);
+json_t *api_view_dataset(const struct scann_store_dataset *d);
+json_t *api_time(int64_t ms);		/* ISO 8601 string or null */
+
+/* ---- handlers, one file per resource. */
+enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_jobs_list(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_jobs_get(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_jobs_cancel(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_events_get(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_artifacts_get(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_datasets_create(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_datasets_list(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_datasets_get(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_health_get(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_metrics_get(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_static_get(struct scann_api *api, struct api_req *r);
+
+/*
+ * Load job id for r's user: SCANN_ENOENT (and a 404 queued) when it does not
+ * exist or belongs to someone else and r's user is not an admin.
+ */
+int api_job_for(struct scann_api *api, struct api_req *r, int64_t id,
+		struct scann_store_job **out, enum MHD_Result *res);
+
+/* Long polls (jobs.c) and streams (events.c). */
+void api_wait_remove(struct scann_api *api, struct api_req *r);
+void api_stream_wake(struct scann_api *api, int64_t id);
+void api_stream_shutdown(struct scann_api *api);
+
+#endif

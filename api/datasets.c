@@ -1,0 +1,229 @@
+/*
+ * datasets.c -- /api/v1/datasets: upload a CSV in the request body, list,
+ * describe.
+ *
+ * An upload is hashed (SHA-256) and stored once per content: the same bytes
+ * uploaded again answer 200 with the existing dataset.  New content is
+ * written to a temporary file, loaded with the engine's own CSV loader (so a
+ * dataset accepted here is one a worker can read, and a bad one is refused
+ * with the loader's line and column), then renamed into place and recorded.
+ * Datasets are shared by every user of the server.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "api_int.h"
+#include "dataset.h"
+#include "store/sha256.h"
+
+static int name_ok(const char *s)
+{
+	size_t n = strlen(s);
+	const char *p;
+
+	if (n == 0 || n > 64)
+		return 0;
+	for (p = s; *p; p++)
+		if (!((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') ||
+		      (*p >= '0' && *p <= '9') || *p == '-' || *p == '_' ||
+		      *p == '.'))
+			return 0;
+	return s[0] != '.';
+}
+
+static enum MHD_Result reply_dataset(struct api_req *r, unsigned status,
+				     const struct scann_store_dataset *d)
+{
+	struct MHD_Response *resp;
+	char loc[128], *body;
+	json_t *v = api_view_dataset(d);
+
+	body = json_dumps(v, JSON_COMPACT | JSON_REAL_PRECISION(9));
+	json_decref(v);
+	if (body == NULL)
+		abort();
+	resp = MHD_create_response_from_buffer(strlen(body), body,
+					       MHD_RESPMEM_MUST_FREE);
+	MHD_add_response_header(resp, "Content-Type",
+				"application/json; charset=utf-8");
+	snprintf(loc, sizeof(loc), API_PREFIX "/datasets/%s", d->id);
+	MHD_add_response_header(resp, "Location", loc);
+	api_count_status(r->api, status);
+	return api_queue(r, status, resp);
+}
+
+/* Write len bytes to path; 0 or -errno. */
+static int write_file(const char *path, const char *data, size_t len)
+{
+	FILE *f = fopen(path, "wb");
+	int e;
+
+	if (f == NULL)
+		return -errno;
+	if (len > 0 && fwrite(data, 1, len, f) != len) {
+		e = errno ? errno : EIO;
+		fclose(f);
+		unlink(path);
+		return -e;
+	}
+	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+		e = errno;
+		fclose(f);
+		unlink(path);
+		return -e;
+	}
+	if (fclose(f) != 0) {
+		e = errno;
+		unlink(path);
+		return -e;
+	}
+	return 0;
+}
+
+enum MHD_Result api_datasets_create(struct scann_api *api, struct api_req *r)
+{
+	static const char *const allowed[] = { "name", "label", NULL };
+	struct scann_store_dataset d = { 0 }, *old = NULL;
+	struct scann_dataset *ds = NULL;
+	struct scann_error err;
+	enum MHD_Result res;
+	const char *name, *label;
+	char hex[65], id[17], dir[4096], tmp[4200], path[4200];
+	int rc, created;
+
+	if (api_query_only(r, allowed, &res) != 0)
+		return res;
+	name = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					   "name");
+	label = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					    "label");
+	if (name != NULL && !name_ok(name))
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid", "name",
+				       "name: 1 to 64 of A-Z a-z 0-9 . _ -, "
+				       "not starting with a dot");
+	if (label != NULL && (*label == '\0' || strlen(label) > 255))
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				       "label", "label must name a column");
+	if (r->len == 0)
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid", "body",
+				       "the request body must be a CSV file");
+	scann_sha256_hex_of(r->body, r->len, hex);
+	if (scann_store_dataset_by_hash(api->st, hex, &old, NULL) == 0) {
+		res = reply_dataset(r, MHD_HTTP_OK, old);
+		scann_store_dataset_free(old);
+		return res;
+	}
+	memcpy(id, hex, 16);
+	id[16] = '\0';
+	snprintf(dir, sizeof(dir), "%s/datasets", api->cfg.data_dir);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		goto io_fail;
+	snprintf(tmp, sizeof(tmp), "%s/.upload-%s.csv", dir, hex);
+	snprintf(path, sizeof(path), "%s/%s.csv", dir, hex);
+	rc = write_file(tmp, r->body, r->len);
+	if (rc != 0) {
+		errno = -rc;
+		goto io_fail;
+	}
+	scann_error_clear(&err);
+	rc = scann_dataset_load_csv(tmp, label, &ds, &err);
+	if (rc != 0) {
+		unlink(tmp);
+		/* The loader names the temporary file; the client sent a body. */
+		return api_reply_error(r, rc == SCANN_ENOMEM ?
+				       MHD_HTTP_INTERNAL_SERVER_ERROR :
+				       MHD_HTTP_BAD_REQUEST, "invalid",
+				       *err.field ? err.field : "body",
+				       "not a usable CSV dataset: %s",
+				       err.message);
+	}
+	if (rename(tmp, path) != 0) {
+		unlink(tmp);
+		scann_dataset_free(ds);
+		goto io_fail;
+	}
+	d.id = id;
+	d.sha256 = hex;
+	d.name = (char *)(name ? name : "");
+	d.owner = r->user;
+	d.format = "csv";
+	d.path = path;
+	d.bytes = (int64_t)r->len;
+	d.rows = ds->rows;
+	d.features = ds->features;
+	d.classes = ds->classes;
+	d.created_at = scann_store_now_ms();
+	scann_dataset_free(ds);
+	if (scann_store_dataset_insert(api->st, &d, &created, &err) != 0)
+		return api_reply_scann_error(r, &err);
+	scann_log("dataset %s stored (%lld rows, %lld features, %lld classes)",
+		  id, (long long)d.rows, (long long)d.features,
+		  (long long)d.classes);
+	return reply_dataset(r, created ? MHD_HTTP_CREATED : MHD_HTTP_OK, &d);
+io_fail:
+	scann_log("dataset upload: %s: %s", dir, strerror(errno));
+	return api_reply_error(r, MHD_HTTP_INSUFFICIENT_STORAGE, "storage",
+			       NULL, "cannot store the dataset: %s",
+			       strerror(errno));
+}
+
+enum MHD_Result api_datasets_list(struct scann_api *api, struct api_req *r)
+{
+	static const char *const allowed[] = { "limit", "cursor", NULL };
+	struct scann_store_dataset **v = NULL;
+	struct scann_error err;
+	enum MHD_Result res;
+	int64_t limit = 50, cursor = 0;
+	json_t *list, *body;
+	int n, i;
+
+	if (api_query_only(r, allowed, &res) != 0 ||
+	    api_query_int(r, "limit", 1, 200, &limit, &res) != 0 ||
+	    api_query_int(r, "cursor", 1, INT64_MAX, &cursor, &res) != 0)
+		return res;
+	if (scann_store_dataset_list(api->st, cursor, (int)limit, &v, &n,
+				     &err) != 0)
+		return api_reply_scann_error(r, &err);
+	list = json_array();
+	for (i = 0; i < n; i++)
+		json_array_append_new(list, api_view_dataset(v[i]));
+	body = json_pack("{s:o}", "datasets", list);
+	if (n == (int)limit) {
+		char next[24];
+
+		snprintf(next, sizeof(next), "%lld",
+			 (long long)v[n - 1]->created_at);
+		json_object_set_new(body, "next_cursor", json_string(next));
+	} else {
+		json_object_set_new(body, "next_cursor", json_null());
+	}
+	for (i = 0; i < n; i++)
+		scann_store_dataset_free(v[i]);
+	free(v);
+	return api_reply_json(r, MHD_HTTP_OK, body);
+}
+
+enum MHD_Result api_datasets_get(struct scann_api *api, struct api_req *r)
+{
+	static const char *const allowed[] = { NULL };
+	struct scann_store_dataset *d = NULL;
+	struct scann_error err;
+	enum MHD_Result res;
+	int rc;
+
+	if (api_query_only(r, allowed, &res) != 0)
+		return res;
+	rc = scann_store_dataset_get(api->st, r->seg[1], &d, &err);
+	if (rc == SCANN_ENOENT)
+		return api_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "id",
+				       "no such dataset");
+	if (rc != 0)
+		return api_reply_scann_error(r, &err);
+	res = api_reply_json(r, MHD_HTTP_OK, api_view_dataset(d));
+	scann_store_dataset_free(d);
+	return res;
+}

@@ -1,0 +1,569 @@
+/*
+ * http.c -- the access handler: routing, authentication, request bodies
+ * (capped), and the replies every handler ends with.
+ *
+ * A request goes through three MHD callbacks: the first (headers only) routes
+ * it and refuses what the headers alone condemn (unknown path, wrong method,
+ * bad token, a Content-Length over the cap), the middle ones collect the
+ * body up to the route's cap, and the last runs the handler.  A body over
+ * the cap is read and dropped, then answered 413, so the connection stays in
+ * a known state.  Every reply goes through api_queue, which adds the common
+ * headers and counts the status for /metrics.
+ */
+#include <ctype.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <time.h>
+
+#include "api_int.h"
+#include "store/sha256.h"
+
+void scann_log(const char *fmt, ...)
+{
+	char stamp[32];
+	struct timespec ts;
+	struct tm tm;
+	va_list ap;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	gmtime_r(&ts.tv_sec, &tm);
+	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
+	fprintf(stderr, "%s.%03ldZ scannd: ", stamp, ts.tv_nsec / 1000000);
+	va_start(ap, fmt);
+	vfprintf(stderr, fmt, ap);
+	va_end(ap);
+	fputc('\n', stderr);
+}
+
+struct scann_api *scann_api_new(struct scann_store *st,
+				const struct scann_api_config *cfg,
+				const struct scann_api_hooks *hooks)
+{
+	struct scann_api *api = calloc(1, sizeof(*api));
+
+	if (api == NULL)
+		abort();
+	api->st = st;
+	api->cfg = *cfg;
+	api->cfg.data_dir = strdup(cfg->data_dir);
+	api->cfg.web_dir = cfg->web_dir ? strdup(cfg->web_dir) : NULL;
+	if (api->cfg.data_dir == NULL)
+		abort();
+	api->hooks = *hooks;
+	return api;
+}
+
+void scann_api_free(struct scann_api *api)
+{
+	if (api == NULL)
+		return;
+	free((char *)api->cfg.data_dir);
+	free((char *)api->cfg.web_dir);
+	free(api);
+}
+
+int scann_api_suspended(const struct scann_api *api)
+{
+	const struct api_stream *s;
+	const struct api_req *w;
+	int n = 0;
+
+	for (s = api->streams; s != NULL; s = s->next)
+		n += s->suspended;
+	for (w = api->waiters; w != NULL; w = w->next_wait)
+		n += w->suspended;
+	return n;
+}
+
+/* ---- replies ----------------------------------------------------------- */
+
+void api_count_status(struct scann_api *api, unsigned status)
+{
+	api->http_status[status < API_STATUS_SLOTS ? status : 0]++;
+}
+
+enum MHD_Result api_queue(struct api_req *r, unsigned status,
+			  struct MHD_Response *resp)
+{
+	enum MHD_Result ret;
+
+	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
+	if (MHD_get_response_header(resp, "Cache-Control") == NULL)
+		MHD_add_response_header(resp, "Cache-Control", "no-store");
+	ret = MHD_queue_response(r->conn, status, resp);
+	MHD_destroy_response(resp);
+	r->kind = API_REQ_DONE;
+	return ret;
+}
+
+static struct MHD_Response *json_response(json_t *body)
+{
+	char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(9));
+	struct MHD_Response *resp;
+	size_t n;
+
+	if (text == NULL)
+		abort();
+	n = strlen(text);
+	text[n] = '\0';
+	/* MHD frees text with free() once sent (MUST_FREE). */
+	resp = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
+	if (resp == NULL)
+		abort();
+	MHD_add_response_header(resp, "Content-Type",
+				"application/json; charset=utf-8");
+	return resp;
+}
+
+enum MHD_Result api_reply_json(struct api_req *r, unsigned status,
+			       json_t *body)
+{
+	struct MHD_Response *resp = json_response(body);
+
+	json_decref(body);
+	api_count_status(r->api, status);
+	return api_queue(r, status, resp);
+}
+
+enum MHD_Result api_reply_error(struct api_req *r, unsigned status,
+				const char *code, const char *field,
+				const char *fmt, ...)
+{
+	char msg[1024];
+	json_t *body;
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code,
+			 "message", msg, "field",
+			 field && *field ? field : NULL);
+	if (body == NULL) {
+		/* msg was not UTF-8 (it quotes client bytes): say less. */
+		body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code,
+				 "message", "invalid request", "field",
+				 field && *field ? field : NULL);
+		if (body == NULL)
+			abort();
+	}
+	return api_reply_json(r, status, body);
+}
+
+enum MHD_Result api_reply_scann_error(struct api_req *r,
+				      const struct scann_error *err)
+{
+	switch (err->code) {
+	case SCANN_EINVAL:
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				       err->field, "%s", err->message);
+	case SCANN_ENOENT:
+		return api_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+				       err->field, "%s", err->message);
+	case SCANN_EIO:
+		scann_log("storage error: %s", err->message);
+		return api_reply_error(r, MHD_HTTP_INSUFFICIENT_STORAGE,
+				       "storage", NULL, "%s", err->message);
+	default:
+		scann_log("internal error: %s", err->message);
+		return api_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
+				       "internal", err->field, "%s",
+				       err->message);
+	}
+}
+
+/* ---- query parameters -------------------------------------------------- */
+
+int64_t api_parse_id(const char *s)
+{
+	int64_t v = 0;
+	const char *p;
+
+	if (s == NULL || *s == '\0' || *s == '0' || strlen(s) > 16)
+		return -1;
+	for (p = s; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+	}
+	return v <= (INT64_C(1) << 53) ? v : -1;
+}
+
+int api_query_int(struct api_req *r, const char *name, int64_t lo,
+		  int64_t hi, int64_t *v, enum MHD_Result *res)
+{
+	const char *s = MHD_lookup_connection_value(r->conn,
+		MHD_GET_ARGUMENT_KIND, name);
+	char *end;
+	long long x;
+
+	if (s == NULL)
+		return 0;
+	errno = 0;
+	x = strtoll(s, &end, 10);
+	if (*s == '\0' || *end != '\0' || errno != 0 || x < lo || x > hi ||
+	    isspace((unsigned char)*s)) {
+		*res = api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid", name,
+				       "%s must be an integer from %lld to %lld",
+				       name, (long long)lo, (long long)hi);
+		return -1;
+	}
+	*v = x;
+	return 0;
+}
+
+struct only_ctx {
+	const char *const *allowed;
+	const char *bad;
+};
+
+static enum MHD_Result only_cb(void *cls, enum MHD_ValueKind kind,
+			       const char *key, const char *value)
+{
+	struct only_ctx *o = cls;
+	const char *const *a;
+
+	for (a = o->allowed; *a; a++)
+		if (strcmp(*a, key) == 0)
+			return MHD_YES;
+	o->bad = key;
+	return MHD_NO;
+}
+
+int api_query_only(struct api_req *r, const char *const *allowed,
+		   enum MHD_Result *res)
+{
+	struct only_ctx o = { allowed, NULL };
+
+	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, only_cb,
+				  &o);
+	if (o.bad != NULL) {
+		*res = api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid", o.bad,
+				       "unknown query parameter");
+		return -1;
+	}
+	return 0;
+}
+
+int api_job_for(struct scann_api *api, struct api_req *r, int64_t id,
+		struct scann_store_job **out, enum MHD_Result *res)
+{
+	struct scann_error err;
+	int rc;
+
+	*out = NULL;
+	rc = id > 0 ? scann_store_job_get(api->st, id, out, &err) :
+		SCANN_ENOENT;
+	if (rc == 0 && !r->admin && strcmp((*out)->owner, r->user) != 0) {
+		/* Someone else's job does not exist, as far as you know. */
+		scann_store_job_free(*out);
+		*out = NULL;
+		rc = SCANN_ENOENT;
+	}
+	if (rc == SCANN_ENOENT)
+		*res = api_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "id",
+				       "no such job");
+	else if (rc != 0)
+		*res = api_reply_scann_error(r, &err);
+	return rc;
+}
+
+/* ---- routing ----------------------------------------------------------- */
+
+struct route {
+	const char *pattern[4];	/* segments; "*" matches one id */
+	int nseg;
+	const char *method;
+	api_handler handler;
+	int json_body;		/* capped at max_body (else max_dataset) */
+	int public;		/* no token needed */
+};
+
+static const struct route routes[] = {
+	{ { "datasets" }, 1, "POST", api_datasets_create, 0, 0 },
+	{ { "datasets" }, 1, "GET", api_datasets_list, 1, 0 },
+	{ { "datasets", "*" }, 2, "GET", api_datasets_get, 1, 0 },
+	{ { "jobs" }, 1, "POST", api_jobs_create, 1, 0 },
+	{ { "jobs" }, 1, "GET", api_jobs_list, 1, 0 },
+	{ { "jobs", "*" }, 2, "GET", api_jobs_get, 1, 0 },
+	{ { "jobs", "*", "events" }, 3, "GET", api_events_get, 1, 0 },
+	{ { "jobs", "*", "cancel" }, 3, "POST", api_jobs_cancel, 1, 0 },
+	{ { "jobs", "*", "model" }, 3, "GET", api_artifacts_get, 1, 0 },
+	{ { "jobs", "*", "model.c" }, 3, "GET", api_artifacts_get, 1, 0 },
+	{ { "jobs", "*", "report" }, 3, "GET", api_artifacts_get, 1, 0 },
+};
+
+#define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
+
+static int split_path(struct api_req *r, const char *rest)
+{
+	char *p;
+
+	r->path = strdup(rest);
+	if (r->path == NULL)
+		abort();
+	r->nseg = 0;
+	if (*r->path == '\0')
+		return 0;
+	for (p = r->path;;) {
+		char *slash = strchr(p, '/');
+
+		if (r->nseg == 6)
+			return -1;
+		r->seg[r->nseg++] = p;
+		if (slash == NULL)
+			break;
+		*slash = '\0';
+		p = slash + 1;
+	}
+	return 0;
+}
+
+static int seg_matches(const char *pat, const char *seg)
+{
+	if (strcmp(pat, "*") == 0)
+		return *seg != '\0';
+	return strcmp(pat, seg) == 0;
+}
+
+/*
+ * Route r by r->seg: sets r->handler, or queues 404/405 (*res) and returns
+ * -1.  HEAD is served as GET (MHD drops the body).
+ */
+static int route(struct scann_api *api, struct api_req *r,
+		 const struct route **found, enum MHD_Result *res)
+{
+	char allow[64] = "";
+	size_t i;
+	int k, path_ok = 0;
+	const char *m = strcmp(r->method, "HEAD") == 0 ? "GET" : r->method;
+
+	for (i = 0; i < N_ROUTES; i++) {
+		const struct route *rt = &routes[i];
+
+		if (rt->nseg != r->nseg)
+			continue;
+		for (k = 0; k < rt->nseg; k++)
+			if (!seg_matches(rt->pattern[k], r->seg[k]))
+				break;
+		if (k < rt->nseg)
+			continue;
+		path_ok = 1;
+		if (strcmp(rt->method, m) == 0) {
+			*found = rt;
+			return 0;
+		}
+		if (strlen(allow) + strlen(rt->method) + 3 < sizeof(allow)) {
+			if (*allow)
+				strcat(allow, ", ");
+			strcat(allow, rt->method);
+		}
+	}
+	if (!path_ok) {
+		*res = api_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+				       "path", "no such resource");
+		return -1;
+	}
+	{
+		char msg[128];
+		json_t *body;
+		struct MHD_Response *resp;
+
+		snprintf(msg, sizeof(msg), "method not allowed; allowed: %s",
+			 allow);
+		body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
+				 "method_not_allowed", "message", msg, "field",
+				 "method");
+		resp = json_response(body);
+		json_decref(body);
+		MHD_add_response_header(resp, "Allow", allow);
+		api_count_status(api, MHD_HTTP_METHOD_NOT_ALLOWED);
+		*res = api_queue(r, MHD_HTTP_METHOD_NOT_ALLOWED, resp);
+	}
+	return -1;
+}
+
+/* Who is calling?  0, or -1 after queuing 401. */
+static int authenticate(struct scann_api *api, struct api_req *r,
+			enum MHD_Result *res)
+{
+	const char *h;
+	struct scann_store_user *u = NULL;
+	struct scann_error err;
+	char hex[65];
+	int rc;
+
+	if (!api->cfg.auth) {
+		r->user = strdup("local");
+		r->admin = 1;
+		if (r->user == NULL)
+			abort();
+		return 0;
+	}
+	h = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+					MHD_HTTP_HEADER_AUTHORIZATION);
+	if (h == NULL || strncasecmp(h, "Bearer ", 7) != 0 || h[7] == '\0' ||
+	    strlen(h) > 512) {
+		rc = SCANN_ENOENT;
+	} else {
+		scann_sha256_hex_of(h + 7, strlen(h + 7), hex);
+		rc = scann_store_token_lookup(api->st, hex, &u, &err);
+	}
+	if (rc != 0) {
+		struct MHD_Response *resp;
+		json_t *body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
+			"unauthorized", "message", h == NULL ?
+			"an API token is required (Authorization: Bearer ...)" :
+			"the API token is not valid", "field", "Authorization");
+
+		resp = json_response(body);
+		json_decref(body);
+		MHD_add_response_header(resp, "WWW-Authenticate",
+					"Bearer realm=\"scann\"");
+		api_count_status(api, MHD_HTTP_UNAUTHORIZED);
+		*res = api_queue(r, MHD_HTTP_UNAUTHORIZED, resp);
+		return -1;
+	}
+	r->user = u->name;
+	r->admin = u->admin;
+	u->name = NULL;
+	scann_store_user_free(u);
+	return 0;
+}
+
+/* First callback: route and vet the headers. */
+static enum MHD_Result begin(struct scann_api *api, struct api_req *r,
+			     const char *url)
+{
+	const struct route *rt = NULL;
+	enum MHD_Result res = MHD_YES;
+	const char *cl;
+
+	if (strcmp(url, "/healthz") == 0 || strcmp(url, "/metrics") == 0) {
+		if (strcmp(r->method, "GET") != 0 &&
+		    strcmp(r->method, "HEAD") != 0)
+			return api_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+					       "method_not_allowed", "method",
+					       "only GET is allowed here");
+		r->handler = url[1] == 'h' ? api_health_get : api_metrics_get;
+		r->cap = 0;
+		return MHD_YES;
+	}
+	if (strncmp(url, API_PREFIX, strlen(API_PREFIX)) != 0 ||
+	    (url[strlen(API_PREFIX)] != '/' && url[strlen(API_PREFIX)] != 0)) {
+		if (strcmp(r->method, "GET") != 0 &&
+		    strcmp(r->method, "HEAD") != 0)
+			return api_reply_error(r, MHD_HTTP_METHOD_NOT_ALLOWED,
+					       "method_not_allowed", "method",
+					       "only GET is allowed here");
+		r->path = strdup(url);
+		if (r->path == NULL)
+			abort();
+		r->handler = api_static_get;
+		r->cap = 0;
+		return MHD_YES;
+	}
+	url += strlen(API_PREFIX);
+	if (*url == '/')
+		url++;
+	if (split_path(r, url) != 0)
+		return api_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
+				       "path", "no such resource");
+	if (route(api, r, &rt, &res) != 0)
+		return res;
+	if (!rt->public && authenticate(api, r, &res) != 0)
+		return res;
+	r->handler = rt->handler;
+	r->cap = rt->json_body ? api->cfg.max_body : api->cfg.max_dataset;
+	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+					 MHD_HTTP_HEADER_CONTENT_LENGTH);
+	if (cl != NULL && strtoull(cl, NULL, 10) > r->cap)
+		return api_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+				       "too_large", "body",
+				       "request body over %zu bytes", r->cap);
+	return MHD_YES;
+}
+
+static void take_body(struct api_req *r, const char *data, size_t n)
+{
+	if (r->too_big)
+		return;
+	if (r->len + n > r->cap) {
+		r->too_big = 1;
+		free(r->body);
+		r->body = NULL;
+		r->len = r->alloc = 0;
+		return;
+	}
+	if (r->len + n + 1 > r->alloc) {
+		size_t want = r->alloc ? r->alloc : 4096;
+
+		while (want < r->len + n + 1)
+			want *= 2;
+		r->body = realloc(r->body, want);
+		if (r->body == NULL)
+			abort();
+		r->alloc = want;
+	}
+	memcpy(r->body + r->len, data, n);
+	r->len += n;
+	r->body[r->len] = '\0';
+}
+
+enum MHD_Result scann_api_handle(void *cls, struct MHD_Connection *c,
+				 const char *url, const char *method,
+				 const char *version, const char *upload_data,
+				 size_t *upload_data_size, void **con_cls)
+{
+	struct scann_api *api = cls;
+	struct api_req *r = *con_cls;
+
+	if (r == NULL) {
+		r = calloc(1, sizeof(*r));
+		if (r == NULL)
+			abort();
+		r->api = api;
+		r->conn = c;
+		r->method = method;
+		*con_cls = r;
+		api->requests++;
+		return begin(api, r, url);
+	}
+	if (r->kind == API_REQ_DONE) {
+		/* Answered from the headers; drop whatever body follows. */
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (*upload_data_size > 0) {
+		take_body(r, upload_data, *upload_data_size);
+		*upload_data_size = 0;
+		return MHD_YES;
+	}
+	if (r->too_big)
+		return api_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+				       "too_large", "body",
+				       "request body over %zu bytes", r->cap);
+	return r->handler(api, r);
+}
+
+void scann_api_completed(void *cls, struct MHD_Connection *c, void **con_cls,
+			 enum MHD_RequestTerminationCode toe)
+{
+	struct scann_api *api = cls;
+	struct api_req *r = *con_cls;
+
+	if (r == NULL)
+		return;
+	if (r->kind == API_REQ_WAIT)
+		api_wait_remove(api, r);
+	free(r->path);
+	free(r->body);
+	free(r->user);
+	free(r);
+	*con_cls = NULL;
+}

@@ -1,0 +1,314 @@
+/*
+ * jobs.c -- /api/v1/jobs: submit, list, get (with ?wait= long polls),
+ * cancel.
+ *
+ * A submitted spec is validated by scann_spec_parse, the very code the
+ * worker runs, so a spec accepted here is one a worker can run; its dataset
+ * id or name is resolved to a stored dataset, and the job is stored with its
+ * spec written back with every default filled in.  Only then is the pool
+ * told.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+#include "spec.h"
+
+enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)
+{
+	static const char *const allowed[] = { NULL };
+	struct scann_job_spec spec;
+	struct scann_store_dataset *ds = NULL;
+	struct scann_store_job *job = NULL;
+	struct scann_error err;
+	struct MHD_Response *resp;
+	enum MHD_Result res;
+	json_t *full = NULL, *view;
+	char *text = NULL, loc[64];
+	int64_t id;
+	int rc;
+
+	if (api_query_only(r, allowed, &res) != 0)
+		return res;
+	if (r->len == 0)
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid", "body",
+				       "the request body must be a job spec "
+				       "(a JSON object)");
+	scann_error_clear(&err);
+	if (scann_spec_parse(r->body, r->len, &spec, &err) != 0)
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				       *err.field ? err.field : "body", "%s",
+				       err.message);
+	rc = scann_store_dataset_get(api->st, spec.dataset, &ds, &err);
+	if (rc == SCANN_ENOENT)
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				       "dataset", "no dataset with this id or "
+				       "name; upload it with POST "
+				       API_PREFIX "/datasets");
+	if (rc != 0)
+		return api_reply_scann_error(r, &err);
+	full = scann_spec_to_json(&spec);
+	json_object_set_new(full, "dataset", json_string(ds->id));
+	text = json_dumps(full, JSON_COMPACT | JSON_REAL_PRECISION(9));
+	if (text == NULL)
+		abort();
+	rc = scann_store_job_insert(api->st, r->user, spec.name, ds->id, text,
+				    &id, &err);
+	if (rc == 0)
+		rc = scann_store_job_get(api->st, id, &job, &err);
+	if (rc != 0) {
+		res = api_reply_scann_error(r, &err);
+		goto out;
+	}
+	scann_log("job %lld queued by %s (dataset %s)", (long long)id,
+		  r->user, ds->id);
+	snprintf(loc, sizeof(loc), API_PREFIX "/jobs/%lld", (long long)id);
+	view = api_view_job(job, 1);
+	{
+		char *body = json_dumps(view, JSON_COMPACT |
+						JSON_REAL_PRECISION(9));
+
+		json_decref(view);
+		if (body == NULL)
+			abort();
+		resp = MHD_create_response_from_buffer(strlen(body), body,
+						       MHD_RESPMEM_MUST_FREE);
+		MHD_add_response_header(resp, "Content-Type",
+					"application/json; charset=utf-8");
+		MHD_add_response_header(resp, "Location", loc);
+		api_count_status(api, MHD_HTTP_CREATED);
+		res = api_queue(r, MHD_HTTP_CREATED, resp);
+	}
+	if (api->hooks.job_queued != NULL)
+		api->hooks.job_queued(api->hooks.cls, id);
+out:
+	json_decref(full);
+	free(text);
+	scann_store_dataset_free(ds);
+	scann_store_job_free(job);
+	return res;
+}
+
+enum MHD_Result api_jobs_list(struct scann_api *api, struct api_req *r)
+{
+	static const char *const allowed[] = {
+		"state", "owner", "limit", "cursor", NULL
+	};
+	struct scann_store_job_filter f = { .state = -1, .limit = 20 };
+	struct scann_store_job **v = NULL;
+	struct scann_error err;
+	enum MHD_Result res;
+	const char *state, *owner;
+	int64_t limit = 20, cursor = 0;
+	json_t *list, *body;
+	int n, i;
+
+	if (api_query_only(r, allowed, &res) != 0 ||
+	    api_query_int(r, "limit", 1, 100, &limit, &res) != 0 ||
+	    api_query_int(r, "cursor", 1, INT64_C(1) << 53, &cursor,
+			  &res) != 0)
+		return res;
+	state = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					    "state");
+	if (state != NULL && (f.state = scann_job_state_from_name(state)) < 0)
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				       "state", "state must be one of queued, "
+				       "running, succeeded, failed, cancelled");
+	owner = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					    "owner");
+	if (owner != NULL && *owner == '\0')
+		owner = NULL;
+	if (!r->admin) {
+		if (owner != NULL && strcmp(owner, r->user) != 0)
+			return api_reply_error(r, MHD_HTTP_FORBIDDEN,
+					       "forbidden", "owner",
+					       "only an admin lists other "
+					       "users' jobs");
+		owner = r->user;
+	}
+	f.owner = owner;
+	f.limit = (int)limit;
+	f.cursor = cursor;
+	if (scann_store_job_list(api->st, &f, &v, &n, &err) != 0)
+		return api_reply_scann_error(r, &err);
+	list = json_array();
+	for (i = 0; i < n; i++) {
+		json_array_append_new(list, api_view_job(v[i], 0));
+	}
+	body = json_pack("{s:o}", "jobs", list);
+	if (n == f.limit) {
+		char next[24];
+
+		snprintf(next, sizeof(next), "%lld", (long long)v[n - 1]->id);
+		json_object_set_new(body, "next_cursor", json_string(next));
+	} else {
+		json_object_set_new(body, "next_cursor", json_null());
+	}
+	for (i = 0; i < n; i++)
+		scann_store_job_free(v[i]);
+	free(v);
+	return api_reply_json(r, MHD_HTTP_OK, body);
+}
+
+/* ---- long polls -------------------------------------------------------- */
+
+void api_wait_remove(struct scann_api *api, struct api_req *r)
+{
+	struct api_req **p;
+
+	for (p = &api->waiters; *p != NULL; p = &(*p)->next_wait) {
+		if (*p == r) {
+			*p = r->next_wait;
+			api->n_waiters--;
+			break;
+		}
+	}
+	r->next_wait = NULL;
+}
+
+static void wake(struct api_req *w)
+{
+	w->woken = 1;
+	if (w->suspended) {
+		w->suspended = 0;
+		MHD_resume_connection(w->conn);
+	}
+}
+
+void scann_api_job_changed(struct scann_api *api, int64_t id)
+{
+	struct api_req *w;
+
+	api_stream_wake(api, id);
+	for (w = api->waiters; w != NULL; w = w->next_wait) {
+		struct scann_store_job *j = NULL;
+
+		if (w->job_id != id || w->woken)
+			continue;
+		if (scann_store_job_get(api->st, id, &j, NULL) != 0 ||
+		    (int)j->state != w->state_seen)
+			wake(w);
+		scann_store_job_free(j);
+	}
+}
+
+void scann_api_tick(struct scann_api *api, int64_t now_ms)
+{
+	struct api_req *w;
+
+	for (w = api->waiters; w != NULL; w = w->next_wait)
+		if (!w->woken && w->deadline_ms <= now_ms)
+			wake(w);
+}
+
+void scann_api_shutdown(struct scann_api *api)
+{
+	struct api_req *w;
+
+	api->stopping = 1;
+	for (w = api->waiters; w != NULL; w = w->next_wait)
+		wake(w);
+	api_stream_shutdown(api);
+}
+
+enum MHD_Result api_jobs_get(struct scann_api *api, struct api_req *r)
+{
+	static const char *const allowed[] = { "wait", "since", NULL };
+	struct scann_store_job *j = NULL;
+	enum MHD_Result res;
+	const char *since_s;
+	int64_t wait = 0;
+	int since = -1;
+
+	if (r->kind == API_REQ_WAIT && !r->woken)
+		return MHD_YES;	/* spurious call while suspended */
+	if (api_query_only(r, allowed, &res) != 0 ||
+	    api_query_int(r, "wait", 0, 300, &wait, &res) != 0)
+		return res;
+	/*
+	 * since=STATE: the state the client last saw.  Without it a long poll
+	 * waits for a change from the state at the time of the request, which
+	 * may already differ from what the client knows.
+	 */
+	since_s = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					      "since");
+	if (since_s != NULL && (since = scann_job_state_from_name(since_s)) < 0)
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				       "since", "since must be a job state");
+	if (api_job_for(api, r, api_parse_id(r->seg[1]), &j, &res) != 0)
+		return res;
+	if (wait > 0 && r->kind == API_REQ_PLAIN &&
+	    (since < 0 || since == (int)j->state) &&
+	    !scann_job_state_terminal(j->state) && !api->stopping) {
+		/* Park until the state changes or the time is up. */
+		r->kind = API_REQ_WAIT;
+		r->job_id = j->id;
+		r->state_seen = (int)j->state;
+		r->deadline_ms = scann_store_now_ms() + wait * 1000;
+		r->next_wait = api->waiters;
+		api->waiters = r;
+		api->n_waiters++;
+		r->suspended = 1;
+		MHD_suspend_connection(r->conn);
+		scann_store_job_free(j);
+		return MHD_YES;
+	}
+	if (r->kind == API_REQ_WAIT)
+		api_wait_remove(api, r);
+	r->kind = API_REQ_PLAIN;
+	res = api_reply_json(r, MHD_HTTP_OK, api_view_job(j, 1));
+	scann_store_job_free(j);
+	return res;
+}
+
+enum MHD_Result api_jobs_cancel(struct scann_api *api, struct api_req *r)
+{
+	static const char *const allowed[] = { NULL };
+	struct scann_store_job *j = NULL;
+	struct scann_error err;
+	enum MHD_Result res;
+	int64_t id;
+	int rc;
+
+	if (api_query_only(r, allowed, &res) != 0)
+		return res;
+	id = api_parse_id(r->seg[1]);
+	if (api_job_for(api, r, id, &j, &res) != 0)
+		return res;
+	if (scann_job_state_terminal(j->state)) {
+		res = api_reply_error(r, MHD_HTTP_CONFLICT, "conflict", "state",
+				      "job is already %s",
+				      scann_job_state_name(j->state));
+		goto out;
+	}
+	if (j->state == SCANN_JOB_QUEUED) {
+		rc = scann_store_job_transition(api->st, id,
+			SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_CANCELLED,
+			NULL, NULL, &err);
+	} else {
+		rc = scann_store_job_request_cancel(api->st, id, &err);
+		if (rc == 0 && api->hooks.job_cancel != NULL &&
+		    api->hooks.job_cancel(api->hooks.cls, id) != 0) {
+			/* No worker holds it (it is between attempts). */
+			rc = scann_store_job_transition(api->st, id,
+				SCANN_JOB_MASK_LIVE, SCANN_JOB_CANCELLED, NULL,
+				NULL, &err);
+		}
+	}
+	if (rc != 0) {
+		res = api_reply_scann_error(r, &err);
+		goto out;
+	}
+	scann_log("job %lld: cancel requested by %s", (long long)id, r->user);
+	scann_api_job_changed(api, id);
+	scann_store_job_free(j);
+	j = NULL;
+	if (scann_store_job_get(api->st, id, &j, &err) != 0) {
+		res = api_reply_scann_error(r, &err);
+		goto out;
+	}
+	res = api_reply_json(r, MHD_HTTP_ACCEPTED, api_view_job(j, 1));
+out:
+	scann_store_job_free(j);
+	return res;
+}

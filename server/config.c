@@ -1,0 +1,204 @@
+/*
+ * config.c -- reading scannd's settings (see config.h).  One table lists
+ * every key, so the file and the command line accept the same names.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "config.h"
+
+enum kind { K_STR, K_INT, K_SIZE };
+
+struct key {
+	const char *name;
+	enum kind kind;
+	size_t off, len;	/* K_STR: buffer size */
+	long long lo, hi;
+	const char *help;
+};
+
+#define OFF(f) offsetof(struct scann_config, f)
+static const struct key keys[] = {
+	{ "listen", K_STR, OFF(listen), 256, 0, 0, "HOST:PORT to serve on" },
+	{ "data-dir", K_STR, OFF(data_dir), 1024, 0, 0,
+	  "database, datasets and job files" },
+	{ "web-dir", K_STR, OFF(web_dir), 1200, 0, 0, "dashboard files" },
+	{ "worker", K_STR, OFF(worker), 1200, 0, 0, "scann-worker program" },
+	{ "workers", K_INT, OFF(workers), 0, 0, 1024,
+	  "worker slots (0: number of cores)" },
+	{ "max-body", K_SIZE, OFF(max_body), 0, 1024, 1LL << 30,
+	  "largest JSON request body, bytes" },
+	{ "max-dataset", K_SIZE, OFF(max_dataset), 0, 1024, 1LL << 34,
+	  "largest dataset upload, bytes" },
+	{ "user-limit", K_INT, OFF(user_limit), 0, 0, 1024,
+	  "running jobs per user (0: no cap)" },
+	{ "grace", K_INT, OFF(grace_s), 0, 0, 3600,
+	  "seconds between SIGTERM and SIGKILL" },
+	{ "job-timeout", K_INT, OFF(job_timeout_s), 0, 0, 30 * 24 * 3600,
+	  "cap on any job's timeout_s (0: none)" },
+};
+#define N_KEYS (sizeof(keys) / sizeof(keys[0]))
+
+void scann_config_usage(void)
+{
+	size_t i;
+
+	printf("Usage: scannd [--config FILE] [--KEY VALUE ...]\n"
+	       "       scannd [--data-dir DIR] token add NAME [--admin]\n\n"
+	       "Serves the scann REST API (see api/openapi.yaml).\n\n");
+	for (i = 0; i < N_KEYS; i++)
+		printf("  --%-12s %s\n", keys[i].name, keys[i].help);
+	printf("\nA config file holds the same keys, one \"key = value\" a "
+	       "line.\n");
+}
+
+static int set(struct scann_config *cfg, const char *name, const char *value,
+	       struct scann_error *err)
+{
+	size_t i;
+
+	for (i = 0; i < N_KEYS; i++) {
+		const struct key *k = &keys[i];
+		char *base = (char *)cfg + k->off, *end;
+		long long v;
+
+		if (strcmp(k->name, name) != 0)
+			continue;
+		if (k->kind == K_STR) {
+			if (strlen(value) >= k->len)
+				return scann_error_set(err, SCANN_EINVAL, name,
+						       "%s: too long", name);
+			strcpy(base, value);
+			return 0;
+		}
+		errno = 0;
+		v = strtoll(value, &end, 10);
+		if (k->kind == K_SIZE && (*end == 'k' || *end == 'K'))
+			v <<= 10, end++;
+		else if (k->kind == K_SIZE && (*end == 'm' || *end == 'M'))
+			v <<= 20, end++;
+		else if (k->kind == K_SIZE && (*end == 'g' || *end == 'G'))
+			v <<= 30, end++;
+		if (*value == '\0' || *end != '\0' || errno != 0 || v < k->lo ||
+		    v > k->hi)
+			return scann_error_set(err, SCANN_EINVAL, name,
+					       "%s: expected a number from %lld "
+					       "to %lld", name, k->lo, k->hi);
+		if (k->kind == K_INT)
+			*(int *)base = (int)v;
+		else
+			*(size_t *)base = (size_t)v;
+		return 0;
+	}
+	return scann_error_set(err, SCANN_EINVAL, name, "unknown setting '%s'",
+			       name);
+}
+
+static char *trim(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\n' ||
+			 e[-1] == '\r'))
+		*--e = '\0';
+	return s;
+}
+
+static int load_file(const char *path, struct scann_config *cfg,
+		     struct scann_error *err)
+{
+	FILE *f = fopen(path, "r");
+	char line[2048];
+	int n = 0, rc = 0;
+
+	if (f == NULL)
+		return scann_error_set(err, SCANN_EIO, "config", "%s: %s", path,
+				       strerror(errno));
+	while (rc == 0 && fgets(line, sizeof(line), f) != NULL) {
+		char *s = trim(line), *eq;
+
+		n++;
+		if (*s == '\0' || *s == '#')
+			continue;
+		eq = strchr(s, '=');
+		if (eq == NULL) {
+			rc = scann_error_set(err, SCANN_EINVAL, "config",
+					     "%s:%d: expected key = value",
+					     path, n);
+			break;
+		}
+		*eq = '\0';
+		rc = set(cfg, trim(s), trim(eq + 1), err);
+		if (rc != 0) {
+			char msg[SCANN_ERROR_MESSAGE_MAX];
+
+			snprintf(msg, sizeof(msg), "%s", err->message);
+			scann_error_set(err, rc, err->field, "%s:%d: %s", path,
+					n, msg);
+		}
+	}
+	fclose(f);
+	return rc;
+}
+
+int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
+		       struct scann_error *err)
+{
+	int i, rc;
+
+	memset(cfg, 0, sizeof(*cfg));
+	strcpy(cfg->listen, "127.0.0.1:8080");
+	strcpy(cfg->data_dir, "scann-data");
+	cfg->max_body = 1 << 20;
+	cfg->max_dataset = (size_t)256 << 20;
+	cfg->grace_s = 10;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
+			rc = load_file(argv[i + 1], cfg, err);
+			if (rc != 0)
+				return rc;
+		}
+	}
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i];
+
+		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
+			scann_config_usage();
+			return 1;
+		}
+		if (strcmp(a, "token") == 0) {
+			if (i + 2 >= argc || strcmp(argv[i + 1], "add") != 0)
+				return scann_error_set(err, SCANN_EINVAL, "token",
+						       "usage: scannd token add "
+						       "NAME [--admin]");
+			if (strlen(argv[i + 2]) >= sizeof(cfg->token_name) ||
+			    argv[i + 2][0] == '\0' || argv[i + 2][0] == '-')
+				return scann_error_set(err, SCANN_EINVAL, "token",
+						       "bad user name");
+			cfg->token_add = 1;
+			strcpy(cfg->token_name, argv[i + 2]);
+			i += 2;
+			continue;
+		}
+		if (strcmp(a, "--admin") == 0 && cfg->token_add) {
+			cfg->token_admin = 1;
+			continue;
+		}
+		if (strncmp(a, "--", 2) != 0 || i + 1 >= argc)
+			return scann_error_set(err, SCANN_EINVAL, a,
+					       "unexpected argument '%s' "
+					       "(try --help)", a);
+		if (strcmp(a, "--config") != 0) {
+			rc = set(cfg, a + 2, argv[i + 1], err);
+			if (rc != 0)
+				return rc;
+		}
+		i++;
+	}
+	return 0;
+}

@@ -1,0 +1,39 @@
+/*
+ * config.h -- scannd's settings, from a config file (--config FILE: lines
+ * "key = value", # comments) and the command line (--key value), the
+ * command line winning.  Keys are the long options without dashes.
+ */
+#ifndef SCANN_CONFIG_H
+#define SCANN_CONFIG_H
+
+#include <stddef.h>
+
+#include "error.h"
+
+struct scann_config {
+	char listen[256];	/* HOST:PORT, default 127.0.0.1:8080 */
+	char data_dir[1024];	/* default ./scann-data */
+	char web_dir[1200];	/* "" = the default dashboard dir */
+	char worker[1200];	/* "" = scann-worker next to scannd */
+	int workers;		/* slots; 0 = number of cores */
+	size_t max_body;	/* JSON bodies; default 1 MiB */
+	size_t max_dataset;	/* uploads; default 256 MiB */
+	int user_limit;		/* running jobs per user; 0 = no cap */
+	int grace_s;		/* SIGTERM -> SIGKILL; default 10 */
+	int job_timeout_s;	/* cap on a spec's timeout_s; 0 = none */
+	/* "token add NAME [--admin]" */
+	int token_add;
+	char token_name[128];
+	int token_admin;
+};
+
+/*
+ * Fill cfg from argv (config file first, when --config is given).  Returns
+ * 0, 1 when --help was printed, or SCANN_EINVAL with err naming the key.
+ */
+int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
+		       struct scann_error *err);
+
+void scann_config_usage(void);
+
+#endif

@@ -1,0 +1,31 @@
+/*
+ * httpd.h -- libmicrohttpd driven by the libuv loop: MHD runs in
+ * external-poll mode with epoll; its epoll fd is watched by a uv_poll_t and
+ * its timeout by a uv_timer_t, so HTTP, the worker pool and SQLite all live
+ * on one thread with no locks.
+ */
+#ifndef SCANN_HTTPD_H
+#define SCANN_HTTPD_H
+
+#include <netinet/in.h>
+
+#include <uv.h>
+
+#include "api/api.h"
+
+struct scann_httpd;
+
+/*
+ * Listen on addr and serve api.  *out owns the daemon; 0 or a negative
+ * SCANN_E* code with err filled (address in use, ...).
+ */
+int scann_httpd_start(uv_loop_t *loop, const struct sockaddr_in *addr,
+		      struct scann_api *api, struct scann_httpd **out,
+		      struct scann_error *err);
+/* Let MHD run soon (after connections were resumed from outside it). */
+void scann_httpd_kick(struct scann_httpd *h);
+/* Stop listening and free; done(cls) runs once the uv handles are closed. */
+void scann_httpd_stop(struct scann_httpd *h, void (*done)(void *cls),
+		      void *cls);
+
+#endif

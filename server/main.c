@@ -1,0 +1,359 @@
+/*
+ * main.c -- scannd: reads its settings, opens the store, and runs the HTTP
+ * surface and the worker pool on one libuv loop until SIGTERM/SIGINT, which
+ * drains (no new dispatch; running workers checkpoint and stop, their jobs
+ * to resume at the next start).  `scannd token add NAME [--admin]` makes an
+ * API token, prints it once, and keeps only its hash.
+ *
+ * Security rule: with --listen on anything but a loopback address, scannd
+ * refuses to start unless at least one token exists; with no token at all
+ * every caller is the admin user "local".
+ */
+#include <arpa/inet.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include <uv.h>
+
+#include "api/api.h"
+#include "config.h"
+#include "httpd.h"
+#include "pool.h"
+#include "store/sha256.h"
+#include "store/store.h"
+
+#ifndef SCANN_PKGDATADIR
+#define SCANN_PKGDATADIR "/usr/local/share/scann"
+#endif
+#ifndef SCANN_SRC_WEBDIR
+#define SCANN_SRC_WEBDIR ""
+#endif
+
+struct daemon {
+	uv_loop_t *loop;
+	struct scann_store *st;
+	struct scann_api *api;
+	struct scann_pool *pool;
+	struct scann_httpd *httpd;
+	uv_timer_t tick;
+	uv_signal_t sigterm, sigint;
+	int draining;
+};
+
+/* ---- hooks between the api and the pool -------------------------------- */
+
+static void hook_job_queued(void *cls, int64_t id)
+{
+	struct daemon *d = cls;
+
+	scann_pool_dispatch(d->pool);
+}
+
+static int hook_job_cancel(void *cls, int64_t id)
+{
+	struct daemon *d = cls;
+
+	return scann_pool_cancel(d->pool, id);
+}
+
+static int hook_slots_busy(void *cls)
+{
+	struct daemon *d = cls;
+
+	return scann_pool_busy(d->pool);
+}
+
+static void hook_job_changed(void *cls, int64_t id)
+{
+	struct daemon *d = cls;
+
+	scann_api_job_changed(d->api, id);
+	if (d->httpd != NULL)
+		scann_httpd_kick(d->httpd);
+}
+
+static void on_tick(uv_timer_t *t)
+{
+	struct daemon *d = t->data;
+
+	scann_api_tick(d->api, scann_store_now_ms());
+	if (d->httpd != NULL)
+		scann_httpd_kick(d->httpd);
+}
+
+/* ---- shutdown ---------------------------------------------------------- */
+
+static void on_closed(uv_handle_t *h)
+{
+	(void)h;
+}
+
+static void on_http_stopped(void *cls)
+{
+	struct daemon *d = cls;
+
+	d->httpd = NULL;
+	uv_close((uv_handle_t *)&d->tick, on_closed);
+	uv_close((uv_handle_t *)&d->sigterm, on_closed);
+	uv_close((uv_handle_t *)&d->sigint, on_closed);
+}
+
+static void on_drained(void *cls)
+{
+	struct daemon *d = cls;
+
+	scann_log("workers stopped; closing HTTP");
+	scann_httpd_stop(d->httpd, on_http_stopped, d);
+}
+
+static void on_signal(uv_signal_t *s, int signum)
+{
+	struct daemon *d = s->data;
+
+	if (d->draining) {
+		scann_log("second signal: stopping now");
+		exit(1);
+	}
+	d->draining = 1;
+	scann_log("%s: draining (no new dispatch; workers checkpoint)",
+		  signum == SIGTERM ? "SIGTERM" : "SIGINT");
+	scann_pool_drain(d->pool, on_drained, d);
+}
+
+/* ---- start-up helpers -------------------------------------------------- */
+
+static void exe_dir(char *out, size_t n)
+{
+	ssize_t k = readlink("/proc/self/exe", out, n - 1);
+	char *slash;
+
+	if (k <= 0) {
+		snprintf(out, n, ".");
+		return;
+	}
+	out[k] = '\0';
+	slash = strrchr(out, '/');
+	if (slash != NULL)
+		*slash = '\0';
+}
+
+static int is_file(const char *p, int want_exec)
+{
+	struct stat sb;
+
+	return stat(p, &sb) == 0 && S_ISREG(sb.st_mode) &&
+	       (!want_exec || access(p, X_OK) == 0);
+}
+
+static int is_dir(const char *p)
+{
+	struct stat sb;
+
+	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
+}
+
+static void default_paths(struct scann_config *cfg)
+{
+	char dir[1024], cand[1100];
+	const char *env;
+
+	exe_dir(dir, sizeof(dir));
+	if (cfg->worker[0] == '\0') {
+		env = getenv("SCANN_WORKER");
+		snprintf(cand, sizeof(cand), "%s/../worker/scann-worker", dir);
+		if (env != NULL && *env)
+			snprintf(cfg->worker, sizeof(cfg->worker), "%s", env);
+		else if (is_file(cand, 1))
+			snprintf(cfg->worker, sizeof(cfg->worker), "%s", cand);
+		else
+			snprintf(cfg->worker, sizeof(cfg->worker),
+				 "%s/scann-worker", dir);
+	}
+	if (cfg->web_dir[0] == '\0') {
+		if (SCANN_SRC_WEBDIR[0] != '\0' && is_file(SCANN_SRC_WEBDIR
+							   "/index.html", 0))
+			snprintf(cfg->web_dir, sizeof(cfg->web_dir), "%s",
+				 SCANN_SRC_WEBDIR);
+		else
+			snprintf(cfg->web_dir, sizeof(cfg->web_dir), "%s/web",
+				 SCANN_PKGDATADIR);
+	}
+}
+
+static int parse_listen(const char *s, struct sockaddr_in *addr)
+{
+	char host[256];
+	const char *colon = strrchr(s, ':');
+	char *end;
+	long port;
+
+	if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
+		return -1;
+	memcpy(host, s, (size_t)(colon - s));
+	host[colon - s] = '\0';
+	port = strtol(colon + 1, &end, 10);
+	if (*end != '\0' || port < 1 || port > 65535)
+		return -1;
+	memset(addr, 0, sizeof(*addr));
+	addr->sin_family = AF_INET;
+	addr->sin_port = htons((uint16_t)port);
+	if (strcmp(host, "localhost") == 0)
+		strcpy(host, "127.0.0.1");
+	return inet_pton(AF_INET, host, &addr->sin_addr) == 1 ? 0 : -1;
+}
+
+static int token_add(struct scann_store *st, const struct scann_config *cfg)
+{
+	unsigned char raw[24];
+	char token[80], hex[65];
+	struct scann_error err;
+	int fd = open("/dev/urandom", O_RDONLY | O_CLOEXEC), i;
+
+	if (fd < 0 || read(fd, raw, sizeof(raw)) != (ssize_t)sizeof(raw)) {
+		fprintf(stderr, "scannd: cannot read /dev/urandom\n");
+		if (fd >= 0)
+			close(fd);
+		return 1;
+	}
+	close(fd);
+	strcpy(token, "scann_");
+	for (i = 0; i < (int)sizeof(raw); i++)
+		snprintf(token + 6 + 2 * i, 3, "%02x", raw[i]);
+	scann_sha256_hex_of(token, strlen(token), hex);
+	if (scann_store_token_add(st, cfg->token_name, cfg->token_admin, hex,
+				  &err) != 0) {
+		fprintf(stderr, "scannd: %s\n", err.message);
+		return 1;
+	}
+	printf("%s\n", token);
+	fprintf(stderr, "scannd: token for %s%s made; it is shown only "
+		"this once\n", cfg->token_name,
+		cfg->token_admin ? " (admin)" : "");
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	struct scann_config cfg;
+	struct scann_error err;
+	struct sockaddr_in addr;
+	struct daemon d;
+	struct scann_api_config acfg;
+	struct scann_api_hooks ah;
+	struct scann_pool_config pcfg;
+	struct scann_pool_hooks ph;
+	char dbpath[1100];
+	int64_t tokens = 0;
+	long cores;
+	int rc;
+
+	rc = scann_config_parse(argc, argv, &cfg, &err);
+	if (rc == 1)
+		return 0;
+	if (rc != 0) {
+		fprintf(stderr, "scannd: %s\n", err.message);
+		return 2;
+	}
+	default_paths(&cfg);
+	if (mkdir(cfg.data_dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "scannd: data dir %s: %s\n", cfg.data_dir,
+			strerror(errno));
+		return 1;
+	}
+	snprintf(dbpath, sizeof(dbpath), "%s/scann.db", cfg.data_dir);
+	memset(&d, 0, sizeof(d));
+	if (scann_store_open(dbpath, &d.st, &err) != 0) {
+		fprintf(stderr, "scannd: %s\n", err.message);
+		return 1;
+	}
+	if (cfg.token_add) {
+		rc = token_add(d.st, &cfg);
+		scann_store_close(d.st);
+		return rc;
+	}
+	if (parse_listen(cfg.listen, &addr) != 0) {
+		fprintf(stderr, "scannd: --listen %s: expected IPv4:PORT\n",
+			cfg.listen);
+		scann_store_close(d.st);
+		return 2;
+	}
+	if (scann_store_token_count(d.st, &tokens, &err) != 0) {
+		fprintf(stderr, "scannd: %s\n", err.message);
+		scann_store_close(d.st);
+		return 1;
+	}
+	if ((ntohl(addr.sin_addr.s_addr) >> 24) != 127 && tokens == 0) {
+		fprintf(stderr, "scannd: refusing to listen on %s without API "
+			"tokens: run 'scannd --data-dir %s token add NAME "
+			"--admin' first\n", cfg.listen, cfg.data_dir);
+		scann_store_close(d.st);
+		return 2;
+	}
+	cores = sysconf(_SC_NPROCESSORS_ONLN);
+	if (cfg.workers <= 0)
+		cfg.workers = cores > 0 ? (int)cores : 1;
+	signal(SIGPIPE, SIG_IGN);
+
+	d.loop = uv_default_loop();
+	memset(&acfg, 0, sizeof(acfg));
+	acfg.data_dir = cfg.data_dir;
+	acfg.web_dir = is_dir(cfg.web_dir) ? cfg.web_dir : NULL;
+	acfg.max_body = cfg.max_body;
+	acfg.max_dataset = cfg.max_dataset;
+	acfg.auth = tokens > 0;
+	memset(&ah, 0, sizeof(ah));
+	ah.cls = &d;
+	ah.job_queued = hook_job_queued;
+	ah.job_cancel = hook_job_cancel;
+	ah.slots_busy = hook_slots_busy;
+	ah.slots = cfg.workers;
+	d.api = scann_api_new(d.st, &acfg, &ah);
+	memset(&pcfg, 0, sizeof(pcfg));
+	pcfg.slots = cfg.workers;
+	pcfg.worker = cfg.worker;
+	pcfg.data_dir = cfg.data_dir;
+	pcfg.grace_ms = cfg.grace_s * 1000;
+	pcfg.user_limit = cfg.user_limit;
+	pcfg.max_timeout_s = cfg.job_timeout_s;
+	ph.cls = &d;
+	ph.job_changed = hook_job_changed;
+	d.pool = scann_pool_new(d.loop, d.st, &pcfg, &ph);
+
+	if (scann_httpd_start(d.loop, &addr, d.api, &d.httpd, &err) != 0) {
+		fprintf(stderr, "scannd: %s: %s\n", cfg.listen, err.message);
+		rc = 1;
+		goto out;
+	}
+	scann_log("listening on http://%s/ (data %s, %d worker slot%s, "
+		  "auth %s, worker %s, web %s)", cfg.listen, cfg.data_dir,
+		  cfg.workers, cfg.workers == 1 ? "" : "s",
+		  tokens ? "tokens" : "off (loopback only)", cfg.worker,
+		  acfg.web_dir ? acfg.web_dir : "none");
+	uv_timer_init(d.loop, &d.tick);
+	d.tick.data = &d;
+	uv_timer_start(&d.tick, on_tick, 200, 200);
+	uv_signal_init(d.loop, &d.sigterm);
+	uv_signal_init(d.loop, &d.sigint);
+	d.sigterm.data = d.sigint.data = &d;
+	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
+	uv_signal_start(&d.sigint, on_signal, SIGINT);
+
+	scann_pool_recover(d.pool);
+	scann_pool_dispatch(d.pool);
+	uv_run(d.loop, UV_RUN_DEFAULT);
+	scann_log("stopped");
+	rc = 0;
+out:
+	uv_loop_close(d.loop);
+	scann_pool_free(d.pool);
+	scann_api_free(d.api);
+	scann_store_close(d.st);
+	return rc;
+}

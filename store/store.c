@@ -1,0 +1,301 @@
+/*
+ * store.c -- opening the database, migrating its schema, the statement
+ * cache and transactions.  The tables themselves are used in datasets.c,
+ * jobs.c, events.c and users.c.
+ *
+ * Migrations: migrations[i] takes a file from user_version i to i+1.  They
+ * run in one transaction each, so a crash mid-migration leaves the old
+ * version intact.  Never edit a shipped migration; append a new one.
+ */
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "store_int.h"
+
+static const char *const migrations[] = {
+	/* 0 -> 1: the first schema. */
+	"CREATE TABLE users ("
+	"  id INTEGER PRIMARY KEY,"
+	"  name TEXT NOT NULL UNIQUE,"
+	"  admin INTEGER NOT NULL DEFAULT 0,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE tokens ("
+	"  id INTEGER PRIMARY KEY,"
+	"  user_id INTEGER NOT NULL REFERENCES users(id),"
+	"  hash TEXT NOT NULL UNIQUE,"	/* SHA-256 hex of the token */
+	"  created_at INTEGER NOT NULL);"
+	"CREATE TABLE datasets ("
+	"  id TEXT PRIMARY KEY,"
+	"  sha256 TEXT NOT NULL UNIQUE,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  owner TEXT NOT NULL,"
+	"  format TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  bytes INTEGER NOT NULL,"
+	"  rows INTEGER NOT NULL,"
+	"  features INTEGER NOT NULL,"
+	"  classes INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL);"
+	"CREATE INDEX datasets_name ON datasets(name, created_at);"
+	"CREATE INDEX datasets_created ON datasets(created_at);"
+	"CREATE TABLE jobs ("
+	"  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+	"  owner TEXT NOT NULL,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  dataset_id TEXT NOT NULL,"
+	"  spec TEXT NOT NULL,"
+	"  state TEXT NOT NULL CHECK (state IN"
+	"    ('queued','running','succeeded','failed','cancelled')),"
+	"  created_at INTEGER NOT NULL,"
+	"  started_at INTEGER NOT NULL DEFAULT 0,"
+	"  finished_at INTEGER NOT NULL DEFAULT 0,"
+	"  error TEXT,"
+	"  stage TEXT,"
+	"  latest TEXT,"
+	"  result TEXT,"
+	"  last_seq INTEGER NOT NULL DEFAULT 0,"
+	"  attempts INTEGER NOT NULL DEFAULT 0,"
+	"  cancel_requested INTEGER NOT NULL DEFAULT 0);"
+	"CREATE INDEX jobs_state ON jobs(state, id);"
+	"CREATE INDEX jobs_owner ON jobs(owner, id);"
+	"CREATE TABLE events ("
+	"  job_id INTEGER NOT NULL REFERENCES jobs(id),"
+	"  seq INTEGER NOT NULL,"
+	"  type TEXT NOT NULL,"
+	"  data TEXT NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  PRIMARY KEY (job_id, seq)) WITHOUT ROWID;",
+};
+
+#define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
+
+int64_t scann_store_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+int scann_store__fail(struct scann_store *st, struct scann_error *err,
+		      const char *what)
+{
+	int ext = sqlite3_extended_errcode(st->db);
+	int code = SCANN_EIO;
+
+	if (ext == SQLITE_NOMEM)
+		code = SCANN_ENOMEM;
+	return scann_error_set(err, code, NULL, "database: %s: %s", what,
+			       sqlite3_errmsg(st->db));
+}
+
+sqlite3_stmt *scann_store__stmt(struct scann_store *st,
+				enum scann_store_stmt slot, const char *sql,
+				struct scann_error *err)
+{
+	sqlite3_stmt *s = st->stmt[slot];
+
+	if (s == NULL) {
+		if (sqlite3_prepare_v3(st->db, sql, -1,
+				       SQLITE_PREPARE_PERSISTENT, &s,
+				       NULL) != SQLITE_OK) {
+			scann_store__fail(st, err, "prepare");
+			return NULL;
+		}
+		st->stmt[slot] = s;
+	}
+	sqlite3_reset(s);
+	sqlite3_clear_bindings(s);
+	return s;
+}
+
+char *scann_store__text(sqlite3_stmt *s, int col, int empty_for_null)
+{
+	const unsigned char *t = sqlite3_column_text(s, col);
+	char *copy;
+
+	if (t == NULL)
+		return empty_for_null ? strdup("") : NULL;
+	copy = strdup((const char *)t);
+	if (copy == NULL)
+		abort();	/* out of memory: the house rule is to stop */
+	return copy;
+}
+
+static int exec_simple(struct scann_store *st, enum scann_store_stmt slot,
+		       const char *sql, struct scann_error *err)
+{
+	sqlite3_stmt *s = scann_store__stmt(st, slot, sql, err);
+	int rc;
+
+	if (s == NULL)
+		return err ? err->code : SCANN_EIO;
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc != SQLITE_DONE)
+		return scann_store__fail(st, err, sql);
+	return 0;
+}
+
+int scann_store_begin(struct scann_store *st, struct scann_error *err)
+{
+	int rc = exec_simple(st, STMT_BEGIN, "BEGIN IMMEDIATE", err);
+
+	if (rc == 0)
+		st->in_txn = 1;
+	return rc;
+}
+
+int scann_store_commit(struct scann_store *st, struct scann_error *err)
+{
+	int rc = exec_simple(st, STMT_COMMIT, "COMMIT", err);
+
+	if (rc == 0)
+		st->in_txn = 0;
+	return rc;
+}
+
+void scann_store_rollback(struct scann_store *st)
+{
+	if (sqlite3_get_autocommit(st->db) == 0)
+		exec_simple(st, STMT_ROLLBACK, "ROLLBACK", NULL);
+	st->in_txn = 0;
+}
+
+int scann_store__tx_begin(struct scann_store *st, struct scann_error *err)
+{
+	return st->in_txn ? 0 :
+		exec_simple(st, STMT_BEGIN, "BEGIN IMMEDIATE", err);
+}
+
+int scann_store__tx_commit(struct scann_store *st, struct scann_error *err)
+{
+	return st->in_txn ? 0 : exec_simple(st, STMT_COMMIT, "COMMIT", err);
+}
+
+void scann_store__tx_rollback(struct scann_store *st)
+{
+	/* Inside a caller's transaction the caller decides what to undo. */
+	if (!st->in_txn && sqlite3_get_autocommit(st->db) == 0)
+		exec_simple(st, STMT_ROLLBACK, "ROLLBACK", NULL);
+}
+
+int scann_store_schema_version(struct scann_store *st)
+{
+	sqlite3_stmt *s = NULL;
+	int v = -1;
+
+	/* PRAGMA cannot be cached usefully; prepared all the same. */
+	if (sqlite3_prepare_v2(st->db, "PRAGMA user_version", -1, &s,
+			       NULL) == SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		v = sqlite3_column_int(s, 0);
+	sqlite3_finalize(s);
+	return v;
+}
+
+static int migrate(struct scann_store *st, struct scann_error *err)
+{
+	int v = scann_store_schema_version(st);
+	char *msg = NULL;
+	char sql[64];
+
+	if (v < 0)
+		return scann_store__fail(st, err, "reading user_version");
+	if (v > N_MIGRATIONS)
+		return scann_error_set(err, SCANN_EINVAL, NULL,
+				       "database schema version %d is newer than "
+				       "this scannd knows (%d)", v,
+				       N_MIGRATIONS);
+	for (; v < N_MIGRATIONS; v++) {
+		/* Schema text is fixed and has no parameters: exec is fine. */
+		snprintf(sql, sizeof(sql), "PRAGMA user_version = %d;", v + 1);
+		if (sqlite3_exec(st->db, "BEGIN IMMEDIATE", NULL, NULL,
+				 &msg) != SQLITE_OK ||
+		    sqlite3_exec(st->db, migrations[v], NULL, NULL,
+				 &msg) != SQLITE_OK ||
+		    sqlite3_exec(st->db, sql, NULL, NULL, &msg) != SQLITE_OK ||
+		    sqlite3_exec(st->db, "COMMIT", NULL, NULL,
+				 &msg) != SQLITE_OK) {
+			scann_error_set(err, SCANN_EIO, NULL,
+					"database migration to version %d: %s",
+					v + 1, msg ? msg : "?");
+			sqlite3_free(msg);
+			sqlite3_exec(st->db, "ROLLBACK", NULL, NULL, NULL);
+			return SCANN_EIO;
+		}
+	}
+	return 0;
+}
+
+int scann_store_open(const char *path, struct scann_store **out,
+		     struct scann_error *err)
+{
+	struct scann_store *st;
+	char *msg = NULL;
+	int rc;
+
+	*out = NULL;
+	st = calloc(1, sizeof(*st));
+	if (st == NULL)
+		return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
+	if (sqlite3_open_v2(path, &st->db,
+			    SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE |
+			    SQLITE_OPEN_NOMUTEX, NULL) != SQLITE_OK) {
+		rc = scann_error_set(err, SCANN_EIO, NULL, "database %s: %s",
+				     path, st->db ? sqlite3_errmsg(st->db) :
+				     "cannot open");
+		goto fail;
+	}
+	sqlite3_busy_timeout(st->db, 5000);
+	sqlite3_extended_result_codes(st->db, 1);
+	/* WAL: readers (sqlite3 CLI, backups) never block the daemon. */
+	if (sqlite3_exec(st->db, "PRAGMA journal_mode = WAL;"
+			 "PRAGMA synchronous = NORMAL;"
+			 "PRAGMA foreign_keys = ON;", NULL, NULL,
+			 &msg) != SQLITE_OK) {
+		rc = scann_error_set(err, SCANN_EIO, NULL, "database %s: %s",
+				     path, msg ? msg : "?");
+		sqlite3_free(msg);
+		goto fail;
+	}
+	rc = migrate(st, err);
+	if (rc != 0)
+		goto fail;
+	*out = st;
+	return 0;
+fail:
+	scann_store_close(st);
+	return rc;
+}
+
+void scann_store_close(struct scann_store *st)
+{
+	int i;
+
+	if (st == NULL)
+		return;
+	for (i = 0; i < STMT_COUNT; i++)
+		sqlite3_finalize(st->stmt[i]);
+	sqlite3_close(st->db);
+	free(st);
+}
+
+static const char *const state_names[SCANN_JOB_STATE_COUNT] = {
+	"queued", "running", "succeeded", "failed", "cancelled"
+};
+
+const char *scann_job_state_name(enum scann_job_state s)
+{
+	return (unsigned)s < SCANN_JOB_STATE_COUNT ? state_names[s] : "?";
+}
+
+int scann_job_state_from_name(const char *name)
+{
+	int i;
+
+	for (i = 0; i < SCANN_JOB_STATE_COUNT; i++)
+		if (strcmp(name, state_names[i]) == 0)
+			return i;
+	return -1;
+}

@@ -1,0 +1,246 @@
+/*
+ * store.h -- scannd's persistence: one SQLite file in WAL mode holding the
+ * datasets, jobs, their events, and users with their API tokens.
+ *
+ * This is the only code in scann that speaks SQL.  The schema is versioned
+ * with PRAGMA user_version and migrated forward at open; every statement is
+ * prepared once and kept for the life of the handle; every change that
+ * touches more than one row runs in one transaction.  A handle belongs to
+ * one thread (scannd's loop thread): there are no locks here.
+ *
+ * Every function returns 0 or a negative SCANN_E* code and fills err.
+ * Strings returned inside structs are owned by the struct; free the struct
+ * with its _free function.  Timestamps are Unix milliseconds.
+ */
+#ifndef SCANN_STORE_H
+#define SCANN_STORE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include <jansson.h>
+
+#include "error.h"
+
+#define SCANN_STORE_SCHEMA_VERSION 1
+
+struct scann_store;
+
+enum scann_job_state {
+	SCANN_JOB_QUEUED,
+	SCANN_JOB_RUNNING,
+	SCANN_JOB_SUCCEEDED,
+	SCANN_JOB_FAILED,
+	SCANN_JOB_CANCELLED,
+	SCANN_JOB_STATE_COUNT
+};
+
+/* Bit masks of states, for transitions ("from any of these"). */
+#define SCANN_JOB_MASK(s) (1u << (s))
+#define SCANN_JOB_MASK_LIVE \
+	(SCANN_JOB_MASK(SCANN_JOB_QUEUED) | SCANN_JOB_MASK(SCANN_JOB_RUNNING))
+
+const char *scann_job_state_name(enum scann_job_state s);
+int scann_job_state_from_name(const char *name);	/* -1 if unknown */
+static inline int scann_job_state_terminal(enum scann_job_state s)
+{
+	return s >= SCANN_JOB_SUCCEEDED;
+}
+
+/*
+ * Open (creating if needed) the database file at path, set WAL mode and
+ * migrate the schema to SCANN_STORE_SCHEMA_VERSION.  *out owns the handle.
+ * A file whose user_version is newer than this build knows is refused.
+ */
+int scann_store_open(const char *path, struct scann_store **out,
+		     struct scann_error *err);
+void scann_store_close(struct scann_store *st);
+
+/* The schema version of the open file (for tests). */
+int scann_store_schema_version(struct scann_store *st);
+
+/* Transactions, for callers that group several store calls (not nested). */
+int scann_store_begin(struct scann_store *st, struct scann_error *err);
+int scann_store_commit(struct scann_store *st, struct scann_error *err);
+void scann_store_rollback(struct scann_store *st);
+
+/* ---- datasets ---------------------------------------------------------- */
+
+struct scann_store_dataset {
+	char *id;		/* short hash, the public id */
+	char *sha256;		/* hex content hash: the dedupe key */
+	char *name;		/* optional label ("" if none) */
+	char *owner;		/* who uploaded it first */
+	char *format;		/* "csv" or "idx" */
+	char *path;		/* file or directory the worker reads */
+	int64_t bytes, rows, features, classes;
+	int64_t created_at;
+};
+
+void scann_store_dataset_free(struct scann_store_dataset *d);
+
+/*
+ * Insert a dataset row; *created is 1 if a row was added, 0 if one with the
+ * same sha256 was already there (d is then left alone).  d is borrowed.
+ */
+int scann_store_dataset_insert(struct scann_store *st,
+			       const struct scann_store_dataset *d,
+			       int *created, struct scann_error *err);
+
+/* By id, or failing that by name (newest first); SCANN_ENOENT if neither. */
+int scann_store_dataset_get(struct scann_store *st, const char *id_or_name,
+			    struct scann_store_dataset **out,
+			    struct scann_error *err);
+/* By content hash; SCANN_ENOENT if absent. */
+int scann_store_dataset_by_hash(struct scann_store *st, const char *sha256,
+				struct scann_store_dataset **out,
+				struct scann_error *err);
+
+/*
+ * Up to limit datasets, newest first, created before cursor (0 = from the
+ * start).  *out is a new array of *n pointers; free each and the array.
+ */
+int scann_store_dataset_list(struct scann_store *st, int64_t cursor,
+			     int limit, struct scann_store_dataset ***out,
+			     int *n, struct scann_error *err);
+
+/* ---- jobs -------------------------------------------------------------- */
+
+struct scann_store_job {
+	int64_t id;
+	char *owner;
+	char *name;
+	char *dataset_id;
+	char *spec;		/* JSON text, defaults filled in */
+	enum scann_job_state state;
+	int64_t created_at, started_at, finished_at;	/* 0 = not yet */
+	char *error;		/* JSON text or NULL */
+	char *stage;		/* JSON text of the latest stage event or NULL */
+	char *latest;		/* JSON text of the latest epoch event or NULL */
+	char *result;		/* JSON text of the result event or NULL */
+	int64_t last_seq;	/* highest event seq stored */
+	int64_t attempts;	/* times a worker was started for it */
+	int cancel_requested;
+};
+
+void scann_store_job_free(struct scann_store_job *j);
+
+/*
+ * Insert a queued job and its first event (state: queued) in one
+ * transaction.  spec is JSON text, borrowed.  *id is the new job's id.
+ */
+int scann_store_job_insert(struct scann_store *st, const char *owner,
+			   const char *name, const char *dataset_id,
+			   const char *spec, int64_t *id,
+			   struct scann_error *err);
+
+int scann_store_job_get(struct scann_store *st, int64_t id,
+			struct scann_store_job **out, struct scann_error *err);
+
+struct scann_store_job_filter {
+	int state;		/* enum scann_job_state, or -1 for any */
+	const char *owner;	/* NULL for any */
+	int64_t cursor;		/* list ids below this; 0 = from the newest */
+	int limit;
+};
+
+/* Jobs matching f, newest first.  *out as for scann_store_dataset_list. */
+int scann_store_job_list(struct scann_store *st,
+			 const struct scann_store_job_filter *f,
+			 struct scann_store_job ***out, int *n,
+			 struct scann_error *err);
+
+/*
+ * Move job id from any state in from_mask to state to, stamping
+ * started_at/finished_at, and append the state event that says so, all in
+ * one transaction.  extra (borrowed, may be NULL) is merged into the event
+ * and, for failed jobs, stored as the job's error.  SCANN_ENOENT when the
+ * job does not exist or is not in a from state (nothing changes then).
+ * *seq (may be NULL) receives the event's seq.
+ */
+int scann_store_job_transition(struct scann_store *st, int64_t id,
+			       unsigned from_mask, enum scann_job_state to,
+			       const json_t *extra, int64_t *seq,
+			       struct scann_error *err);
+
+/* Mark that a cancel was asked for (the worker is being stopped). */
+int scann_store_job_request_cancel(struct scann_store *st, int64_t id,
+				   struct scann_error *err);
+/* Count a worker start. */
+int scann_store_job_count_attempt(struct scann_store *st, int64_t id,
+				  struct scann_error *err);
+
+/*
+ * The oldest queued job of each owner, as (owner, id) pairs, oldest first:
+ * the dispatcher's fair round robin picks among these.
+ */
+int scann_store_job_queue_heads(struct scann_store *st, char ***owners,
+				int64_t **ids, int *n, struct scann_error *err);
+/* Ids of jobs in state, ascending. */
+int scann_store_job_ids_in_state(struct scann_store *st,
+				 enum scann_job_state state, int64_t **ids,
+				 int *n, struct scann_error *err);
+/* Number of jobs per state (counts has SCANN_JOB_STATE_COUNT slots). */
+int scann_store_job_count_states(struct scann_store *st, int64_t *counts,
+				 struct scann_error *err);
+/* Running jobs owned by owner. */
+int scann_store_job_count_running(struct scann_store *st, const char *owner,
+				  int64_t *n, struct scann_error *err);
+
+/* ---- events ------------------------------------------------------------ */
+
+/*
+ * Append event ev (a JSON object with a string "type") to job id: its "seq"
+ * is set to the job's next seq (the server numbers every event, so a
+ * resumed worker can neither leave a gap nor repeat a seq), the event row is
+ * inserted and the job's progress columns updated, in one transaction.
+ * ev is borrowed but gains "seq".  *seq receives the new seq.
+ */
+int scann_store_event_append(struct scann_store *st, int64_t id, json_t *ev,
+			     int64_t *seq, struct scann_error *err);
+
+struct scann_store_event {
+	int64_t seq;
+	char *type;
+	char *data;		/* the whole event as JSON text */
+};
+
+/* Events of job id with seq > after, ascending, at most limit. */
+int scann_store_event_list(struct scann_store *st, int64_t id, int64_t after,
+			   int limit, struct scann_store_event **out, int *n,
+			   struct scann_error *err);
+void scann_store_event_list_free(struct scann_store_event *ev, int n);
+
+/* Total number of stored events (for /metrics): the sum of last_seq. */
+int scann_store_event_count(struct scann_store *st, int64_t *n,
+			    struct scann_error *err);
+
+/* ---- users and tokens -------------------------------------------------- */
+
+struct scann_store_user {
+	int64_t id;
+	char *name;
+	int admin;
+};
+
+void scann_store_user_free(struct scann_store_user *u);
+
+/*
+ * Create user name (or reuse it, updating admin) and give it a new token
+ * whose SHA-256 hex digest is token_hash.  Only the hash is stored.
+ */
+int scann_store_token_add(struct scann_store *st, const char *name,
+			  int admin, const char *token_hash,
+			  struct scann_error *err);
+/* The user holding the token hashed to token_hash; SCANN_ENOENT if none. */
+int scann_store_token_lookup(struct scann_store *st, const char *token_hash,
+			     struct scann_store_user **out,
+			     struct scann_error *err);
+/* Number of tokens (0 means the server runs without authentication). */
+int scann_store_token_count(struct scann_store *st, int64_t *n,
+			    struct scann_error *err);
+
+/* Current time in Unix milliseconds. */
+int64_t scann_store_now_ms(void);
+
+#endif

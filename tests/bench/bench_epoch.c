@@ -1,0 +1,192 @@
+/*
+ * bench_epoch.c -- how long one training epoch of a 784-300-100-10 network
+ * takes (50,000 rows, batch 128, Adam), dense and at reduced densities, so
+ * the engine can be compared with the machine's GEMM speed
+ * (../shared/peers/sgemm_peak.c) and with PyTorch (peers/torch_mlp.py).
+ * Run by hand (tests/bench/run.sh); never part of "make check".
+ *
+ *   bench_epoch [--idx DIR] [--threads T] [--epochs E] [--auto-only]
+ *               [--density D]...
+ *
+ * Without --idx the data are random (same shapes).  For each density D the
+ * MLP keeps a random fraction D of each layer's connections (LAYERED
+ * wiring); it is timed with the automatic kernel choice (CSR below
+ * SCANN_SPARSE_BELOW) and, for D < 1, also forced dense.  One JSON line per
+ * run: the best and median epoch wall seconds, the best epoch's process CPU
+ * seconds (single-threaded, the fair figure on a shared machine), and the
+ * epoch's GEMM work
+ * (forward + weight gradient + input gradient of the hidden layers).
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+#include "dataset.h"
+#include "net.h"
+#include "normalize.h"
+#include "train.h"
+
+void openblas_set_num_threads(int num_threads);
+
+static double now_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static int cmp_d(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Process CPU seconds: on a shared machine a single-threaded epoch's CPU
+ * time is what it would take alone; wall time includes other tenants. */
+static double cpu_s(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_PROCESS_CPUTIME_ID, &ts);
+	return ts.tv_sec + ts.tv_nsec * 1e-9;
+}
+
+static double epoch_seconds[64], epoch_cpu[64];
+
+struct clocks {
+	double wall, cpu;
+};
+
+static int on_epoch(void *ctx, struct scann_exec *ex, uint32_t epoch,
+		    double loss)
+{
+	struct clocks *t = ctx;
+	double now = now_s(), cpu = cpu_s();
+
+	(void)ex;
+	(void)loss;
+	epoch_seconds[epoch] = now - t->wall;
+	epoch_cpu[epoch] = cpu - t->cpu;
+	t->wall = now;
+	t->cpu = cpu;
+	return 0;
+}
+
+int main(int argc, char **argv)
+{
+	const char *idx = NULL;
+	int threads = 1, epochs = 3;
+	double dens[8] = {1.0, 0.1, 0.02};
+	int n_dens = 3, user_dens = 0, auto_only = 0;
+	uint32_t hidden[2] = {300, 100}, N = 50000, d = 784, C = 10;
+	float *x;
+	uint32_t *y, *rows;
+	struct scann_rng rng;
+	struct scann_train_spec opt = {
+		.optimizer = SCANN_OPT_ADAM, .lr = 1e-3, .weight_decay = 1e-4,
+		.momentum = 0.9, .batch = 128, .schedule = SCANN_LR_CONSTANT,
+	};
+	struct scann_data data;
+
+	for (int i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--idx") == 0 && i + 1 < argc)
+			idx = argv[++i];
+		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
+			threads = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--auto-only") == 0)
+			auto_only = 1;
+		else if (strcmp(argv[i], "--epochs") == 0 && i + 1 < argc)
+			epochs = atoi(argv[++i]);
+		else if (strcmp(argv[i], "--density") == 0 && i + 1 < argc && n_dens < 8) {
+			if (!user_dens)
+				n_dens = 0, user_dens = 1;
+			dens[n_dens++] = atof(argv[++i]);
+		} else {
+			fprintf(stderr, "usage: bench_epoch [--idx DIR] [--threads T] "
+				"[--epochs E] [--density D]...\n");
+			return 2;
+		}
+	}
+	if (epochs < 1 || epochs > 64)
+		epochs = 3;
+	openblas_set_num_threads(threads);
+	scann_rng_seed(&rng, 1);
+	x = malloc((size_t)N * d * sizeof(float));
+	y = malloc(N * sizeof(uint32_t));
+	rows = malloc(N * sizeof(uint32_t));
+	for (uint32_t i = 0; i < N; i++)
+		rows[i] = i;
+	if (idx) {
+		struct scann_dataset *ds;
+		struct scann_error err;
+		struct scann_norm nm;
+
+		if (scann_dataset_load_idx_dir(idx, &ds, &err) != 0) {
+			fprintf(stderr, "%s\n", err.message);
+			return 1;
+		}
+		/* The first 50,000 training images, as torch_mlp.py trains on. */
+		scann_norm_fit(&nm, ds->x, d, rows, N);
+		scann_norm_apply(&nm, ds->x, N, x);
+		memcpy(y, ds->y, N * sizeof(uint32_t));
+		scann_norm_free(&nm);
+		scann_dataset_free(ds);
+	} else {
+		for (size_t i = 0; i < (size_t)N * d; i++)
+			x[i] = (float)scann_rng_uniform(&rng);
+		for (uint32_t i = 0; i < N; i++)
+			y[i] = scann_rng_below(&rng, C);
+	}
+	data.x = x;
+	data.y = y;
+	data.features = d;
+	data.classes = C;
+
+	for (int k = 0; k < n_dens; k++)
+		for (int forced = 0; forced < (dens[k] < 1.0 && !auto_only ? 2 : 1);
+		     forced++) {
+			struct scann_net *net = scann_net_new_mlp(d, hidden, 2, C,
+								  SCANN_WIRING_LAYERED, &rng);
+			size_t cells = (size_t)scann_net_rows(net) * scann_net_cols(net);
+			double sorted[64], sorted_cpu[64], work;
+			struct clocks t;
+			uint64_t active;
+
+			for (size_t i = 0; i < cells; i++)
+				if (net->mask[i] && scann_rng_uniform(&rng) >= dens[k]) {
+					net->mask[i] = 0;
+					net->w[i] = 0.0f;
+				}
+			scann_net_update(net);
+			active = scann_net_active(net);
+			/* fwd 2*MACs, weight grad 2*MACs, input grad of layers 2-3 */
+			work = (double)N * (4.0 * active + 2.0 * (300 * 100 + 100 * 10) *
+					    dens[k]);
+			t.wall = now_s();
+			t.cpu = cpu_s();
+			scann_train(net, &data, rows, N, &opt, (uint32_t)epochs,
+				    forced ? 0.0 : SCANN_SPARSE_BELOW, &rng, on_epoch,
+				    &t, NULL);
+			memcpy(sorted, epoch_seconds, epochs * sizeof(double));
+			qsort(sorted, epochs, sizeof(double), cmp_d);
+			memcpy(sorted_cpu, epoch_cpu, epochs * sizeof(double));
+			qsort(sorted_cpu, epochs, sizeof(double), cmp_d);
+			printf("{\"threads\":%d,\"density\":%g,\"kernel\":\"%s\","
+			       "\"active\":%llu,\"epochs\":%d,\"best_s\":%.4f,"
+			       "\"median_s\":%.4f,\"best_cpu_s\":%.4f,\"gflop\":%.2f,"
+			       "\"gflops\":%.2f}\n",
+			       threads, dens[k], forced ? "dense-forced" : "auto",
+			       (unsigned long long)active, epochs, sorted[0],
+			       sorted[epochs / 2], sorted_cpu[0], work / 1e9,
+			       work / 1e9 / sorted[0]);
+			fflush(stdout);
+			scann_net_free(net);
+		}
+	free(x);
+	free(y);
+	free(rows);
+	return 0;
+}

@@ -1,0 +1,423 @@
+/*
+ * check_net.c -- the general feed-forward network and its evaluator:
+ * gradients agree with finite differences on a random DAG with skip
+ * connections (dense and sparse kernels), depth follows the wiring, growth
+ * picks the right dormant connections, cloning keeps the function, pruning
+ * removes exactly what was asked and the neurons it kills, training keeps
+ * dormant weights at zero.
+ */
+#include <check.h>
+#include <math.h>
+#include <stdint.h>
+
+#include "grow.h"
+#include "net.h"
+#include "prune.h"
+#include "train.h"
+#include "testutil.h"
+
+/* A FREE net with every allowed connection active with probability p. */
+static struct scann_net *random_dag(uint32_t n_in, uint32_t H, uint32_t n_out,
+				    double p, struct scann_rng *rng)
+{
+	uint32_t hidden[1] = {H};
+	struct scann_net *net = scann_net_new_mlp(n_in, hidden, 1, n_out,
+						  SCANN_WIRING_FREE, rng);
+
+	for (uint32_t t = 0; t < scann_net_rows(net); t++) {
+		net->bias[t] = (float)(0.1 * scann_rng_normal(rng));
+		for (uint32_t s = 0; s < scann_net_cols(net); s++) {
+			size_t at = scann_net_at(net, t, s);
+			int on = scann_net_allowed(net, t, s) &&
+				 scann_rng_uniform(rng) < p;
+
+			net->mask[at] = (uint8_t)on;
+			net->w[at] = on ? (float)(0.7 * scann_rng_normal(rng)) : 0.0f;
+		}
+	}
+	scann_net_update(net);
+	return net;
+}
+
+static void random_data(float *x, uint32_t *y, uint32_t rows, uint32_t d,
+			uint32_t classes, struct scann_rng *rng)
+{
+	for (uint32_t i = 0; i < rows * d; i++)
+		x[i] = (float)scann_rng_uniform(rng);
+	for (uint32_t i = 0; i < rows; i++)
+		y[i] = scann_rng_below(rng, classes);
+}
+
+static void gradient_check(double sparse_below)
+{
+	struct scann_rng rng;
+	struct scann_net *net;
+	struct scann_exec ex;
+	float x[16 * 5];
+	uint32_t y[16], idx[16];
+	float *g;
+	uint8_t *live;
+	int checked = 0;
+
+	scann_rng_seed(&rng, 42);
+	net = random_dag(5, 8, 3, 0.5, &rng);
+	ck_assert_uint_ge(net->depth, 3);	/* skip connections and depth */
+	random_data(x, y, 16, 5, 3, &rng);
+	for (uint32_t i = 0; i < 16; i++)
+		idx[i] = i;
+	ck_assert_int_eq(scann_exec_init(&ex, net, 16, sparse_below), 0);
+	scann_exec_load(&ex, x, idx, 16);
+	scann_exec_forward(&ex, 16);
+	scann_exec_backward(&ex, y, idx, 16);
+	g = malloc(ex.n_param * sizeof(float));
+	memcpy(g, ex.grad, ex.n_param * sizeof(float));
+	/* Dormant slots of dense blocks must get exactly zero gradient. */
+	live = calloc(ex.n_param, 1);
+	for (uint32_t l = 0; l < ex.n_levels; l++) {
+		const struct scann_level *L = &ex.lv[l];
+		size_t nw = L->sparse ? L->nnz : (size_t)L->count * (L->hi - L->lo);
+
+		for (size_t i = 0; i < nw; i++)
+			live[L->w_off + i] = L->sparse || !L->mask || L->mask[i];
+		memset(live + L->b_off, 1, L->count);
+	}
+	for (size_t k = 0; k < ex.n_param; k++) {
+		float keep = ex.param[k];
+		const float h = 1e-3f;
+		double lp, lm, num;
+
+		ex.param[k] = keep + h;
+		scann_exec_forward(&ex, 16);
+		lp = scann_exec_backward(&ex, y, idx, 16);
+		ex.param[k] = keep - h;
+		scann_exec_forward(&ex, 16);
+		lm = scann_exec_backward(&ex, y, idx, 16);
+		ex.param[k] = keep;
+		num = (lp - lm) / (2 * h);
+		if (!live[k]) {
+			ck_assert(g[k] == 0.0f);
+			continue;
+		}
+		ck_assert_msg(fabs(num - g[k]) <= 2e-3 + 2e-2 * fabs(num),
+			      "param %zu: analytic %g numeric %g", k, g[k], num);
+		checked += g[k] != 0.0f;
+	}
+	ck_assert_int_gt(checked, 20);
+	free(g);
+	free(live);
+	scann_exec_free(&ex);
+	scann_net_free(net);
+}
+
+START_TEST(gradient_matches_finite_differences_dense)
+{
+	gradient_check(0.0);
+}
+END_TEST
+
+START_TEST(gradient_matches_finite_differences_sparse)
+{
+	gradient_check(2.0);
+}
+END_TEST
+
+START_TEST(sparse_and_dense_kernels_agree)
+{
+	struct scann_rng rng;
+	struct scann_net *net;
+	struct scann_exec dn, sp;
+	float x[70 * 9];
+	uint32_t y[70], idx[70];
+
+	scann_rng_seed(&rng, 3);
+	net = random_dag(9, 40, 4, 0.15, &rng);
+	random_data(x, y, 70, 9, 4, &rng);
+	for (uint32_t i = 0; i < 70; i++)
+		idx[i] = i;
+	ck_assert_int_eq(scann_exec_init(&dn, net, 70, 0.0), 0);
+	ck_assert_int_eq(scann_exec_init(&sp, net, 70, 2.0), 0);
+	ck_assert(sp.lv[0].sparse && !dn.lv[0].sparse);
+	scann_exec_load(&dn, x, idx, 70);
+	scann_exec_load(&sp, x, idx, 70);
+	scann_exec_forward(&dn, 70);
+	scann_exec_forward(&sp, 70);
+	for (uint32_t p = dn.n_in; p < dn.n_pos; p++)
+		for (uint32_t b = 0; b < 70; b++)
+			ck_assert_float_eq_tol(dn.a[(size_t)p * dn.bmax + b],
+					       sp.a[(size_t)p * sp.bmax + b], 1e-4);
+	scann_exec_free(&dn);
+	scann_exec_free(&sp);
+	scann_net_free(net);
+}
+END_TEST
+
+START_TEST(one_hidden_to_hidden_edge_gives_depth_2)
+{
+	struct scann_rng rng;
+	uint32_t hidden[1] = {4};
+	struct scann_net *net;
+	struct scann_exec ex;
+
+	scann_rng_seed(&rng, 1);
+	net = scann_net_new_mlp(3, hidden, 1, 2, SCANN_WIRING_FREE, &rng);
+	ck_assert_uint_eq(net->depth, 1);
+	ck_assert(scann_net_allowed(net, 1, 3 + 0));	/* h0 -> h1 */
+	ck_assert(!scann_net_allowed(net, 0, 3 + 1));	/* never backwards */
+	net->mask[scann_net_at(net, 1, 3 + 0)] = 1;
+	net->w[scann_net_at(net, 1, 3 + 0)] = 0.5f;
+	scann_net_update(net);
+	ck_assert_uint_eq(net->depth, 2);
+	ck_assert_uint_eq(net->level[1], 2);
+	ck_assert_int_eq(scann_exec_init(&ex, net, 8, SCANN_SPARSE_BELOW), 0);
+	ck_assert_uint_eq(ex.n_levels, 3);	/* two hidden levels + outputs */
+	scann_exec_free(&ex);
+	scann_net_free(net);
+}
+END_TEST
+
+START_TEST(layered_wiring_allows_only_adjacent_layers)
+{
+	struct scann_rng rng;
+	uint32_t hidden[2] = {3, 2};
+	struct scann_net *net;
+
+	scann_rng_seed(&rng, 1);
+	net = scann_net_new_mlp(2, hidden, 2, 2, SCANN_WIRING_LAYERED, &rng);
+	ck_assert_uint_eq(scann_net_dormant(net), 0);
+	ck_assert(!scann_net_allowed(net, 3, 0));	/* input -> layer 2 */
+	ck_assert(!scann_net_allowed(net, 5, 2));	/* layer 1 -> output */
+	ck_assert(scann_net_allowed(net, 5, 2 + 3));	/* layer 2 -> output */
+	scann_net_free(net);
+}
+END_TEST
+
+/*
+ * Inputs straight to two outputs, every connection dormant.  Input 2 is the
+ * label, input 1 small noise, input 0 always zero: the two connections from
+ * input 2 have by far the largest |dL/dw| and must be the ones grown.
+ */
+START_TEST(growth_picks_the_known_best_dormant_connection)
+{
+	struct scann_rng rng;
+	struct scann_net *net;
+	float x[64 * 3];
+	uint32_t y[64], idx[64];
+	struct scann_data data = {x, y, 3, 2};
+	size_t grown;
+
+	scann_rng_seed(&rng, 5);
+	net = scann_net_new_mlp(3, NULL, 0, 2, SCANN_WIRING_FREE, &rng);
+	memset(net->mask, 0, (size_t)scann_net_rows(net) * scann_net_cols(net));
+	memset(net->w, 0, (size_t)scann_net_rows(net) * scann_net_cols(net) * 4);
+	for (uint32_t i = 0; i < 64; i++) {
+		y[i] = i % 4 == 0;
+		x[i * 3 + 0] = 0.0f;
+		x[i * 3 + 1] = (float)(0.01 * scann_rng_uniform(&rng));
+		x[i * 3 + 2] = (float)y[i];
+		idx[i] = i;
+	}
+	ck_assert_int_eq(scann_grow_connections(net, &data, idx, 64, 0.0, 2,
+						&grown, NULL), 0);
+	ck_assert_uint_eq(grown, 2);
+	ck_assert_uint_eq(scann_net_active(net), 2);
+	ck_assert(net->mask[scann_net_at(net, 0, 2)]);
+	ck_assert(net->mask[scann_net_at(net, 1, 2)]);
+	ck_assert(net->w[scann_net_at(net, 0, 2)] == 0.0f);
+	/* By fraction: half of the 4 remaining dormant ones, input 1's. */
+	ck_assert_int_eq(scann_grow_connections(net, &data, idx, 64, 0.5, 0,
+						&grown, NULL), 0);
+	ck_assert_uint_eq(grown, 2);
+	ck_assert(net->mask[scann_net_at(net, 0, 1)]);
+	ck_assert(net->mask[scann_net_at(net, 1, 1)]);
+	ck_assert(!net->mask[scann_net_at(net, 0, 0)]);
+	scann_net_free(net);
+}
+END_TEST
+
+START_TEST(full_growth_restores_every_allowed_connection)
+{
+	struct scann_rng rng;
+	struct scann_net *net;
+
+	scann_rng_seed(&rng, 6);
+	net = random_dag(4, 6, 2, 0.3, &rng);
+	scann_grow_full(net);
+	ck_assert_uint_eq(scann_net_dormant(net), 0);
+	/* FREE: 6 hidden x (4 + earlier) + 2 outputs x (4 + 6) */
+	ck_assert_uint_eq(scann_net_active(net), 6 * 4 + 15 + 2 * 10);
+	scann_net_free(net);
+}
+END_TEST
+
+START_TEST(neuron_clone_without_noise_keeps_the_function)
+{
+	struct scann_rng rng;
+	struct scann_net *net;
+	float x[40 * 5];
+	uint32_t y[40], idx[40], added;
+	struct scann_data data = {x, y, 5, 3};
+	struct scann_exec a, b;
+
+	scann_rng_seed(&rng, 8);
+	net = random_dag(5, 7, 3, 0.6, &rng);
+	random_data(x, y, 40, 5, 3, &rng);
+	for (uint32_t i = 0; i < 40; i++)
+		idx[i] = i;
+	ck_assert_int_eq(scann_exec_init(&a, net, 40, 0.0), 0);
+	ck_assert_int_eq(scann_grow_neurons(net, &data, idx, 40, 3, 0.0, &rng,
+					    &added, NULL), 0);
+	ck_assert_uint_eq(added, 3);
+	ck_assert_uint_eq(net->n_hidden, 10);
+	ck_assert_int_eq(scann_exec_init(&b, net, 40, 0.0), 0);
+	scann_exec_load(&a, x, idx, 40);
+	scann_exec_load(&b, x, idx, 40);
+	scann_exec_forward(&a, 40);
+	scann_exec_forward(&b, 40);
+	for (uint32_t o = 0; o < 3; o++)
+		for (uint32_t r = 0; r < 40; r++)
+			ck_assert_float_eq_tol(
+				a.a[(size_t)(a.n_pos - 3 + o) * a.bmax + r],
+				b.a[(size_t)(b.n_pos - 3 + o) * b.bmax + r], 1e-4);
+	scann_exec_free(&a);
+	scann_exec_free(&b);
+	scann_net_free(net);
+}
+END_TEST
+
+/* MLP 4-[5,3]-2: 41 connections; hidden 0's four inputs are the smallest. */
+START_TEST(pruning_removes_exactly_the_count_and_dead_neurons)
+{
+	struct scann_rng rng;
+	uint32_t hidden[2] = {5, 3};
+	struct scann_net *net;
+	struct scann_prune_stats st;
+
+	scann_rng_seed(&rng, 9);
+	net = scann_net_new_mlp(4, hidden, 2, 2, SCANN_WIRING_FREE, &rng);
+	ck_assert_uint_eq(scann_net_active(net), 41);
+	for (size_t i = 0; i < (size_t)scann_net_rows(net) * scann_net_cols(net); i++)
+		if (net->mask[i])
+			net->w[i] = 1.0f + (float)i;	/* distinct, large */
+	for (uint32_t s = 0; s < 4; s++)
+		net->w[scann_net_at(net, 0, s)] = 0.001f * (s + 1);
+	scann_prune(net, 0.1, 0, &st);		/* round(4.1) = 4 */
+	ck_assert_uint_eq(st.pruned, 4);
+	ck_assert_uint_eq(st.neurons, 1);
+	ck_assert_uint_eq(st.with_neurons, 3);	/* its outputs to layer 2 */
+	ck_assert_uint_eq(net->n_hidden, 7);
+	ck_assert_uint_eq(scann_net_active(net), 41 - 4 - 3);
+	/* To a target count. */
+	scann_prune(net, 0.0, 20, &st);
+	ck_assert_uint_eq(st.pruned, 34 - 20);
+	ck_assert_uint_le(scann_net_active(net), 20);
+	for (uint32_t h = 0; h < net->n_hidden; h++) {
+		int in = 0, out = 0;
+
+		for (uint32_t s = 0; s < scann_net_cols(net); s++)
+			in += net->mask[scann_net_at(net, h, s)];
+		for (uint32_t t = 0; t < scann_net_rows(net); t++)
+			out += net->mask[scann_net_at(net, t, 4 + h)];
+		ck_assert(in > 0 && out > 0);
+	}
+	scann_net_free(net);
+}
+END_TEST
+
+START_TEST(training_learns_and_keeps_dormant_weights_zero)
+{
+	struct scann_rng rng;
+	struct scann_net *net;
+	enum { N = 400 };
+	static float x[N * 4];
+	static uint32_t y[N], idx[N];
+	struct scann_data data = {x, y, 4, 2};
+	struct scann_train_spec opt = {
+		.optimizer = SCANN_OPT_ADAM, .lr = 0.01, .weight_decay = 1e-4,
+		.momentum = 0.9, .batch = 32, .schedule = SCANN_LR_COSINE,
+	};
+	double before, after;
+
+	scann_rng_seed(&rng, 11);
+	net = random_dag(4, 12, 2, 0.4, &rng);
+	for (uint32_t i = 0; i < N; i++) {
+		for (uint32_t f = 0; f < 4; f++)
+			x[i * 4 + f] = (float)scann_rng_uniform(&rng);
+		y[i] = x[i * 4] + x[i * 4 + 1] > 1.0f;
+		idx[i] = i;
+	}
+	before = scann_accuracy(net, &data, idx, N, SCANN_SPARSE_BELOW);
+	ck_assert_int_eq(scann_train(net, &data, idx, N, &opt, 30,
+				     SCANN_SPARSE_BELOW, &rng, NULL, NULL, NULL), 0);
+	after = scann_accuracy(net, &data, idx, N, SCANN_SPARSE_BELOW);
+	ck_assert_msg(after > 0.9 && after > before, "before %g after %g",
+		      before, after);
+	for (size_t i = 0; i < (size_t)scann_net_rows(net) * scann_net_cols(net); i++)
+		if (!net->mask[i])
+			ck_assert(net->w[i] == 0.0f);
+	scann_net_free(net);
+}
+END_TEST
+
+START_TEST(sgd_with_momentum_and_step_schedule_learns)
+{
+	struct scann_rng rng;
+	uint32_t hidden[1] = {16};
+	struct scann_net *net;
+	enum { N = 400 };
+	static float x[N * 3];
+	static uint32_t y[N], idx[N];
+	struct scann_data data = {x, y, 3, 3};
+	struct scann_train_spec opt = {
+		.optimizer = SCANN_OPT_SGD, .lr = 0.1, .weight_decay = 1e-4,
+		.momentum = 0.9, .batch = 20, .schedule = SCANN_LR_STEP,
+	};
+	double acc;
+
+	scann_rng_seed(&rng, 12);
+	net = scann_net_new_mlp(3, hidden, 1, 3, SCANN_WIRING_LAYERED, &rng);
+	for (uint32_t i = 0; i < N; i++) {
+		y[i] = i % 3;
+		for (uint32_t f = 0; f < 3; f++)
+			x[i * 3 + f] = (float)(0.3 * scann_rng_uniform(&rng) +
+					       (f == y[i] ? 0.7 : 0.0));
+		idx[i] = i;
+	}
+	ck_assert_int_eq(scann_train(net, &data, idx, N, &opt, 20,
+				     SCANN_SPARSE_BELOW, &rng, NULL, NULL, NULL), 0);
+	acc = scann_accuracy(net, &data, idx, N, SCANN_SPARSE_BELOW);
+	ck_assert_msg(acc > 0.95, "accuracy %g", acc);
+	scann_net_free(net);
+}
+END_TEST
+
+static Suite *net_suite(void)
+{
+	Suite *s = suite_create("net");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, gradient_matches_finite_differences_dense);
+	tcase_add_test(tc, gradient_matches_finite_differences_sparse);
+	tcase_add_test(tc, sparse_and_dense_kernels_agree);
+	tcase_add_test(tc, one_hidden_to_hidden_edge_gives_depth_2);
+	tcase_add_test(tc, layered_wiring_allows_only_adjacent_layers);
+	tcase_add_test(tc, growth_picks_the_known_best_dormant_connection);
+	tcase_add_test(tc, full_growth_restores_every_allowed_connection);
+	tcase_add_test(tc, neuron_clone_without_noise_keeps_the_function);
+	tcase_add_test(tc, pruning_removes_exactly_the_count_and_dead_neurons);
+	tcase_add_test(tc, training_learns_and_keeps_dormant_weights_zero);
+	tcase_add_test(tc, sgd_with_momentum_and_step_schedule_learns);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(net_suite());
+	int failed;
+
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

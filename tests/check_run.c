@@ -1,0 +1,320 @@
+/*
+ * check_run.c -- the real scann-worker binary end to end: one seed gives a
+ * byte-identical event stream (and another seed a different one), predict
+ * reproduces the reported test accuracy exactly, an invalid spec is refused
+ * before any work with the field named, SIGTERM stops a run that --resume
+ * then finishes with exactly the rest of the uninterrupted stream, and
+ * resources.timeout_s ends a job with a final event.
+ */
+#define _DEFAULT_SOURCE
+#include <check.h>
+#include <fcntl.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <jansson.h>
+
+#include "testutil.h"
+
+static const char *worker(void)
+{
+	static char path[4096];
+	const char *b = getenv("SCANN_BUILDDIR");
+
+	snprintf(path, sizeof(path), "%s/worker/scann-worker", b ? b : ".");
+	return path;
+}
+
+/* A small iris job; seed and length vary per test. */
+static const char *write_spec(const char *name, int seed, int iterations,
+			      int epochs)
+{
+	char text[8192];
+
+	snprintf(text, sizeof(text),
+		 "{\"dataset\": \"%s\", \"split\": {\"validation\": 0.2, "
+		 "\"test\": 0.2, \"seed\": 1}, \"baseline\": {\"hidden\": [16, 8]},"
+		 " \"scheme\": \"B\", \"scann\": {\"iterations\": %d, "
+		 "\"epochs_per_step\": %d, \"pruning\": {\"fraction\": 0.3}, "
+		 "\"initial_prune\": 0.5}, \"train\": {\"epochs\": %d, "
+		 "\"batch\": 16, \"lr\": 0.01, \"seed\": %d}}",
+		 test_data("iris.csv"), iterations, epochs, epochs, seed);
+	return test_write_str(name, text);
+}
+
+/* Run "scann-worker ARGS > out 2> err" in the scratch dir; exit status. */
+static int sh(const char *args, const char *out)
+{
+	char cmd[8192];
+	int st;
+
+	snprintf(cmd, sizeof(cmd), "cd %s && %s %s > %s 2> %s.err", test_tmpdir(),
+		 worker(), args, out, out);
+	st = system(cmd);
+	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
+}
+
+static char *slurp(const char *name, size_t *len)
+{
+	char path[1024];
+	FILE *f;
+	char *buf;
+	long n;
+
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
+	f = fopen(path, "rb");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	n = ftell(f);
+	fseek(f, 0, SEEK_SET);
+	buf = malloc((size_t)n + 1);
+	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
+	buf[n] = '\0';
+	fclose(f);
+	if (len)
+		*len = (size_t)n;
+	return buf;
+}
+
+/* The last line of an NDJSON text, parsed. */
+static json_t *last_event(const char *text)
+{
+	const char *end = text + strlen(text) - 1, *p = end;
+
+	while (p > text && p[-1] != '\n')
+		p--;
+	return json_loadb(p, (size_t)(end - p), 0, NULL);
+}
+
+START_TEST(same_seed_gives_byte_identical_event_stream)
+{
+	const char *spec = write_spec("det.json", 3, 2, 5);
+	char *a, *b, *c;
+	size_t la, lb, lc;
+
+	(void)spec;
+	ck_assert_int_eq(sh("run --out d1 det.json", "d1.ndjson"), 0);
+	ck_assert_int_eq(sh("run --out d2 det.json", "d2.ndjson"), 0);
+	write_spec("det2.json", 4, 2, 5);
+	ck_assert_int_eq(sh("run --out d3 det2.json", "d3.ndjson"), 0);
+	a = slurp("d1.ndjson", &la);
+	b = slurp("d2.ndjson", &lb);
+	c = slurp("d3.ndjson", &lc);
+	ck_assert_uint_gt(la, 1000);
+	ck_assert_uint_eq(la, lb);
+	ck_assert(memcmp(a, b, la) == 0);
+	/* Not vacuous: another training seed changes the stream. */
+	ck_assert(la != lc || memcmp(a, c, la) != 0);
+	free(a);
+	free(b);
+	free(c);
+}
+END_TEST
+
+START_TEST(resume_before_any_checkpoint_starts_over_identically)
+{
+	char cmd[4096], *a, *b;
+	size_t la, lb;
+
+	write_spec("early.json", 8, 1, 3);
+	ck_assert_int_eq(sh("run --out e1 early.json", "e1.ndjson"), 0);
+	/* a job directory as a run leaves it when killed before the baseline
+	 * finished: the spec and nothing else */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/e2 && cp %s/e1/spec.json %s/e2/",
+		 test_tmpdir(), test_tmpdir(), test_tmpdir());
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(sh("run --resume e2", "e2.ndjson"), 0);
+	a = slurp("e1.ndjson", &la);
+	b = slurp("e2.ndjson", &lb);
+	ck_assert_uint_eq(la, lb);
+	ck_assert(memcmp(a, b, la) == 0);
+	free(a);
+	free(b);
+}
+END_TEST
+
+START_TEST(predict_matches_the_reported_test_accuracy)
+{
+	json_t *res, *pred;
+	char *events, *out, args[8192];
+
+	write_spec("pred.json", 5, 2, 5);
+	ck_assert_int_eq(sh("run --out p pred.json", "p.ndjson"), 0);
+	events = slurp("p.ndjson", NULL);
+	res = last_event(events);
+	ck_assert_ptr_nonnull(res);
+	ck_assert_str_eq(json_string_value(json_object_get(res, "type")), "result");
+	snprintf(args, sizeof(args), "predict p/model.json %s", test_data("iris.csv"));
+	ck_assert_int_eq(sh(args, "pred.out"), 0);
+	out = slurp("pred.out", NULL);
+	pred = json_loads(out, 0, NULL);
+	ck_assert_ptr_nonnull(pred);
+	ck_assert_str_eq(json_string_value(json_object_get(pred, "scored")), "test");
+	ck_assert_int_eq(json_integer_value(json_object_get(pred, "rows")), 30);
+	ck_assert_double_eq(json_real_value(json_object_get(pred, "accuracy")),
+			    json_real_value(json_object_get(
+				    json_object_get(res, "best"), "test_acc")));
+	/* The baseline model file reproduces the baseline's figure too. */
+	snprintf(args, sizeof(args), "predict p/baseline.json %s", test_data("iris.csv"));
+	ck_assert_int_eq(sh(args, "predb.out"), 0);
+	json_decref(pred);
+	free(out);
+	out = slurp("predb.out", NULL);
+	pred = json_loads(out, 0, NULL);
+	ck_assert_double_eq(json_real_value(json_object_get(pred, "accuracy")),
+			    json_real_value(json_object_get(
+				    json_object_get(res, "baseline"), "test_acc")));
+	/* --all scores every row. */
+	snprintf(args, sizeof(args), "predict --all p/model.json %s", test_data("iris.csv"));
+	ck_assert_int_eq(sh(args, "preda.out"), 0);
+	json_decref(pred);
+	free(out);
+	out = slurp("preda.out", NULL);
+	pred = json_loads(out, 0, NULL);
+	ck_assert_int_eq(json_integer_value(json_object_get(pred, "rows")), 150);
+	json_decref(pred);
+	json_decref(res);
+	free(out);
+	free(events);
+}
+END_TEST
+
+START_TEST(invalid_spec_is_rejected_naming_the_field)
+{
+	char *err, path[1024];
+	struct stat st;
+
+	test_write_str("bad.json", "{\"dataset\": \"x.csv\", \"scann\": "
+		       "{\"pruning\": {\"fraction\": 2}}}");
+	ck_assert_int_eq(sh("run --out bad bad.json", "bad.out"), 2);
+	err = slurp("bad.out.err", NULL);
+	ck_assert_ptr_nonnull(strstr(err, "scann.pruning.fraction"));
+	free(err);
+	/* Nothing ran: no artefact directory. */
+	snprintf(path, sizeof(path), "%s/bad", test_tmpdir());
+	ck_assert_int_ne(stat(path, &st), 0);
+	/* A missing dataset is bad input too. */
+	test_write_str("nodata.json", "{\"dataset\": \"/nonexistent.csv\"}");
+	ck_assert_int_eq(sh("run --out nd nodata.json", "nd.out"), 2);
+	err = slurp("nd.out.err", NULL);
+	ck_assert_ptr_nonnull(strstr(err, "dataset"));
+	free(err);
+	ck_assert_int_eq(sh("--version", "v.out"), 0);
+	ck_assert_int_eq(sh("run --help", "h.out"), 0);
+}
+END_TEST
+
+START_TEST(sigterm_stops_and_resume_finishes_the_same_stream)
+{
+	char ckpt[1024], outp[1024], *full, *part, *rest;
+	size_t lf, lp, lr;
+	pid_t pid;
+	int st, fd;
+	struct stat sb;
+
+	write_spec("long.json", 6, 60, 40);
+	ck_assert_int_eq(sh("run --out full long.json", "full.ndjson"), 0);
+	full = slurp("full.ndjson", &lf);
+
+	snprintf(ckpt, sizeof(ckpt), "%s/part/checkpoint.json", test_tmpdir());
+	snprintf(outp, sizeof(outp), "%s/part.ndjson", test_tmpdir());
+	pid = fork();
+	ck_assert_int_ge(pid, 0);
+	if (pid == 0) {
+		if (chdir(test_tmpdir()) != 0)
+			_exit(127);
+		fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
+		dup2(fd, 1);
+		execl(worker(), "scann-worker", "run", "--out", "part", "long.json",
+		      (char *)NULL);
+		_exit(127);
+	}
+	/* Stop it once the first checkpoint (the baseline) is on disk. */
+	for (int i = 0; i < 6000 && stat(ckpt, &sb) != 0; i++)
+		usleep(10000);
+	usleep(20000);
+	kill(pid, SIGTERM);
+	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
+	ck_assert(WIFEXITED(st));
+	ck_assert_int_eq(WEXITSTATUS(st), 143);
+	part = slurp("part.ndjson", &lp);
+	ck_assert_ptr_nonnull(strstr(part, "\"state\":\"cancelled\""));
+
+	ck_assert_int_eq(sh("run --resume part", "rest.ndjson"), 0);
+	rest = slurp("rest.ndjson", &lr);
+	/* The resumed stream continues at the checkpoint's seq and is, byte
+	 * for byte, the uninterrupted stream from there on. */
+	{
+		json_t *first = json_loadb(rest, strcspn(rest, "\n"), 0, NULL);
+		json_int_t seq = json_integer_value(json_object_get(first, "seq"));
+		char key[64];
+		const char *at;
+
+		snprintf(key, sizeof(key), "{\"seq\":%lld,", (long long)seq);
+		at = strstr(full, key);
+		ck_assert_ptr_nonnull(at);
+		ck_assert_uint_eq(strlen(at), lr);
+		ck_assert(memcmp(at, rest, lr) == 0);
+		/* and the stopped run got at least that far */
+		ck_assert_ptr_nonnull(strstr(part, key) ? part : NULL);
+		json_decref(first);
+	}
+	free(full);
+	free(part);
+	free(rest);
+}
+END_TEST
+
+START_TEST(timeout_stops_the_job_with_a_final_event)
+{
+	char text[8192], *out;
+	json_t *last;
+
+	snprintf(text, sizeof(text),
+		 "{\"dataset\": \"%s\", \"baseline\": {\"hidden\": [16, 8]}, "
+		 "\"scann\": {\"iterations\": 1000, \"epochs_per_step\": 50}, "
+		 "\"train\": {\"epochs\": 20, \"batch\": 16}, "
+		 "\"resources\": {\"timeout_s\": 1}}", test_data("iris.csv"));
+	test_write_str("slow.json", text);
+	ck_assert_int_eq(sh("run --out slow slow.json", "slow.ndjson"), 1);
+	out = slurp("slow.ndjson", NULL);
+	last = last_event(out);
+	ck_assert_str_eq(json_string_value(json_object_get(last, "type")), "log");
+	ck_assert_str_eq(json_string_value(json_object_get(last, "state")), "timeout");
+	json_decref(last);
+	free(out);
+}
+END_TEST
+
+static Suite *run_suite(void)
+{
+	Suite *s = suite_create("run");
+	TCase *tc = tcase_create("core");
+
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, same_seed_gives_byte_identical_event_stream);
+	tcase_add_test(tc, predict_matches_the_reported_test_accuracy);
+	tcase_add_test(tc, resume_before_any_checkpoint_starts_over_identically);
+	tcase_add_test(tc, invalid_spec_is_rejected_naming_the_field);
+	tcase_add_test(tc, sigterm_stops_and_resume_finishes_the_same_stream);
+	tcase_add_test(tc, timeout_stops_the_job_with_a_final_event);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(run_suite());
+	int failed;
+
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

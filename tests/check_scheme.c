@@ -1,0 +1,184 @@
+/*
+ * check_scheme.c -- the schemes keep their promises over a whole run on
+ * real data (wine.csv): scheme C never creates a connection between
+ * non-adjacent layers, scheme A never exceeds max_hidden (and does grow),
+ * scheme B's output is the best-on-validation candidate and smaller than
+ * the baseline.
+ */
+#include <check.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "dataset.h"
+#include "normalize.h"
+#include "scheme.h"
+#include "split.h"
+#include "testutil.h"
+
+struct fixture {
+	struct scann_dataset *ds;
+	struct scann_split split;
+	struct scann_norm norm;
+	float *xn;
+	struct scann_job_spec spec;
+	struct scann_events ev;
+	struct scann_ctx ctx;
+	struct scann_progress prog;
+	uint32_t max_seen, steps;
+	int bad_edges;
+};
+
+static void setup(struct fixture *f, enum scann_scheme scheme)
+{
+	struct scann_error err;
+
+	memset(f, 0, sizeof(*f));
+	ck_assert_int_eq(scann_dataset_load(test_data("wine.csv"), NULL, &f->ds,
+					    &err), 0);
+	scann_spec_defaults(&f->spec);
+	f->spec.scheme = scheme;
+	f->spec.baseline.hidden[0] = 24;
+	f->spec.baseline.hidden[1] = 12;
+	f->spec.train.epochs = 15;
+	f->spec.train.batch = 16;
+	f->spec.train.lr = 0.01;
+	f->spec.scann.iterations = 4;
+	f->spec.scann.epochs_per_step = 3;
+	f->spec.scann.initial_hidden = 8;
+	f->spec.scann.max_hidden = 12;
+	f->spec.scann.neuron_growth = 3;
+	f->spec.scann.pruning_fraction = 0.5;
+	f->spec.scann.initial_prune = 0.5;
+	ck_assert_int_eq(scann_split_make(f->ds, &f->spec.split, &f->split, &err), 0);
+	f->xn = malloc((size_t)f->ds->rows * f->ds->features * sizeof(float));
+	ck_assert_int_eq(scann_norm_fit(&f->norm, f->ds->x, f->ds->features,
+					f->split.train, f->split.n_train), 0);
+	scann_norm_apply(&f->norm, f->ds->x, f->ds->rows, f->xn);
+	f->ev.out = fopen("/dev/null", "w");
+	f->ctx.spec = &f->spec;
+	f->ctx.data.x = f->xn;
+	f->ctx.data.y = f->ds->y;
+	f->ctx.data.features = f->ds->features;
+	f->ctx.data.classes = f->ds->classes;
+	f->ctx.split = &f->split;
+	f->ctx.ev = &f->ev;
+	f->ctx.energy = SCANN_ENERGY_130NM;
+	f->ctx.sparse_below = SCANN_SPARSE_BELOW;
+	scann_rng_seed(&f->ctx.rng, 7);
+}
+
+static void teardown(struct fixture *f)
+{
+	fclose(f->ev.out);
+	scann_progress_free(&f->prog);
+	scann_norm_free(&f->norm);
+	scann_split_free(&f->split);
+	scann_dataset_free(f->ds);
+	free(f->xn);
+}
+
+/* Count connections between non-adjacent layers, by layer tags alone. */
+static int non_adjacent(const struct scann_net *net)
+{
+	int bad = 0;
+
+	for (uint32_t t = 0; t < scann_net_rows(net); t++)
+		for (uint32_t s = 0; s < scann_net_cols(net); s++) {
+			uint32_t ls, lt;
+
+			if (!net->mask[scann_net_at(net, t, s)])
+				continue;
+			ls = s < net->n_in ? 0 : net->layer[s - net->n_in];
+			lt = t < net->n_hidden ? net->layer[t] : 3;	/* 2 layers */
+			bad += ls + 1 != lt;
+		}
+	return bad;
+}
+
+static int watch(void *ctx, const struct scann_progress *p,
+		 const struct scann_rng *rng)
+{
+	struct fixture *f = ctx;
+
+	(void)rng;
+	if (p->current) {
+		f->steps++;
+		if (p->current->n_hidden > f->max_seen)
+			f->max_seen = p->current->n_hidden;
+		f->bad_edges += non_adjacent(p->current);
+	}
+	return 0;
+}
+
+START_TEST(scheme_c_never_creates_a_non_adjacent_connection)
+{
+	struct fixture f;
+
+	setup(&f, SCANN_SCHEME_C);
+	f.ctx.checkpoint = watch;
+	f.ctx.checkpoint_ctx = &f;
+	ck_assert_int_eq(scann_job_run(&f.ctx, &f.prog, NULL), 0);
+	ck_assert_uint_eq(f.steps, 5);		/* start + 4 iterations */
+	ck_assert_int_eq(f.bad_edges, 0);
+	ck_assert_int_eq(non_adjacent(f.prog.best), 0);
+	ck_assert_int_eq(f.prog.best->wiring, SCANN_WIRING_LAYERED);
+	ck_assert_uint_le(f.prog.best->depth, 2);
+	teardown(&f);
+}
+END_TEST
+
+/* The same check is not vacuous: scheme B does wire across layers. */
+START_TEST(scheme_b_does_create_skip_connections)
+{
+	struct fixture f;
+
+	setup(&f, SCANN_SCHEME_B);
+	f.spec.scann.pruning_fraction = 0.1;	/* let grown edges survive */
+	f.ctx.checkpoint = watch;
+	f.ctx.checkpoint_ctx = &f;
+	ck_assert_int_eq(scann_job_run(&f.ctx, &f.prog, NULL), 0);
+	ck_assert_int_gt(f.bad_edges, 0);
+	ck_assert_uint_lt(scann_net_active(f.prog.best),
+			  scann_net_active(f.prog.baseline));
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(scheme_a_never_exceeds_max_hidden)
+{
+	struct fixture f;
+
+	setup(&f, SCANN_SCHEME_A);
+	f.ctx.checkpoint = watch;
+	f.ctx.checkpoint_ctx = &f;
+	ck_assert_int_eq(scann_job_run(&f.ctx, &f.prog, NULL), 0);
+	ck_assert_uint_le(f.max_seen, 12);
+	ck_assert_uint_gt(f.max_seen, 8);	/* it did grow neurons */
+	ck_assert_uint_le(f.prog.best->n_hidden, 12);
+	teardown(&f);
+}
+END_TEST
+
+static Suite *scheme_suite(void)
+{
+	Suite *s = suite_create("scheme");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, scheme_c_never_creates_a_non_adjacent_connection);
+	tcase_add_test(tc, scheme_b_does_create_skip_connections);
+	tcase_add_test(tc, scheme_a_never_exceeds_max_hidden);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(scheme_suite());
+	int failed;
+
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

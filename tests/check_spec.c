@@ -1,0 +1,209 @@
+/*
+ * check_spec.c -- the job spec validator that scannd and scann-worker share:
+ * defaults follow DESIGN.md, every bad field is named, nothing unknown is
+ * accepted silently, and a spec printed with its defaults reads back equal.
+ */
+#include <check.h>
+
+#include "spec.h"
+#include "testutil.h"
+
+static int parse(const char *text, struct scann_job_spec *spec,
+		 struct scann_error *err)
+{
+	scann_error_clear(err);
+	return scann_spec_parse(text, strlen(text), spec, err);
+}
+
+START_TEST(only_dataset_is_required_and_defaults_follow_design)
+{
+	struct scann_job_spec s;
+	struct scann_error err;
+
+	ck_assert_int_eq(parse("{\"dataset\": \"satellite\"}", &s, &err), 0);
+	ck_assert_str_eq(s.dataset, "satellite");
+	ck_assert_int_eq(s.task, SCANN_TASK_SYNTHESIZE);
+	ck_assert_int_eq(s.scheme, SCANN_SCHEME_B);
+	ck_assert_uint_eq(s.baseline.n_hidden, 2);
+	ck_assert_uint_eq(s.baseline.hidden[0], 256);
+	ck_assert_int_eq(s.dr.enabled, 0);
+	ck_assert_uint_eq(s.scann.iterations, 8);
+	ck_assert_double_eq(s.scann.pruning_fraction, 0.9);
+	ck_assert_double_eq(s.scann.initial_prune, 0.95);
+	ck_assert_uint_eq(s.train.batch, 128);
+	ck_assert_uint_eq(s.train.epochs, 30);
+	ck_assert_double_eq(s.split.validation, 0.15);
+	ck_assert_int_eq(parse("{}", &s, &err), SCANN_EINVAL);
+	ck_assert_str_eq(err.field, "dataset");
+}
+END_TEST
+
+START_TEST(design_example_spec_parses)
+{
+	struct scann_job_spec s;
+	struct scann_error err;
+	const char *text =
+		"{\"name\": \"satimage study\", \"dataset\": \"satellite\","
+		" \"task\": \"study\","
+		" \"split\": {\"test_last\": 2000, \"validation\": 0.15, \"seed\": 1},"
+		" \"baseline\": {\"hidden\": [256, 128]},"
+		" \"dr\": {\"methods\": [\"pca\", \"fa\", \"ica\", \"isomap\", \"spectral\","
+		"  \"rp-gaussian\", \"rp-sign\", \"rp-sparse\", \"rp-very-sparse\"],"
+		"  \"ratios\": [2, 4, 8], \"max_drop\": 0.01},"
+		" \"scheme\": \"B\","
+		" \"scann\": {\"iterations\": 8, \"epochs_per_step\": 3,"
+		"  \"initial_hidden\": 50, \"max_hidden\": 300, \"neuron_growth\": 5,"
+		"  \"growth\": {\"mode\": \"gradient\", \"fraction\": 0.3},"
+		"  \"pruning\": {\"fraction\": 0.9}, \"initial_prune\": 0.95},"
+		" \"train\": {\"optimizer\": \"adam\", \"lr\": 0.001, \"weight_decay\": 0.0001,"
+		"  \"momentum\": 0.9, \"batch\": 128, \"epochs\": 30, \"seed\": 7},"
+		" \"resources\": {\"threads\": 1, \"timeout_s\": 3600}}";
+
+	ck_assert_msg(parse(text, &s, &err) == 0, "%s", err.message);
+	ck_assert_int_eq(s.task, SCANN_TASK_STUDY);
+	ck_assert_uint_eq(s.split.test_last, 2000);
+	ck_assert_double_eq(s.split.test, 0);
+	ck_assert_uint_eq(s.dr.methods, (1u << SCANN_DR_METHOD_COUNT) - 1);
+	ck_assert_uint_eq(s.dr.n_ratios, 3);
+	ck_assert_uint_eq(s.dr.ratios[2], 8);
+}
+END_TEST
+
+START_TEST(printed_spec_reads_back_equal)
+{
+	struct scann_job_spec a, b;
+	struct scann_error err;
+	json_t *j;
+	char *text;
+
+	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"scheme\": \"C\","
+			       " \"baseline\": {\"search\": {\"depths\": [1, 2],"
+			       " \"widths\": [32, 64]}},"
+			       " \"dr\": {\"methods\": [\"isomap\", \"pca\"]},"
+			       " \"scann\": {\"pruning\": {\"keep\": 500}},"
+			       " \"train\": {\"optimizer\": \"sgd\", \"schedule\": \"cosine\","
+			       " \"seed\": 9007199254740991}}", &a, &err), 0);
+	j = scann_spec_to_json(&a);
+	text = json_dumps(j, JSON_COMPACT);
+	ck_assert_msg(parse(text, &b, &err) == 0, "%s: %s", text, err.message);
+	ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
+	/* Scheme C grows fully unless told otherwise (dense-sparse-dense). */
+	ck_assert_int_eq(b.scann.growth_mode, SCANN_GROWTH_FULL);
+	ck_assert_uint_eq(b.train.seed, 9007199254740991ull);
+	free(text);
+	json_decref(j);
+}
+END_TEST
+
+/* text must fail with err.field == field and the message containing needle. */
+static void expect_bad(const char *text, const char *field, const char *needle)
+{
+	struct scann_job_spec s;
+	struct scann_error err;
+
+	ck_assert_msg(parse(text, &s, &err) == SCANN_EINVAL, "accepted: %s", text);
+	ck_assert_msg(strcmp(err.field, field) == 0, "%s: field '%s', want '%s' (%s)",
+		      text, err.field, field, err.message);
+	ck_assert_msg(strstr(err.message, needle) != NULL, "%s: '%s' not in '%s'",
+		      text, needle, err.message);
+}
+
+START_TEST(bad_fields_are_named)
+{
+	expect_bad("{\"dataset\": \"d\", \"epocs\": 3}", "epocs", "unknown field");
+	expect_bad("{\"dataset\": \"d\", \"train\": {\"epocs\": 3}}", "train.epocs",
+		   "unknown field \"epocs\" in train");
+	expect_bad("{\"dataset\": 5}", "dataset", "must be a string");
+	expect_bad("{\"dataset\": \"\"}", "dataset", "is empty");
+	expect_bad("{\"dataset\": \"d\", \"scheme\": \"D\"}", "scheme", "\"A\", \"B\", \"C\"");
+	expect_bad("{\"dataset\": \"d\", \"task\": 1}", "task", "not an integer");
+	expect_bad("{\"dataset\": \"d\", \"train\": {\"lr\": -0.1}}", "train.lr",
+		   "must be in (0");
+	expect_bad("{\"dataset\": \"d\", \"train\": {\"lr\": 0}}", "train.lr", "got 0");
+	expect_bad("{\"dataset\": \"d\", \"train\": {\"lr\": \"fast\"}}", "train.lr",
+		   "must be a number");
+	expect_bad("{\"dataset\": \"d\", \"train\": {\"batch\": 12.5}}", "train.batch",
+		   "must be an integer");
+	expect_bad("{\"dataset\": \"d\", \"train\": {\"epochs\": 1000000000000}}",
+		   "train.epochs", "got 1000000000000");
+	expect_bad("{\"dataset\": \"d\", \"scann\": {\"pruning\": {\"fraction\": -0.5}}}",
+		   "scann.pruning.fraction", "must be in [0");
+	expect_bad("{\"dataset\": \"d\", \"scann\": {\"pruning\": {\"fraction\": 0.5,"
+		   " \"keep\": 10}}}", "scann.pruning", "exactly one");
+	expect_bad("{\"dataset\": \"d\", \"scann\": {\"growth\": {\"fraction\": 1.5}}}",
+		   "scann.growth.fraction", "got 1.5");
+	expect_bad("{\"dataset\": \"d\", \"scann\": {\"growth\": {\"mode\": \"full\","
+		   " \"fraction\": 0.5}}}", "scann.growth.fraction", "only to");
+	expect_bad("{\"dataset\": \"d\", \"scann\": {\"initial_hidden\": 400}}",
+		   "scann.max_hidden", "below");
+	expect_bad("{\"dataset\": \"d\", \"dr\": {\"methods\": [\"pca\", \"tsne\"]}}",
+		   "dr.methods[1]", "got \"tsne\"");
+	expect_bad("{\"dataset\": \"d\", \"dr\": {\"methods\": [\"pca\", \"pca\"]}}",
+		   "dr.methods[1]", "listed twice");
+	expect_bad("{\"dataset\": \"d\", \"dr\": {\"ratios\": [2, 0]}}", "dr.ratios[1]",
+		   "must be in [1");
+	expect_bad("{\"dataset\": \"d\", \"dr\": {\"ratios\": [4, 2]}}", "dr.ratios[1]",
+		   "rise strictly");
+	expect_bad("{\"dataset\": \"d\", \"dr\": []}", "dr", "object or null");
+	expect_bad("{\"dataset\": \"d\", \"task\": \"study\", \"dr\": null}", "dr",
+		   "cannot be null");
+	expect_bad("{\"dataset\": \"d\", \"baseline\": {}}", "baseline", "exactly one");
+	expect_bad("{\"dataset\": \"d\", \"baseline\": {\"hidden\": [256, 0]}}",
+		   "baseline.hidden[1]", "must be in [1");
+	expect_bad("{\"dataset\": \"d\", \"baseline\": {\"hidden\": [1,2,3,4,5,6,7,8,9]}}",
+		   "baseline.hidden", "1 to 8 values");
+	expect_bad("{\"dataset\": \"d\", \"split\": {\"validation\": 0.5, \"test\": 0.5}}",
+		   "split.validation", "too few training rows");
+	expect_bad("{\"dataset\": \"d\", \"split\": {\"test\": 0.1, \"test_last\": 10}}",
+		   "split.test", "give one");
+	expect_bad("{\"dataset\": \"d\", \"resources\": {\"threads\": 0}}",
+		   "resources.threads", "must be in [1, 256]");
+	expect_bad("{\"dataset\": \"d\\u0001\"}", "dataset", "control character");
+	expect_bad("[1, 2]", "", "must be an object");
+}
+END_TEST
+
+START_TEST(json_syntax_errors_give_line_and_column)
+{
+	expect_bad("{\"dataset\": \"d\",\n \"scheme\": }", "", "line 2, column");
+	expect_bad("{\"dataset\": \"d\", \"dataset\": \"e\"}", "", "duplicate");
+	expect_bad("{\"dataset\": \"d\", \"train\": {\"lr\": 1e999}}", "", "not valid JSON");
+	expect_bad("", "", "not valid JSON");
+}
+END_TEST
+
+START_TEST(study_turns_dr_on_by_default)
+{
+	struct scann_job_spec s;
+	struct scann_error err;
+
+	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"task\": \"study\"}", &s, &err), 0);
+	ck_assert_int_eq(s.dr.enabled, 1);
+	ck_assert_uint_eq(s.dr.n_ratios, 3);
+	ck_assert_int_eq(scann_dr_method_from_name("rp-very-sparse"),
+			 SCANN_DR_RP_VERY_SPARSE);
+	ck_assert_int_eq(scann_dr_method_from_name("nope"), -1);
+}
+END_TEST
+
+int main(void)
+{
+	Suite *s = suite_create("spec");
+	TCase *tc = tcase_create("spec");
+	SRunner *sr;
+	int failed;
+
+	tcase_add_test(tc, only_dataset_is_required_and_defaults_follow_design);
+	tcase_add_test(tc, design_example_spec_parses);
+	tcase_add_test(tc, printed_spec_reads_back_equal);
+	tcase_add_test(tc, bad_fields_are_named);
+	tcase_add_test(tc, json_syntax_errors_give_line_and_column);
+	tcase_add_test(tc, study_turns_dr_on_by_default);
+	suite_add_tcase(s, tc);
+	sr = srunner_create(s);
+	srunner_set_fork_status(sr, CK_NOFORK);
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? 1 : 0;
+}

@@ -1,0 +1,341 @@
+/*
+ * check_store.c -- the SQLite store: migration from an empty file, and each
+ * query of datasets.c, jobs.c, events.c and users.c.
+ */
+#include <check.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <sqlite3.h>
+
+#include "store/sha256.h"
+#include "store/store.h"
+#include "testutil.h"
+
+static struct scann_store *open_fresh(const char *name)
+{
+	struct scann_store *st = NULL;
+	struct scann_error err;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
+	unlink(path);
+	ck_assert_int_eq(scann_store_open(path, &st, &err), 0);
+	return st;
+}
+
+START_TEST(migrates_empty_file_to_current_version)
+{
+	struct scann_store *st = open_fresh("m.db");
+	struct scann_error err;
+	char path[512];
+
+	ck_assert_int_eq(scann_store_schema_version(st),
+			 SCANN_STORE_SCHEMA_VERSION);
+	scann_store_close(st);
+	/* Reopening an up-to-date file changes nothing. */
+	snprintf(path, sizeof(path), "%s/m.db", test_tmpdir());
+	ck_assert_int_eq(scann_store_open(path, &st, &err), 0);
+	ck_assert_int_eq(scann_store_schema_version(st),
+			 SCANN_STORE_SCHEMA_VERSION);
+	scann_store_close(st);
+}
+END_TEST
+
+START_TEST(refuses_newer_schema)
+{
+	struct scann_store *st = NULL;
+	struct scann_error err;
+	sqlite3 *db;
+	char path[512];
+
+	snprintf(path, sizeof(path), "%s/new.db", test_tmpdir());
+	unlink(path);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, "PRAGMA user_version = 99", NULL,
+				      NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	ck_assert_int_eq(scann_store_open(path, &st, &err), SCANN_EINVAL);
+	ck_assert_ptr_null(st);
+	ck_assert_ptr_nonnull(strstr(err.message, "newer"));
+}
+END_TEST
+
+START_TEST(sha256_known_vectors)
+{
+	char hex[65];
+
+	scann_sha256_hex_of("abc", 3, hex);
+	ck_assert_str_eq(hex, "ba7816bf8f01cfea414140de5dae2223"
+			 "b00361a396177a9cb410ff61f20015ad");
+	scann_sha256_hex_of("", 0, hex);
+	ck_assert_str_eq(hex, "e3b0c44298fc1c149afbf4c8996fb924"
+			 "27ae41e4649b934ca495991b7852b855");
+	scann_sha256_hex_of("abcdbcdecdefdefgefghfghighijhijkijkljklmklmn"
+			    "lmnomnopnopq", 56, hex);
+	ck_assert_str_eq(hex, "248d6a61d20638b8e5c026930c3e6039"
+			 "a33ce45964ff2167f6ecedd419db06c1");
+}
+END_TEST
+
+START_TEST(dataset_insert_dedupes_and_lists)
+{
+	struct scann_store *st = open_fresh("ds.db");
+	struct scann_store_dataset d = {
+		.id = "abc123", .sha256 = "abc123ff", .name = "iris",
+		.owner = "ann", .format = "csv", .path = "/x/iris.csv",
+		.bytes = 10, .rows = 150, .features = 4, .classes = 3,
+		.created_at = 1000
+	};
+	struct scann_store_dataset *got, **list;
+	struct scann_error err;
+	int created, n;
+
+	ck_assert_int_eq(scann_store_dataset_insert(st, &d, &created, &err), 0);
+	ck_assert_int_eq(created, 1);
+	ck_assert_int_eq(scann_store_dataset_insert(st, &d, &created, &err), 0);
+	ck_assert_int_eq(created, 0);
+	ck_assert_int_eq(scann_store_dataset_get(st, "abc123", &got, &err), 0);
+	ck_assert_int_eq(got->rows, 150);
+	ck_assert_str_eq(got->path, "/x/iris.csv");
+	scann_store_dataset_free(got);
+	ck_assert_int_eq(scann_store_dataset_get(st, "iris", &got, &err), 0);
+	ck_assert_str_eq(got->id, "abc123");
+	scann_store_dataset_free(got);
+	ck_assert_int_eq(scann_store_dataset_by_hash(st, "abc123ff", &got,
+						     &err), 0);
+	scann_store_dataset_free(got);
+	ck_assert_int_eq(scann_store_dataset_get(st, "nope", &got, &err),
+			 SCANN_ENOENT);
+	ck_assert_str_eq(err.field, "dataset");
+
+	d.id = "def456";
+	d.sha256 = "def456ff";
+	d.created_at = 2000;
+	ck_assert_int_eq(scann_store_dataset_insert(st, &d, &created, &err), 0);
+	ck_assert_int_eq(scann_store_dataset_list(st, 0, 10, &list, &n, &err),
+			 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(list[0]->id, "def456");
+	scann_store_dataset_free(list[0]);
+	scann_store_dataset_free(list[1]);
+	free(list);
+	/* The cursor pages on: only the older one remains. */
+	ck_assert_int_eq(scann_store_dataset_list(st, 2000, 10, &list, &n,
+						  &err), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(list[0]->id, "abc123");
+	scann_store_dataset_free(list[0]);
+	free(list);
+	scann_store_close(st);
+}
+END_TEST
+
+START_TEST(job_lifecycle_numbers_events)
+{
+	struct scann_store *st = open_fresh("jobs.db");
+	struct scann_store_job *j;
+	struct scann_store_event *ev;
+	struct scann_error err;
+	int64_t id, seq, total;
+	json_t *e;
+	int n;
+
+	ck_assert_int_eq(scann_store_job_insert(st, "ann", "t", "ds1",
+						"{\"dataset\":\"ds1\"}", &id,
+						&err), 0);
+	ck_assert_int_eq(scann_store_job_get(st, id, &j, &err), 0);
+	ck_assert_int_eq(j->state, SCANN_JOB_QUEUED);
+	ck_assert_int_eq(j->last_seq, 1);	/* the queued state event */
+	scann_store_job_free(j);
+
+	ck_assert_int_eq(scann_store_job_transition(st, id,
+		SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_RUNNING, NULL,
+		&seq, &err), 0);
+	ck_assert_int_eq(seq, 2);
+	/* A worker event keeps its own number as worker_seq. */
+	e = json_pack("{s:s,s:i,s:f}", "type", "epoch", "seq", 1, "val_acc",
+		      0.9);
+	ck_assert_int_eq(scann_store_event_append(st, id, e, &seq, &err), 0);
+	ck_assert_int_eq(seq, 3);
+	ck_assert_int_eq(json_integer_value(json_object_get(e, "worker_seq")),
+			 1);
+	json_decref(e);
+	/* Running -> queued is refused from the wrong state. */
+	ck_assert_int_eq(scann_store_job_transition(st, id,
+		SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_CANCELLED, NULL,
+		NULL, &err), SCANN_ENOENT);
+	e = json_pack("{s:s,s:i}", "message", "boom", "exit_status", 3);
+	ck_assert_int_eq(scann_store_job_transition(st, id,
+		SCANN_JOB_MASK_LIVE, SCANN_JOB_FAILED, e, &seq, &err), 0);
+	json_decref(e);
+	ck_assert_int_eq(seq, 4);
+	ck_assert_int_eq(scann_store_job_get(st, id, &j, &err), 0);
+	ck_assert_int_eq(j->state, SCANN_JOB_FAILED);
+	ck_assert_ptr_nonnull(strstr(j->error, "boom"));
+	ck_assert_ptr_nonnull(strstr(j->latest, "0.9"));
+	ck_assert(j->finished_at >= j->started_at && j->started_at > 0);
+	scann_store_job_free(j);
+
+	ck_assert_int_eq(scann_store_event_list(st, id, 1, 10, &ev, &n, &err),
+			 0);
+	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(ev[0].seq, 2);
+	ck_assert_str_eq(ev[1].type, "epoch");
+	ck_assert_ptr_nonnull(strstr(ev[2].data, "\"failed\""));
+	scann_store_event_list_free(ev, n);
+	ck_assert_int_eq(scann_store_event_count(st, &total, &err), 0);
+	ck_assert_int_eq(total, 4);
+	ck_assert_int_eq(scann_store_job_request_cancel(st, id, &err), 0);
+	ck_assert_int_eq(scann_store_job_count_attempt(st, id, &err), 0);
+	ck_assert_int_eq(scann_store_job_request_cancel(st, 999, &err),
+			 SCANN_ENOENT);
+	scann_store_close(st);
+}
+END_TEST
+
+START_TEST(job_list_filters_and_pages)
+{
+	struct scann_store *st = open_fresh("list.db");
+	struct scann_store_job_filter f = { .state = -1, .limit = 2 };
+	struct scann_store_job **v;
+	struct scann_error err;
+	int64_t id, counts[SCANN_JOB_STATE_COUNT], running, *ids;
+	char **owners;
+	int n, i;
+
+	for (i = 0; i < 5; i++)
+		ck_assert_int_eq(scann_store_job_insert(st, i % 2 ? "bob" :
+			"ann", "", "d", "{}", &id, &err), 0);
+	ck_assert_int_eq(scann_store_job_list(st, &f, &v, &n, &err), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(v[0]->id, 5);
+	ck_assert_int_eq(v[1]->id, 4);
+	f.cursor = v[1]->id;
+	for (i = 0; i < n; i++)
+		scann_store_job_free(v[i]);
+	free(v);
+	ck_assert_int_eq(scann_store_job_list(st, &f, &v, &n, &err), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(v[0]->id, 3);
+	for (i = 0; i < n; i++)
+		scann_store_job_free(v[i]);
+	free(v);
+
+	f.cursor = 0;
+	f.limit = 10;
+	f.owner = "bob";
+	ck_assert_int_eq(scann_store_job_list(st, &f, &v, &n, &err), 0);
+	ck_assert_int_eq(n, 2);
+	for (i = 0; i < n; i++) {
+		ck_assert_str_eq(v[i]->owner, "bob");
+		scann_store_job_free(v[i]);
+	}
+	free(v);
+
+	ck_assert_int_eq(scann_store_job_transition(st, 1,
+		SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_RUNNING, NULL,
+		NULL, &err), 0);
+	f.owner = NULL;
+	f.state = SCANN_JOB_RUNNING;
+	ck_assert_int_eq(scann_store_job_list(st, &f, &v, &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	scann_store_job_free(v[0]);
+	free(v);
+
+	ck_assert_int_eq(scann_store_job_count_states(st, counts, &err), 0);
+	ck_assert_int_eq(counts[SCANN_JOB_QUEUED], 4);
+	ck_assert_int_eq(counts[SCANN_JOB_RUNNING], 1);
+	ck_assert_int_eq(scann_store_job_count_running(st, "ann", &running,
+						       &err), 0);
+	ck_assert_int_eq(running, 1);
+	ck_assert_int_eq(scann_store_job_queue_heads(st, &owners, &ids, &n,
+						     &err), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_str_eq(owners[0], "bob");	/* job 2 is the oldest queued */
+	ck_assert_int_eq(ids[0], 2);
+	ck_assert_str_eq(owners[1], "ann");
+	ck_assert_int_eq(ids[1], 3);
+	for (i = 0; i < n; i++)
+		free(owners[i]);
+	free(owners);
+	free(ids);
+	ck_assert_int_eq(scann_store_job_ids_in_state(st, SCANN_JOB_RUNNING,
+						      &ids, &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(ids[0], 1);
+	free(ids);
+	scann_store_close(st);
+}
+END_TEST
+
+START_TEST(tokens_store_only_hashes)
+{
+	struct scann_store *st = open_fresh("tok.db");
+	struct scann_store_user *u;
+	struct scann_error err;
+	int64_t n;
+
+	ck_assert_int_eq(scann_store_token_count(st, &n, &err), 0);
+	ck_assert_int_eq(n, 0);
+	ck_assert_int_eq(scann_store_token_add(st, "ann", 1, "h1", &err), 0);
+	ck_assert_int_eq(scann_store_token_add(st, "ann", 0, "h2", &err), 0);
+	ck_assert_int_eq(scann_store_token_count(st, &n, &err), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(scann_store_token_lookup(st, "h1", &u, &err), 0);
+	ck_assert_str_eq(u->name, "ann");
+	ck_assert_int_eq(u->admin, 0);	/* the second add demoted ann */
+	scann_store_user_free(u);
+	ck_assert_int_eq(scann_store_token_lookup(st, "zz", &u, &err),
+			 SCANN_ENOENT);
+	/* The same hash twice is refused and nothing is half-written. */
+	ck_assert_int_ne(scann_store_token_add(st, "bob", 0, "h1", &err), 0);
+	ck_assert_int_eq(scann_store_token_count(st, &n, &err), 0);
+	ck_assert_int_eq(n, 2);
+	scann_store_close(st);
+}
+END_TEST
+
+START_TEST(caller_transaction_rolls_back)
+{
+	struct scann_store *st = open_fresh("tx.db");
+	struct scann_store_job *j;
+	struct scann_error err;
+	int64_t id;
+
+	ck_assert_int_eq(scann_store_begin(st, &err), 0);
+	ck_assert_int_eq(scann_store_job_insert(st, "a", "", "d", "{}", &id,
+						&err), 0);
+	scann_store_rollback(st);
+	ck_assert_int_eq(scann_store_job_get(st, id, &j, &err), SCANN_ENOENT);
+	scann_store_close(st);
+}
+END_TEST
+
+static Suite *store_suite(void)
+{
+	Suite *s = suite_create("store");
+	TCase *tc = tcase_create("core");
+
+	tcase_add_test(tc, migrates_empty_file_to_current_version);
+	tcase_add_test(tc, refuses_newer_schema);
+	tcase_add_test(tc, sha256_known_vectors);
+	tcase_add_test(tc, dataset_insert_dedupes_and_lists);
+	tcase_add_test(tc, job_lifecycle_numbers_events);
+	tcase_add_test(tc, job_list_filters_and_pages);
+	tcase_add_test(tc, tokens_store_only_hashes);
+	tcase_add_test(tc, caller_transaction_rolls_back);
+	suite_add_tcase(s, tc);
+	return s;
+}
+
+int main(void)
+{
+	SRunner *sr = srunner_create(store_suite());
+	int failed;
+
+	srunner_run_all(sr, CK_NORMAL);
+	failed = srunner_ntests_failed(sr);
+	srunner_free(sr);
+	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+}

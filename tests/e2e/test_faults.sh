@@ -1,0 +1,58 @@
+#!/bin/bash
+# test_faults.sh -- workers that fail: one that dies (a failed job with its
+# exit status and stderr tail), one killed with SIGKILL, one that ignores
+# SIGTERM on cancel (SIGKILL after the grace), a per-job timeout, a worker
+# program that does not exist, and a read-only data dir reported, not crashed on.  Uses the fake worker, which
+# can fail on request.
+. "${SCANN_SRCDIR:?}/tests/e2e/lib.sh"
+WORKER=$FAKE
+
+e2e_start --workers 1 --grace 1
+upload "$DATA/iris.csv" iris >/dev/null
+
+C=$(submit '{"name":"crash","dataset":"iris","train":{"epochs":10}}')
+check "crashing job fails" wait_state "$C" failed 60
+eq "exit status recorded" "$(jv "$T/ws" '$.error.exit_status')" 7
+check "stderr tail recorded" sh -c "sqlite3 :memory: \"select json_extract(readfile('$T/ws'), '\$.error.stderr')\" | grep -q 'simulated crash'"
+check "message says status" sh -c "grep -q 'exited with status 7' '$T/ws'"
+
+K=$(submit '{"name":"victim","dataset":"iris","train":{"epochs":100}}')
+wait_state "$K" running 30
+sleep 0.5
+pid=$(pgrep -P "$SPID" -f fake-worker | head -1)
+check "worker pid found" test -n "$pid"
+[ -n "$pid" ] && kill -KILL "$pid"
+check "SIGKILLed worker fails its job" wait_state "$K" failed 30
+check "signal 9 recorded" test "$(jv "$T/ws" '$.error.signal')" = 9
+
+H=$(submit '{"name":"hang","dataset":"iris","train":{"epochs":100}}')
+wait_state "$H" running 30
+sleep 0.3
+t0=$(date +%s)
+eq "cancel a stubborn worker" "$(api POST /api/v1/jobs/$H/cancel)" 202
+check "cancelled after SIGKILL" wait_state "$H" cancelled 30
+check "within the grace" test $(( $(date +%s) - t0 )) -le 5
+
+TO=$(submit '{"name":"slow","dataset":"iris","train":{"epochs":100},"resources":{"timeout_s":1}}')
+check "timeout fails the job" wait_state "$TO" failed 30
+check "says timed out" grep -q 'timed out after 1 s' "$T/ws"
+
+e2e_stop
+check "log has no sanitizer report" sh -c "! grep -q 'Sanitizer' '$T/scannd.log'"
+
+# A worker program that is not there: the job fails, scannd stays up.
+e2e_start --workers 1 --worker "$T/no-such-worker"
+N=$(submit '{"dataset":"iris","train":{"epochs":1}}')
+check "missing worker fails the job" wait_state "$N" failed 30
+check "says cannot start" grep -q 'cannot start' "$T/ws"
+e2e_stop
+
+# A data dir that cannot be made (read-only, or under a file): reported at
+# start with the reason, not crashed on.  (Root ignores mode bits, so the
+# test uses a path under a regular file, which fails for everyone.)
+: >"$T/plainfile"
+rc=0
+"$SCANND" --listen 127.0.0.1:1 --data-dir "$T/plainfile/x" 2>"$T/ro.err" || rc=$?
+eq "unusable data dir: exit 1" "$rc" 1
+check "unusable data dir: says so" grep -q "data dir" "$T/ro.err"
+e2e_done

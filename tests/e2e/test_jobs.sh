@@ -1,0 +1,125 @@
+#!/bin/bash
+# test_jobs.sh -- submit, follow (SSE and NDJSON, two clients at once,
+# Last-Event-ID resume), long-poll, artifacts, list paging and filters,
+# cancel (queued and running), the datasets resource, /healthz, /metrics.
+. "${SCANN_SRCDIR:?}/tests/e2e/lib.sh"
+
+e2e_start --workers 1
+J="$URL/api/v1"
+
+# Datasets: upload, dedupe by content, describe, list.
+eq "upload status" "$(api POST /api/v1/datasets?name=iris --data-binary @$DATA/iris.csv)" 201
+DS=$(jv "$T/body" '$.id')
+eq "iris rows" "$(jv "$T/body" '$.rows')" 150
+eq "iris features" "$(jv "$T/body" '$.features')" 4
+eq "iris classes" "$(jv "$T/body" '$.classes')" 3
+eq "same bytes again: 200" "$(api POST /api/v1/datasets --data-binary @$DATA/iris.csv)" 200
+eq "dedupe keeps the id" "$(jv "$T/body" '$.id')" "$DS"
+eq "describe" "$(api GET /api/v1/datasets/$DS)" 200
+eq "by name" "$(api GET /api/v1/datasets/iris)" 200
+eq "list" "$(api GET /api/v1/datasets)" 200
+eq "list has one" "$(jv "$T/body" '$.datasets[0].id')" "$DS"
+WINE=$(upload "$DATA/wine.csv" wine)
+check "wine id" test -n "$WINE"
+SD=$(upload "$DATA/$SLOW_DATA")
+
+# Submit: 201, Location, defaults filled in.
+code=$(curl -s -D "$T/h" -o "$T/body" -w '%{http_code}' -X POST \
+	-d "{\"name\":\"first\",\"dataset\":\"iris\",$QUICK}" "$J/jobs")
+eq "submit" "$code" 201
+ID=$(jv "$T/body" '$.id')
+check "Location header" grep -qi "^Location: /api/v1/jobs/$ID" "$T/h"
+eq "defaults stored" "$(jv "$T/body" '$.spec.train.optimizer')" adam
+eq "dataset resolved to id" "$(jv "$T/body" '$.spec.dataset')" "$DS"
+
+# Two followers at once, SSE and NDJSON, from the start.
+curl -sN "$J/jobs/$ID/events" >"$T/sse" &
+C1=$!
+curl -sN "$J/jobs/$ID/events?format=ndjson" >"$T/nd" &
+C2=$!
+check "job succeeds" wait_state "$ID" succeeded 120
+wait $C1 $C2	# streams close at the job's end
+check "NDJSON seqs 1..n" seqs_ok "$T/nd"
+check "NDJSON ends with succeeded" sh -c "tail -1 '$T/nd' | grep -q '\"state\":\"succeeded\"'"
+check "NDJSON has epochs" grep -q '"type":"epoch"' "$T/nd"
+check "NDJSON has a result" grep -q '"type":"result"' "$T/nd"
+N=$(wc -l <"$T/nd")
+eq "SSE has as many ids" "$(grep -c '^id: ' "$T/sse")" "$N"
+eq "SSE event lines" "$(grep -c '^event: ' "$T/sse")" "$N"
+check "SSE first is queued" sh -c "sed -n 3p '$T/sse' | grep -q '\"state\":\"queued\"'"
+# Resume with Last-Event-ID: only what follows.
+curl -sN -H "Last-Event-ID: 2" "$J/jobs/$ID/events" >"$T/sse2"
+eq "resume after 2" "$(sed -n 1p "$T/sse2")" "id: 3"
+eq "resume count" "$(grep -c '^id: ' "$T/sse2")" $((N - 2))
+curl -sN "$J/jobs/$ID/events?format=ndjson&after=$((N - 1))" >"$T/nd2"
+eq "after=n-1 gives the last" "$(wc -l <"$T/nd2")" 1
+
+# The job view: timestamps, latest metrics, result, events count.
+eq "get" "$(api GET /api/v1/jobs/$ID)" 200
+check "started_at" test "$(jv "$T/body" '$.started_at')" != ""
+check "finished_at" test "$(jv "$T/body" '$.finished_at')" != ""
+check "latest epoch" test -n "$(jv "$T/body" '$.latest.epoch')"
+eq "events count" "$(jv "$T/body" '$.events')" "$N"
+check "result stored" test -n "$(jv "$T/body" '$.result.best')"
+# A finished job answers ?wait at once.
+t0=$(date +%s%N)
+eq "wait on finished" "$(api GET "/api/v1/jobs/$ID?wait=30")" 200
+check "wait on finished is immediate" test $(( ($(date +%s%N) - t0) / 1000000 )) -lt 2000
+
+# Artifacts.
+eq "model" "$(api GET /api/v1/jobs/$ID/model)" 200
+eq "report" "$(api GET /api/v1/jobs/$ID/report)" 200
+code=$(api GET /api/v1/jobs/$ID/model.c)
+check "model.c 200 or 404" test "$code" = 200 -o "$code" = 404
+
+# Long poll answers when the state changes, well before the wait ends.
+ID2=$(submit "{\"name\":\"poll\",\"dataset\":\"$SD\",$SLOW}")
+wait_state "$ID2" running 30 >/dev/null
+t0=$(date +%s%N)
+curl -s -o "$T/lp" "$J/jobs/$ID2?wait=2" >/dev/null
+dt=$(( ($(date +%s%N) - t0) / 1000000 ))
+check "wait=2 on a steady job takes ~2s ($dt ms)" test $dt -ge 1500 -a $dt -lt 4000
+# One worker slot: a second job queues behind it; cancel it while queued.
+ID3=$(submit "{\"name\":\"queued\",\"dataset\":\"iris\",$QUICK}")
+eq "second job queued" "$(state "$ID3")" queued
+curl -s -o "$T/lp3" "$J/jobs/$ID3?wait=20" >/dev/null &
+LP=$!
+sleep 0.3
+eq "cancel queued" "$(api POST /api/v1/jobs/$ID3/cancel)" 202
+wait $LP
+eq "long poll woke on cancel" "$(jv "$T/lp3" '$.state')" cancelled
+eq "cancel again: 409" "$(api POST /api/v1/jobs/$ID3/cancel)" 409
+eq "409 names state" "$(jv "$T/body" '$.error.field')" state
+# Cancel the running one: SIGTERM, then it is cancelled.
+curl -sN "$J/jobs/$ID2/events?format=ndjson" >"$T/nd3" &
+C3=$!
+eq "cancel running" "$(api POST /api/v1/jobs/$ID2/cancel)" 202
+check "running job cancelled" wait_state "$ID2" cancelled 30
+wait $C3
+check "cancelled stream ends with cancelled" sh -c "tail -1 '$T/nd3' | grep -q '\"state\":\"cancelled\"'"
+check "cancelled stream seqs" seqs_ok "$T/nd3"
+
+# List: paging with a cursor, filters.
+eq "list" "$(api GET '/api/v1/jobs?limit=2')" 200
+eq "page 1 newest first" "$(jv "$T/body" '$.jobs[0].id')" "$ID3"
+CUR=$(jv "$T/body" '$.next_cursor')
+check "a next cursor" test -n "$CUR"
+eq "page 2" "$(api GET "/api/v1/jobs?limit=2&cursor=$CUR")" 200
+eq "page 2 holds the first job" "$(jv "$T/body" '$.jobs[0].id')" "$ID"
+eq "no more pages" "$(jv "$T/body" '$.next_cursor')" ""
+eq "filter state" "$(api GET '/api/v1/jobs?state=succeeded')" 200
+eq "only succeeded" "$(jv "$T/body" '$.jobs[0].state')" succeeded
+eq "just the one" "$(jv "$T/body" '$.jobs[1].id')" ""
+eq "filter owner" "$(api GET '/api/v1/jobs?owner=nobody')" 200
+eq "nobody has none" "$(jv "$T/body" '$.jobs[0].id')" ""
+
+# Health and metrics.
+eq "healthz" "$(api GET /healthz)" 200
+eq "metrics" "$(api GET /metrics)" 200
+check "metrics: jobs by state" grep -q '^scann_jobs{state="succeeded"} 1$' "$T/body"
+check "metrics: slots" grep -q '^scann_worker_slots 1$' "$T/body"
+check "metrics: events" grep -q '^scann_events_stored_total [1-9]' "$T/body"
+check "metrics: http" grep -q '^scann_http_requests_total{code="200"}' "$T/body"
+
+e2e_stop
+e2e_done

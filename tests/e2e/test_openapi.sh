@@ -1,0 +1,44 @@
+#!/bin/bash
+# test_openapi.sh -- every route api/openapi.yaml lists answers: neither
+# "no such resource" nor "method not allowed", with a finished job and a
+# stored dataset standing in for {id}.
+. "${SCANN_SRCDIR:?}/tests/e2e/lib.sh"
+
+e2e_start --workers 1
+DS=$(upload "$DATA/iris.csv" iris)
+ID=$(submit "{\"dataset\":\"iris\",$QUICK}")
+check "a finished job" wait_state "$ID" succeeded 120
+
+path=
+n=0
+while IFS= read -r line; do
+	case "$line" in
+	"  /"*:) path=${line#  }; path=${path%:}; continue ;;
+	"    get:"|"    post:") ;;
+	*) continue ;;
+	esac
+	m=${line#    }; m=${m%:}
+	M=$(echo "$m" | tr a-z A-Z)
+	p=$path
+	case "$p" in
+	/api/v1/datasets/*) p=${p/\{id\}/$DS} ;;
+	*) p=${p/\{id\}/$ID} ;;
+	esac
+	args=()
+	case "$M $path" in
+	"POST /api/v1/datasets") args=(--data-binary "@$DATA/wine.csv") ;;
+	"POST /api/v1/jobs") args=(-d "{\"dataset\":\"iris\",$QUICK}") ;;
+	esac
+	code=$(curl -s -o "$T/r" -w '%{http_code}' -X "$M" "${args[@]}" "$URL$p")
+	n=$((n + 1))
+	field=$(jv "$T/r" '$.error.field' 2>/dev/null)
+	if [ "$code" = 405 ] || { [ "$code" = 404 ] && [ "$field" = path ]; } ||
+	   [ "$code" -ge 500 ]; then
+		fail "$M $path ($p): $code $(head -c 200 "$T/r")"
+	else
+		ok
+	fi
+done <"$S/api/openapi.yaml"
+check "the spec lists routes ($n)" test $n -ge 12
+e2e_stop
+e2e_done

@@ -1,0 +1,44 @@
+/*
+ * events.c -- the NDJSON event emitter; see events.h.
+ */
+#include <stdarg.h>
+#include <stdlib.h>
+
+#include "events.h"
+
+void scann_events_emit(struct scann_events *ev, const char *type, json_t *body)
+{
+	json_t *obj = json_object();
+	const char *key;
+	json_t *val;
+	char *line;
+
+	json_object_set_new(obj, "seq", json_integer((json_int_t)++ev->seq));
+	json_object_set_new(obj, "type", json_string(type));
+	if (body)
+		json_object_foreach(body, key, val)
+			json_object_set(obj, key, val);
+	line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
+				       JSON_REAL_PRECISION(9));
+	if (line) {
+		fputs(line, ev->out);
+		fputc('\n', ev->out);
+		fflush(ev->out);
+		free(line);
+	}
+	json_decref(obj);
+	json_decref(body);
+}
+
+void scann_events_log(struct scann_events *ev, const char *level,
+		      const char *fmt, ...)
+{
+	char msg[1024];
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(msg, sizeof(msg), fmt, ap);
+	va_end(ap);
+	scann_events_emit(ev, "log", json_pack("{s:s, s:s}", "level", level,
+					       "message", msg));
+}

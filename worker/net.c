@@ -1,0 +1,838 @@
+/*
+ * net.c -- the general feed-forward network (master form) and its compiled
+ * level-by-level evaluator: forward pass, softmax cross-entropy, backward
+ * pass, with one GEMM per dense level and CSR loops for sparse ones.
+ * See net.h for the layout.  Architecture operations (growth, pruning) live
+ * in grow.c and prune.c; training in train.c.
+ */
+#include <assert.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "net.h"
+
+/*
+ * The sparse kernels are plain loops over a contiguous batch row; build them
+ * for AVX2+FMA as well as the baseline ISA so the default (portable) build
+ * still gets the wide units where the machine has them.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+	!defined(__SANITIZE_ADDRESS__)
+#define SCANN_KERNEL __attribute__((target_clones("avx2", "default")))
+#else
+#define SCANN_KERNEL
+#endif
+
+static void *xcalloc(size_t n, size_t size)
+{
+	return calloc(n ? n : 1, size);
+}
+
+struct scann_net *scann_net_new_mlp(uint32_t n_in, const uint32_t *hidden,
+				    uint32_t n_layers, uint32_t n_out,
+				    enum scann_wiring wiring,
+				    struct scann_rng *rng)
+{
+	struct scann_net *net = calloc(1, sizeof(*net));
+	uint32_t H = 0, first = 0, prev_first, prev_count;
+
+	if (net == NULL)
+		return NULL;
+	for (uint32_t l = 0; l < n_layers; l++)
+		H += hidden[l];
+	net->n_in = n_in;
+	net->n_hidden = H;
+	net->n_out = n_out;
+	net->wiring = wiring;
+	net->n_layers = n_layers;
+	net->layer = xcalloc(H, sizeof(uint32_t));
+	net->level = xcalloc(H, sizeof(uint32_t));
+	net->w = xcalloc((size_t)(H + n_out) * (n_in + H), sizeof(float));
+	net->mask = xcalloc((size_t)(H + n_out) * (n_in + H), 1);
+	net->bias = xcalloc(H + n_out, sizeof(float));
+	if (!net->layer || !net->level || !net->w || !net->mask || !net->bias) {
+		scann_net_free(net);
+		return NULL;
+	}
+	/* Sources of layer l: positions [prev_first, +prev_count) as sources. */
+	prev_first = 0;
+	prev_count = n_in;
+	for (uint32_t l = 0; l <= n_layers; l++) {
+		uint32_t count = l < n_layers ? hidden[l] : n_out;
+		/* He initialisation suits ReLU: N(0, 2/fan_in). */
+		double sd = sqrt(2.0 / (prev_count ? prev_count : 1));
+
+		for (uint32_t j = 0; j < count; j++) {
+			uint32_t t = l < n_layers ? first + j : H + j;
+
+			if (l < n_layers)
+				net->layer[t] = l + 1;
+			for (uint32_t i = 0; i < prev_count; i++) {
+				size_t at = scann_net_at(net, t, prev_first + i);
+
+				net->w[at] = (float)(sd * scann_rng_normal(rng));
+				net->mask[at] = 1;
+			}
+		}
+		prev_first = n_in + first;
+		prev_count = count;
+		if (l < n_layers)
+			first += count;
+	}
+	scann_net_update(net);
+	return net;
+}
+
+struct scann_net *scann_net_clone(const struct scann_net *src)
+{
+	struct scann_net *net = calloc(1, sizeof(*net));
+	size_t H = src->n_hidden, cells = (size_t)scann_net_rows(src) *
+					  scann_net_cols(src);
+
+	if (net == NULL)
+		return NULL;
+	*net = *src;
+	net->layer = xcalloc(H, sizeof(uint32_t));
+	net->level = xcalloc(H, sizeof(uint32_t));
+	net->w = xcalloc(cells, sizeof(float));
+	net->mask = xcalloc(cells, 1);
+	net->bias = xcalloc(scann_net_rows(src), sizeof(float));
+	if (!net->layer || !net->level || !net->w || !net->mask || !net->bias) {
+		scann_net_free(net);
+		return NULL;
+	}
+	memcpy(net->layer, src->layer, H * sizeof(uint32_t));
+	memcpy(net->level, src->level, H * sizeof(uint32_t));
+	memcpy(net->w, src->w, cells * sizeof(float));
+	memcpy(net->mask, src->mask, cells);
+	memcpy(net->bias, src->bias, scann_net_rows(src) * sizeof(float));
+	return net;
+}
+
+void scann_net_free(struct scann_net *net)
+{
+	if (net == NULL)
+		return;
+	free(net->layer);
+	free(net->level);
+	free(net->w);
+	free(net->mask);
+	free(net->bias);
+	free(net);
+}
+
+int scann_net_allowed(const struct scann_net *net, uint32_t t, uint32_t s)
+{
+	uint32_t ls, lt;
+
+	if (t < net->n_hidden && s >= net->n_in + t)
+		return 0;	/* only earlier neurons feed a hidden neuron */
+	if (net->wiring == SCANN_WIRING_FREE)
+		return 1;
+	ls = s < net->n_in ? 0 : net->layer[s - net->n_in];
+	lt = t < net->n_hidden ? net->layer[t] : net->n_layers + 1;
+	return ls + 1 == lt;
+}
+
+void scann_net_update(struct scann_net *net)
+{
+	uint32_t cols = scann_net_cols(net);
+
+	net->depth = 0;
+	for (uint32_t h = 0; h < net->n_hidden; h++) {
+		const uint8_t *m = net->mask + (size_t)h * cols;
+		uint32_t lv = 1;
+
+		/* Sources of h are earlier, so their levels are final. */
+		for (uint32_t s = net->n_in; s < net->n_in + h; s++)
+			if (m[s] && net->level[s - net->n_in] + 1 > lv)
+				lv = net->level[s - net->n_in] + 1;
+		net->level[h] = lv;
+		if (lv > net->depth)
+			net->depth = lv;
+	}
+}
+
+size_t scann_net_active(const struct scann_net *net)
+{
+	size_t n = 0, cells = (size_t)scann_net_rows(net) * scann_net_cols(net);
+
+	for (size_t i = 0; i < cells; i++)
+		n += net->mask[i];
+	return n;
+}
+
+size_t scann_net_dormant(const struct scann_net *net)
+{
+	size_t n = 0;
+
+	for (uint32_t t = 0; t < scann_net_rows(net); t++)
+		for (uint32_t s = 0; s < scann_net_cols(net); s++)
+			if (!net->mask[scann_net_at(net, t, s)] &&
+			    scann_net_allowed(net, t, s))
+				n++;
+	return n;
+}
+
+/*
+ * Rebuild the matrices with one hidden neuron more (at h) or less (h
+ * removed): rows and columns of the neurons after h move by one.
+ */
+static int reshape(struct scann_net *net, uint32_t h, int insert,
+		   uint32_t layer)
+{
+	uint32_t H = net->n_hidden, nH = insert ? H + 1 : H - 1;
+	uint32_t ocols = net->n_in + H, ncols = net->n_in + nH;
+	uint32_t nrows = nH + net->n_out;
+	float *w = xcalloc((size_t)nrows * ncols, sizeof(float));
+	uint8_t *mask = xcalloc((size_t)nrows * ncols, 1);
+	float *bias = xcalloc(nrows, sizeof(float));
+	uint32_t *lay = xcalloc(nH, sizeof(uint32_t));
+	uint32_t *lev = xcalloc(nH, sizeof(uint32_t));
+
+	if (!w || !mask || !bias || !lay || !lev) {
+		free(w);
+		free(mask);
+		free(bias);
+		free(lay);
+		free(lev);
+		return SCANN_ENOMEM;
+	}
+	for (uint32_t nt = 0; nt < nrows; nt++) {
+		uint32_t ot;
+
+		/* Old target row feeding new row nt (or none for the new one). */
+		if (insert) {
+			if (nt == h)
+				continue;
+			ot = nt < h ? nt : nt - 1;
+		} else {
+			ot = nt < h ? nt : nt + 1;
+		}
+		bias[nt] = net->bias[ot];
+		if (nt < nH)
+			lay[nt] = net->layer[ot];
+		for (uint32_t ns = 0; ns < ncols; ns++) {
+			uint32_t os;
+
+			if (insert) {
+				if (ns == net->n_in + h)
+					continue;
+				os = ns < net->n_in + h ? ns : ns - 1;
+			} else {
+				os = ns < net->n_in + h ? ns : ns + 1;
+			}
+			w[(size_t)nt * ncols + ns] = net->w[(size_t)ot * ocols + os];
+			mask[(size_t)nt * ncols + ns] =
+				net->mask[(size_t)ot * ocols + os];
+		}
+	}
+	if (insert)
+		lay[h] = layer;
+	free(net->w);
+	free(net->mask);
+	free(net->bias);
+	free(net->layer);
+	free(net->level);
+	net->w = w;
+	net->mask = mask;
+	net->bias = bias;
+	net->layer = lay;
+	net->level = lev;
+	net->n_hidden = nH;
+	scann_net_update(net);
+	return 0;
+}
+
+int scann_net_insert_hidden(struct scann_net *net, uint32_t h, uint32_t layer)
+{
+	assert(h <= net->n_hidden);
+	return reshape(net, h, 1, layer);
+}
+
+void scann_net_remove_hidden(struct scann_net *net, uint32_t h)
+{
+	assert(h < net->n_hidden);
+	/* Shrinking cannot need more memory than the net has; a failed
+	 * allocation here would leave a dead neuron, which is harmless. */
+	(void)reshape(net, h, 0, 0);
+}
+
+/* Compiled evaluator ------------------------------------------------------ */
+
+void scann_exec_free(struct scann_exec *ex)
+{
+	if (ex->lv)
+		for (uint32_t l = 0; l < ex->n_levels; l++) {
+			free(ex->lv[l].mask);
+			free(ex->lv[l].rowptr);
+			free(ex->lv[l].col);
+		}
+	free(ex->lv);
+	free(ex->pos);
+	free(ex->neuron);
+	free(ex->param);
+	free(ex->grad);
+	free(ex->a);
+	free(ex->d);
+	free(ex->prob);
+	memset(ex, 0, sizeof(*ex));
+}
+
+/* Target index (row of the master matrix) of the neuron at position p. */
+static uint32_t target_at(const struct scann_exec *ex, uint32_t p)
+{
+	uint32_t id = ex->neuron[p];
+
+	return id < ex->n_in + ex->n_hidden ? id - ex->n_in : id - ex->n_in;
+}
+
+int scann_exec_init(struct scann_exec *ex, const struct scann_net *net,
+		    uint32_t bmax, double sparse_below)
+{
+	uint32_t H = net->n_hidden, maxlev = net->depth, *count = NULL;
+	uint32_t cols = scann_net_cols(net);
+	size_t off = 0;
+	int rc = SCANN_ENOMEM;
+
+	memset(ex, 0, sizeof(*ex));
+	ex->n_in = net->n_in;
+	ex->n_hidden = H;
+	ex->n_out = net->n_out;
+	ex->n_pos = net->n_in + H + net->n_out;
+	/* Round the batch stride up so every row starts 32-byte aligned. */
+	ex->bmax = (bmax + 7) & ~7u;
+	ex->pos = xcalloc(ex->n_pos, sizeof(uint32_t));
+	ex->neuron = xcalloc(ex->n_pos, sizeof(uint32_t));
+	count = xcalloc(maxlev + 2, sizeof(uint32_t));
+	ex->n_levels = maxlev + 1;
+	ex->lv = xcalloc(ex->n_levels, sizeof(struct scann_level));
+	if (!ex->pos || !ex->neuron || !count || !ex->lv)
+		goto out;
+
+	/* Positions: inputs, hidden by (level, index), outputs. */
+	for (uint32_t i = 0; i < net->n_in; i++)
+		ex->pos[i] = ex->neuron[i] = i;
+	for (uint32_t h = 0; h < H; h++)
+		count[net->level[h]]++;
+	{
+		uint32_t p = net->n_in;
+
+		for (uint32_t l = 1; l <= maxlev; l++) {
+			ex->lv[l - 1].first = p;
+			ex->lv[l - 1].count = count[l];
+			p += count[l];
+			count[l] = ex->lv[l - 1].first;	/* next free slot */
+		}
+		for (uint32_t h = 0; h < H; h++) {
+			uint32_t q = count[net->level[h]]++;
+
+			ex->pos[net->n_in + h] = q;
+			ex->neuron[q] = net->n_in + h;
+		}
+		ex->lv[maxlev].first = p;
+		ex->lv[maxlev].count = net->n_out;
+		for (uint32_t o = 0; o < net->n_out; o++) {
+			ex->pos[p + o] = p + o;
+			ex->neuron[p + o] = p + o;
+		}
+	}
+
+	/* Each level's source range and storage. */
+	for (uint32_t l = 0; l < ex->n_levels; l++) {
+		struct scann_level *L = &ex->lv[l];
+		uint32_t lo = UINT32_MAX, hi = 0;
+		size_t nnz = 0;
+
+		for (uint32_t j = 0; j < L->count; j++) {
+			const uint8_t *m = net->mask +
+				(size_t)target_at(ex, L->first + j) * cols;
+
+			for (uint32_t s = 0; s < cols; s++)
+				if (m[s]) {
+					uint32_t p = ex->pos[s];
+
+					nnz++;
+					if (p < lo)
+						lo = p;
+					if (p + 1 > hi)
+						hi = p + 1;
+				}
+		}
+		if (nnz == 0)
+			lo = hi = 0;
+		L->lo = lo;
+		L->hi = hi;
+		L->nnz = nnz;
+		L->sparse = nnz > 0 &&
+			(double)nnz < sparse_below * L->count * (double)(hi - lo);
+		L->w_off = off;
+		off += L->sparse ? nnz : (size_t)L->count * (hi - lo);
+		L->b_off = off;
+		off += L->count;
+	}
+	ex->n_param = off;
+	ex->param = xcalloc(off, sizeof(float));
+	ex->grad = xcalloc(off, sizeof(float));
+	ex->a = xcalloc((size_t)ex->n_pos * ex->bmax, sizeof(float));
+	ex->d = xcalloc((size_t)ex->n_pos * ex->bmax, sizeof(float));
+	ex->prob = xcalloc(net->n_out, sizeof(float));
+	if (!ex->param || !ex->grad || !ex->a || !ex->d || !ex->prob)
+		goto out;
+
+	/* Gather the weights into the compiled layout. */
+	for (uint32_t l = 0; l < ex->n_levels; l++) {
+		struct scann_level *L = &ex->lv[l];
+		uint32_t K = L->hi - L->lo;
+		float *W = ex->param + L->w_off;
+
+		if (L->sparse) {
+			L->rowptr = xcalloc(L->count + 1, sizeof(uint32_t));
+			L->col = xcalloc(L->nnz, sizeof(uint32_t));
+			if (!L->rowptr || !L->col)
+				goto out;
+		} else if (L->nnz < (size_t)L->count * K) {
+			L->mask = xcalloc((size_t)L->count * K, 1);
+			if (L->mask == NULL)
+				goto out;
+		}
+		for (uint32_t j = 0, k = 0; j < L->count; j++) {
+			uint32_t t = target_at(ex, L->first + j);
+			const float *wr = net->w + (size_t)t * cols;
+			const uint8_t *mr = net->mask + (size_t)t * cols;
+
+			ex->param[L->b_off + j] = net->bias[t];
+			if (L->sparse)
+				L->rowptr[j] = k;
+			/* Walk positions in order so CSR columns ascend. */
+			for (uint32_t p = L->lo; p < L->hi; p++) {
+				uint32_t s = ex->neuron[p];
+
+				if (!mr[s])
+					continue;
+				if (L->sparse) {
+					L->col[k] = p;
+					W[k++] = wr[s];
+				} else {
+					W[(size_t)j * K + (p - L->lo)] = wr[s];
+					if (L->mask)
+						L->mask[(size_t)j * K + (p - L->lo)] = 1;
+				}
+			}
+			if (L->sparse)
+				L->rowptr[j + 1] = k;
+		}
+	}
+	rc = 0;
+out:
+	free(count);
+	if (rc != 0)
+		scann_exec_free(ex);
+	return rc;
+}
+
+void scann_exec_store(const struct scann_exec *ex, struct scann_net *net)
+{
+	uint32_t cols = scann_net_cols(net);
+
+	for (uint32_t l = 0; l < ex->n_levels; l++) {
+		const struct scann_level *L = &ex->lv[l];
+		uint32_t K = L->hi - L->lo;
+		const float *W = ex->param + L->w_off;
+
+		for (uint32_t j = 0; j < L->count; j++) {
+			uint32_t t = target_at(ex, L->first + j);
+			float *wr = net->w + (size_t)t * cols;
+
+			net->bias[t] = ex->param[L->b_off + j];
+			if (L->sparse) {
+				for (uint32_t k = L->rowptr[j]; k < L->rowptr[j + 1]; k++)
+					wr[ex->neuron[L->col[k]]] = W[k];
+			} else {
+				const uint8_t *mr = net->mask + (size_t)t * cols;
+
+				for (uint32_t p = L->lo; p < L->hi; p++)
+					if (mr[ex->neuron[p]])
+						wr[ex->neuron[p]] =
+							W[(size_t)j * K + (p - L->lo)];
+			}
+		}
+	}
+}
+
+void scann_exec_load(struct scann_exec *ex, const float *x,
+		     const uint32_t *idx, uint32_t n)
+{
+	uint32_t d = ex->n_in, B = ex->bmax, i = 0;
+
+	assert(n <= B);
+	/*
+	 * A transpose: rows come row-major, the buffer is neuron-major.  Eight
+	 * rows at a time so each write fills 32 contiguous bytes instead of
+	 * touching a new cache line per value.
+	 */
+	for (; i + 8 <= n; i += 8) {
+		const float *r[8];
+
+		for (int k = 0; k < 8; k++)
+			r[k] = x + (size_t)idx[i + k] * d;
+		for (uint32_t f = 0; f < d; f++) {
+			float *to = ex->a + (size_t)f * B + i;
+
+			for (int k = 0; k < 8; k++)
+				to[k] = r[k][f];
+		}
+	}
+	for (; i < n; i++) {
+		const float *row = x + (size_t)idx[i] * d;
+
+		for (uint32_t f = 0; f < d; f++)
+			ex->a[(size_t)f * B + i] = row[f];
+	}
+}
+
+/*
+ * Eight floats at a time with the compiler's vector extension: portable
+ * (GCC, clang), no intrinsics, and the kernels below stay readable.
+ * memcpy makes the loads and stores alignment-free.
+ */
+typedef float v8f __attribute__((vector_size(32)));
+
+/* These helpers are static and inlined, so the vector ABI GCC warns about
+ * (passing AVX-sized values without AVX) never crosses a call boundary. */
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+static inline __attribute__((always_inline)) v8f ld8(const float *p)
+{
+	v8f v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
+static inline __attribute__((always_inline)) void st8(float *p, v8f v)
+{
+	memcpy(p, &v, sizeof(v));
+}
+
+/*
+ * z[0..n) += sum_k w[k] * a[col[k]][0..n): one sparse row, forward.  The
+ * batch is walked in blocks of 32 held in registers across all k, so each
+ * nonzero costs one load of the source row per 8 lanes.
+ */
+SCANN_KERNEL
+static void sparse_row_forward(float *restrict z, const float *restrict w,
+			       const uint32_t *restrict col, uint32_t cnt,
+			       const float *restrict a, uint32_t B, uint32_t n)
+{
+	uint32_t b = 0;
+
+	for (; b + 32 <= n; b += 32) {
+		v8f z0 = ld8(z + b), z1 = ld8(z + b + 8);
+		v8f z2 = ld8(z + b + 16), z3 = ld8(z + b + 24);
+
+		for (uint32_t k = 0; k < cnt; k++) {
+			const float *s = a + (size_t)col[k] * B + b;
+			float wk = w[k];
+
+			z0 += wk * ld8(s);
+			z1 += wk * ld8(s + 8);
+			z2 += wk * ld8(s + 16);
+			z3 += wk * ld8(s + 24);
+		}
+		st8(z + b, z0);
+		st8(z + b + 8, z1);
+		st8(z + b + 16, z2);
+		st8(z + b + 24, z3);
+	}
+	for (; b + 8 <= n; b += 8) {
+		v8f z0 = ld8(z + b);
+
+		for (uint32_t k = 0; k < cnt; k++)
+			z0 += w[k] * ld8(a + (size_t)col[k] * B + b);
+		st8(z + b, z0);
+	}
+	for (; b < n; b++) {
+		float acc = z[b];
+
+		for (uint32_t k = 0; k < cnt; k++)
+			acc += w[k] * a[(size_t)col[k] * B + b];
+		z[b] = acc;
+	}
+}
+
+/*
+ * One sparse row, backward: g[k] = dz . a[col[k]], and d[col[k]] += w[k] dz
+ * for hidden sources (positions >= n_in; inputs need no gradient).
+ */
+SCANN_KERNEL
+static void sparse_row_backward(const float *restrict dz,
+				const float *restrict w, float *restrict g,
+				const uint32_t *restrict col, uint32_t cnt,
+				const float *restrict a, float *restrict d,
+				uint32_t n_in, uint32_t B, uint32_t n)
+{
+	uint32_t n8 = n & ~7u;
+
+	for (uint32_t k = 0; k < cnt; k++) {
+		const float *s = a + (size_t)col[k] * B;
+		v8f acc = {0};
+		float sum = 0.0f, wk = w[k];
+
+		for (uint32_t b = 0; b < n8; b += 8)
+			acc += ld8(dz + b) * ld8(s + b);
+		for (int i = 0; i < 8; i++)
+			sum += acc[i];
+		for (uint32_t b = n8; b < n; b++)
+			sum += dz[b] * s[b];
+		g[k] = sum;
+		if (col[k] >= n_in) {
+			float *ds = d + (size_t)col[k] * B;
+
+			for (uint32_t b = 0; b < n8; b += 8)
+				st8(ds + b, ld8(ds + b) + wk * ld8(dz + b));
+			for (uint32_t b = n8; b < n; b++)
+				ds[b] += wk * dz[b];
+		}
+	}
+}
+
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+/*
+ * The per-neuron passes of a level (bias, ReLU, ReLU', bias gradient) over
+ * count rows of stride B.  Branch-free and eight lanes wide: on real data
+ * the sign of z is a coin toss, and a branch per value costs more than the
+ * sparse kernels themselves.  Elementwise passes run over the padded width
+ * n8 = round_up(n, 8) <= B; padding columns hold finite leftovers that no
+ * result reads.
+ */
+SCANN_KERNEL
+static void rows_fill_bias(float *restrict z, const float *restrict bias,
+			   uint32_t count, uint32_t B, uint32_t n8)
+{
+	for (uint32_t j = 0; j < count; j++) {
+		v8f b8 = bias[j] + (v8f){0};
+
+		for (uint32_t b = 0; b < n8; b += 8)
+			st8(z + (size_t)j * B + b, b8);
+	}
+}
+
+/*
+ * z = max(z + bias, 0) (relu) or z + bias, after a beta = 0 GEMM; exactly
+ * n columns (not padded: adding is not idempotent).
+ */
+SCANN_KERNEL
+static void rows_bias_relu(float *restrict z, const float *restrict bias,
+			   int relu, uint32_t count, uint32_t B, uint32_t n)
+{
+	uint32_t n8 = n & ~7u;
+
+	for (uint32_t j = 0; j < count; j++) {
+		float *r = z + (size_t)j * B;
+		v8f b8 = bias[j] + (v8f){0};
+
+		for (uint32_t b = 0; b < n8; b += 8) {
+			v8f v = ld8(r + b) + b8;
+
+			if (relu)
+				v = (v8f)((v8i)v & (v > (v8f){0}));
+			st8(r + b, v);
+		}
+		for (uint32_t b = n8; b < n; b++) {
+			float v = r[b] + bias[j];
+
+			r[b] = relu && !(v > 0.0f) ? 0.0f : v;
+		}
+	}
+}
+
+SCANN_KERNEL
+static void rows_relu(float *restrict z, uint32_t count, uint32_t B,
+		      uint32_t n8)
+{
+	for (size_t i = 0; i < (size_t)count * B; i += B)
+		for (uint32_t b = 0; b < n8; b += 8) {
+			v8f v = ld8(z + i + b);
+
+			st8(z + i + b, (v8f)((v8i)v & (v > (v8f){0})));
+		}
+}
+
+/* dz = dz where a > 0, else 0 (ReLU'), then gb[j] = sum_b<n dz[j][b]. */
+SCANN_KERNEL
+static void rows_relu_grad_bias(float *restrict dz, const float *restrict a,
+				float *restrict gb, int relu, uint32_t count,
+				uint32_t B, uint32_t n)
+{
+	uint32_t n8 = n & ~7u;
+
+	for (uint32_t j = 0; j < count; j++) {
+		float *d = dz + (size_t)j * B;
+		const float *z = a + (size_t)j * B;
+		v8f acc = {0};
+		float sum = 0.0f;
+
+		for (uint32_t b = 0; b < n8; b += 8) {
+			v8f v = ld8(d + b);
+
+			if (relu)
+				v = (v8f)((v8i)v & (ld8(z + b) > (v8f){0}));
+			st8(d + b, v);
+			acc += v;
+		}
+		for (uint32_t b = n8; b < n; b++) {
+			if (relu && !(z[b] > 0.0f))
+				d[b] = 0.0f;
+			sum += d[b];
+		}
+		for (int i = 0; i < 8; i++)
+			sum += acc[i];
+		gb[j] = sum;
+	}
+}
+
+void scann_exec_forward(struct scann_exec *ex, uint32_t n)
+{
+	uint32_t B = ex->bmax;
+
+	for (uint32_t l = 0; l < ex->n_levels; l++) {
+		const struct scann_level *L = &ex->lv[l];
+		const float *W = ex->param + L->w_off, *bias = ex->param + L->b_off;
+		float *z = ex->a + (size_t)L->first * B;
+		uint32_t K = L->hi - L->lo;
+		int hidden = l + 1 < ex->n_levels;
+		uint32_t n8 = (n + 7) & ~7u;
+
+		if (L->sparse) {
+			rows_fill_bias(z, bias, L->count, B, n8);
+			for (uint32_t j = 0; j < L->count; j++)
+				sparse_row_forward(z + (size_t)j * B,
+						   W + L->rowptr[j],
+						   L->col + L->rowptr[j],
+						   L->rowptr[j + 1] - L->rowptr[j],
+						   ex->a, B, n);
+			if (hidden)
+				rows_relu(z, L->count, B, n8);
+		} else if (K > 0 && L->count > 0) {
+			/* beta = 0, then bias and ReLU in one pass over z */
+			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
+				    (int)L->count, (int)n, (int)K, 1.0f, W, (int)K,
+				    ex->a + (size_t)L->lo * B, (int)B, 0.0f, z,
+				    (int)B);
+			rows_bias_relu(z, bias, hidden, L->count, B, n);
+		} else {
+			rows_fill_bias(z, bias, L->count, B, n8);
+			if (hidden)
+				rows_relu(z, L->count, B, n8);
+		}
+	}
+}
+
+double scann_exec_backward(struct scann_exec *ex, const uint32_t *y,
+			   const uint32_t *idx, uint32_t n)
+{
+	uint32_t B = ex->bmax, C = ex->n_out;
+	const struct scann_level *out = &ex->lv[ex->n_levels - 1];
+	const float *z = ex->a + (size_t)out->first * B;
+	float *dout = ex->d + (size_t)out->first * B;
+	double loss = 0.0;
+
+	/* Softmax cross-entropy; dL/dz = (p - onehot) / n. */
+	for (uint32_t b = 0; b < n; b++) {
+		float mx = z[b];
+		double sum = 0.0;
+		uint32_t cls = y[idx[b]];
+
+		for (uint32_t o = 1; o < C; o++)
+			if (z[(size_t)o * B + b] > mx)
+				mx = z[(size_t)o * B + b];
+		for (uint32_t o = 0; o < C; o++) {
+			ex->prob[o] = expf(z[(size_t)o * B + b] - mx);
+			sum += ex->prob[o];
+		}
+		loss -= log(ex->prob[cls] / sum);
+		for (uint32_t o = 0; o < C; o++)
+			dout[(size_t)o * B + b] = (float)((ex->prob[o] / sum -
+							   (o == cls)) / n);
+	}
+	memset(ex->d + (size_t)ex->n_in * B, 0,
+	       (size_t)ex->n_hidden * B * sizeof(float));
+
+	for (uint32_t l = ex->n_levels; l-- > 0;) {
+		const struct scann_level *L = &ex->lv[l];
+		const float *W = ex->param + L->w_off;
+		float *gW = ex->grad + L->w_off, *gb = ex->grad + L->b_off;
+		float *dz = ex->d + (size_t)L->first * B;
+		const float *az = ex->a + (size_t)L->first * B;
+		uint32_t K = L->hi - L->lo;
+
+		rows_relu_grad_bias(dz, az, gb, l + 1 < ex->n_levels, L->count,
+				    B, n);
+		if (L->sparse) {
+			for (uint32_t j = 0; j < L->count; j++)
+				sparse_row_backward(dz + (size_t)j * B,
+						    W + L->rowptr[j],
+						    gW + L->rowptr[j],
+						    L->col + L->rowptr[j],
+						    L->rowptr[j + 1] - L->rowptr[j],
+						    ex->a, ex->d, ex->n_in, B, n);
+			continue;
+		}
+		if (K == 0 || L->count == 0)
+			continue;
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
+			    (int)L->count, (int)K, (int)n, 1.0f, dz, (int)B,
+			    ex->a + (size_t)L->lo * B, (int)B, 0.0f, gW, (int)K);
+		if (L->mask)
+			for (size_t i = 0; i < (size_t)L->count * K; i++)
+				if (!L->mask[i])
+					gW[i] = 0.0f;
+		/* Inputs need no gradient: only the hidden part of the range. */
+		{
+			uint32_t hlo = L->lo > ex->n_in ? L->lo : ex->n_in;
+
+			if (L->hi > hlo)
+				cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans,
+					    (int)(L->hi - hlo), (int)n,
+					    (int)L->count, 1.0f, W + (hlo - L->lo),
+					    (int)K, dz, (int)B, 1.0f,
+					    ex->d + (size_t)hlo * B, (int)B);
+		}
+	}
+	return loss / n;
+}
+
+uint32_t scann_exec_argmax(const struct scann_exec *ex, uint32_t b)
+{
+	const struct scann_level *out = &ex->lv[ex->n_levels - 1];
+	const float *z = ex->a + (size_t)out->first * ex->bmax + b;
+	uint32_t best = 0;
+
+	for (uint32_t o = 1; o < ex->n_out; o++)
+		if (z[(size_t)o * ex->bmax] > z[(size_t)best * ex->bmax])
+			best = o;
+	return best;
+}
+
+uint32_t scann_exec_correct(struct scann_exec *ex, const float *x,
+			    const uint32_t *y, const uint32_t *idx, uint32_t n)
+{
+	uint32_t correct = 0;
+
+	for (uint32_t i = 0; i < n; i += ex->bmax) {
+		uint32_t m = n - i < ex->bmax ? n - i : ex->bmax;
+
+		scann_exec_load(ex, x, idx + i, m);
+		scann_exec_forward(ex, m);
+		for (uint32_t b = 0; b < m; b++)
+			correct += scann_exec_argmax(ex, b) == y[idx[i + b]];
+	}
+	return correct;
+}

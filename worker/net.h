@@ -1,0 +1,185 @@
+/*
+ * net.h -- SCANN's general feed-forward network and its compiled,
+ * level-by-level evaluator.
+ *
+ * A network has n_in inputs, an ordered list of n_hidden hidden neurons and
+ * n_out outputs.  Sources are numbered inputs first (0..n_in-1), then hidden
+ * neurons (n_in + h); targets are numbered hidden first (h), then outputs
+ * (n_hidden + o).  Any input or earlier hidden neuron may feed any later
+ * hidden neuron or any output; which of those connections are *allowed* is
+ * the wiring (FREE: all of them; LAYERED: only from layer l to l + 1, the
+ * MLP's connections, used by scheme C).  An allowed connection is active or
+ * dormant (mask 0, weight held at exactly 0).
+ *
+ * The master form (struct scann_net) is a dense (n_hidden + n_out) x
+ * (n_in + n_hidden) float32 matrix plus mask, indexed by neuron: easy to grow,
+ * prune and save.  Training never touches it directly: scann_exec_init()
+ * compiles the net for evaluation.  Each hidden neuron's level is the longest
+ * path from the inputs; neurons are laid out in an activation buffer by
+ * (level, index), outputs last, one row of `bmax` batch values per neuron
+ * (neuron-major).  A level's sources therefore lie below it in the buffer,
+ * and each level is one GEMM over the contiguous position range that covers
+ * its active sources (for an MLP exactly the previous layer).  A level whose
+ * active connections fill less than `sparse_below` of its block is held as
+ * CSR instead and evaluated with axpy/dot loops over contiguous batch rows,
+ * which is where sparsity pays off in time.
+ *
+ * Ownership: a scann_net owns its arrays; a scann_exec owns its compiled
+ * copy of the weights (scann_exec_store() writes them back) and buffers.
+ */
+#ifndef SCANN_NET_H
+#define SCANN_NET_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "rng.h"
+
+enum scann_wiring {
+	SCANN_WIRING_FREE,	/* any earlier neuron may feed any later one */
+	SCANN_WIRING_LAYERED	/* adjacent layers only (MLP; scheme C) */
+};
+
+struct scann_net {
+	uint32_t n_in, n_hidden, n_out;
+	enum scann_wiring wiring;
+	uint32_t n_layers;	/* LAYERED: hidden layers; layer tags 1..n_layers */
+	uint32_t *layer;	/* n_hidden layer tags (also kept for FREE) */
+	float *w;		/* (n_hidden + n_out) x (n_in + n_hidden) */
+	uint8_t *mask;		/* same shape, 1 = active */
+	float *bias;		/* n_hidden + n_out */
+	/* Derived by scann_net_update() after every architecture change. */
+	uint32_t *level;	/* n_hidden: longest path from the inputs */
+	uint32_t depth;		/* max hidden level (0 = no hidden neuron) */
+};
+
+static inline uint32_t scann_net_cols(const struct scann_net *n)
+{
+	return n->n_in + n->n_hidden;
+}
+
+static inline uint32_t scann_net_rows(const struct scann_net *n)
+{
+	return n->n_hidden + n->n_out;
+}
+
+/* Index of the weight from source s into target t. */
+static inline size_t scann_net_at(const struct scann_net *n, uint32_t t,
+				  uint32_t s)
+{
+	return (size_t)t * scann_net_cols(n) + s;
+}
+
+/*
+ * A new network with hidden layers of sizes hidden[0..n_layers) and only
+ * adjacent-layer connections active, He-initialised from rng (biases 0).
+ * n_layers may be 0 (inputs straight to outputs).  Returns NULL when out of
+ * memory.  Caller owns the result (scann_net_free).
+ */
+struct scann_net *scann_net_new_mlp(uint32_t n_in, const uint32_t *hidden,
+				    uint32_t n_layers, uint32_t n_out,
+				    enum scann_wiring wiring,
+				    struct scann_rng *rng);
+
+/* A deep copy (NULL when out of memory); caller owns it. */
+struct scann_net *scann_net_clone(const struct scann_net *net);
+
+void scann_net_free(struct scann_net *net);
+
+/* May source s feed target t under the net's wiring? */
+int scann_net_allowed(const struct scann_net *net, uint32_t t, uint32_t s);
+
+/* Recompute levels and depth.  Call after any change to mask or neurons. */
+void scann_net_update(struct scann_net *net);
+
+/* Active connections. */
+size_t scann_net_active(const struct scann_net *net);
+
+/* Allowed but dormant connections. */
+size_t scann_net_dormant(const struct scann_net *net);
+
+/*
+ * Insert a hidden neuron at index h (0..n_hidden), with the given layer tag,
+ * no connections and bias 0; neurons from h on shift up by one.  Returns 0 or
+ * SCANN_ENOMEM (the net is then unchanged).
+ */
+int scann_net_insert_hidden(struct scann_net *net, uint32_t h, uint32_t layer);
+
+/* Remove hidden neuron h with all its connections. */
+void scann_net_remove_hidden(struct scann_net *net, uint32_t h);
+
+/* Compiled evaluator ------------------------------------------------------ */
+
+struct scann_level {
+	uint32_t first, count;	/* its neurons' positions [first, first+count) */
+	uint32_t lo, hi;	/* source positions [lo, hi) */
+	int sparse;		/* CSR instead of a dense block */
+	size_t w_off;		/* into param: dense count x (hi-lo), or nnz CSR */
+	size_t b_off;		/* into param: count biases */
+	uint8_t *mask;		/* dense, count x (hi-lo); NULL when all active */
+	uint32_t *rowptr;	/* sparse: count + 1 */
+	uint32_t *col;		/* sparse: source positions */
+	size_t nnz;		/* active connections of the level */
+};
+
+struct scann_exec {
+	uint32_t n_in, n_hidden, n_out, n_pos, bmax;
+	uint32_t *pos;		/* neuron -> position (sources, then outputs) */
+	uint32_t *neuron;	/* position -> source index, or n_in+n_hidden+o */
+	uint32_t n_levels;	/* hidden levels + the output level */
+	struct scann_level *lv;
+	float *param, *grad;	/* all weights and biases, compiled layout */
+	size_t n_param;
+	float *a;		/* n_pos x bmax activations (outputs: logits) */
+	float *d;		/* n_pos x bmax: dL/dz (hidden, outputs) */
+	float *prob;		/* bmax softmax scratch */
+};
+
+/* Default density below which a level is evaluated as CSR (see bench). */
+#define SCANN_SPARSE_BELOW 0.2
+
+/*
+ * Compile net (levels must be current, see scann_net_update) for batches of
+ * up to bmax rows.  sparse_below is the density threshold for CSR levels
+ * (0 forces dense, > 1 forces sparse).  Returns 0 or SCANN_ENOMEM; *ex owns
+ * everything it points to afterwards (scann_exec_free), also on failure.
+ */
+int scann_exec_init(struct scann_exec *ex, const struct scann_net *net,
+		    uint32_t bmax, double sparse_below);
+
+/* Copy the compiled weights and biases back into net (same architecture). */
+void scann_exec_store(const struct scann_exec *ex, struct scann_net *net);
+
+void scann_exec_free(struct scann_exec *ex);
+
+/*
+ * Load n <= bmax rows of row-major data x (features = n_in columns), rows
+ * idx[0..n), into the input rows of the activation buffer.
+ */
+void scann_exec_load(struct scann_exec *ex, const float *x,
+		     const uint32_t *idx, uint32_t n);
+
+/* Forward pass over the loaded n rows; logits end up in the output rows. */
+void scann_exec_forward(struct scann_exec *ex, uint32_t n);
+
+/*
+ * Softmax cross-entropy against labels y[idx[0..n)], then the backward pass:
+ * grad gets dL/dparam (mean over the batch, masked: dormant weights get 0)
+ * and d holds dL/dz of every hidden and output neuron.  Returns the mean
+ * loss.  Call after scann_exec_forward with the same n.
+ */
+double scann_exec_backward(struct scann_exec *ex, const uint32_t *y,
+			   const uint32_t *idx, uint32_t n);
+
+/* Predicted class of batch column b after a forward pass. */
+uint32_t scann_exec_argmax(const struct scann_exec *ex, uint32_t b);
+
+/*
+ * Correctly classified rows among idx[0..n) (any n; evaluated bmax at a
+ * time, in the given order, so the result is exactly reproducible).
+ */
+uint32_t scann_exec_correct(struct scann_exec *ex, const float *x,
+			    const uint32_t *y, const uint32_t *idx, uint32_t n);
+
+#endif

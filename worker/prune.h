@@ -1,0 +1,32 @@
+/*
+ * prune.h -- connection pruning (paper Algorithm 5) and the removal of
+ * hidden neurons it leaves without inputs or without outputs.
+ */
+#ifndef SCANN_PRUNE_H
+#define SCANN_PRUNE_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "net.h"
+
+struct scann_prune_stats {
+	size_t pruned;		/* connections removed by magnitude */
+	uint32_t neurons;	/* hidden neurons removed as dead */
+	size_t with_neurons;	/* connections that went with them */
+};
+
+/*
+ * Deactivate the active connections of smallest |w|: exactly
+ * round(fraction x active) of them, or, when keep > 0, as many as bring the
+ * active count down to keep.  Ties go to the lower (target, source).  Then
+ * remove, repeatedly, every hidden neuron with no active input or no active
+ * output.  Output neurons and inputs are never removed.  *st may be NULL.
+ */
+void scann_prune(struct scann_net *net, double fraction, size_t keep,
+		 struct scann_prune_stats *st);
+
+/* Only the dead-neuron sweep; returns the neurons removed. */
+uint32_t scann_prune_dead(struct scann_net *net, size_t *connections);
+
+#endif

@@ -1,0 +1,62 @@
+/*
+ * train.h -- minibatch training of a scann_net: softmax cross-entropy,
+ * Adam or SGD with momentum, L2 weight decay, a learning-rate schedule over
+ * the epochs of one call, deterministic shuffles from the job's generator.
+ * Dormant connections stay exactly zero (their gradients are masked).
+ *
+ * Each call compiles the net once (net.h), allocates its optimiser state
+ * once, trains, and writes the weights back: no allocation per batch.  The
+ * optimiser's moments start from zero at each call, i.e. after every
+ * architecture change, because the parameter set itself has changed.
+ */
+#ifndef SCANN_TRAIN_H
+#define SCANN_TRAIN_H
+
+#include <signal.h>
+#include <stdint.h>
+
+#include "error.h"
+#include "net.h"
+#include "rng.h"
+#include "spec.h"
+
+/* Batch size of every accuracy evaluation (run and predict use the same,
+ * so a reported accuracy is reproduced bit for bit). */
+#define SCANN_EVAL_BATCH 256
+
+/*
+ * Set (from a signal handler) to stop training at the next batch boundary:
+ * scann_train() then returns SCANN_ECANCELED with the weights of the last
+ * completed batch stored in the net.
+ */
+extern volatile sig_atomic_t scann_stop_requested;
+
+/* Row-major features (already normalised) and labels of a whole dataset. */
+struct scann_data {
+	const float *x;
+	const uint32_t *y;
+	uint32_t features, classes;
+};
+
+/* Called after every epoch with the compiled net (weights current). A
+ * nonzero return stops training and is returned by scann_train(). */
+typedef int (*scann_epoch_fn)(void *ctx, struct scann_exec *ex,
+			      uint32_t epoch, double train_loss);
+
+/*
+ * Train net for `epochs` epochs on rows[0..n) with the optimiser, rates,
+ * batch and schedule of *opt (opt->epochs is ignored).  rows is borrowed and
+ * not modified.  Returns 0, SCANN_ECANCELED, SCANN_ENOMEM, or what fn
+ * returned; the net holds the trained weights in every case but ENOMEM.
+ */
+int scann_train(struct scann_net *net, const struct scann_data *data,
+		const uint32_t *rows, uint32_t n,
+		const struct scann_train_spec *opt, uint32_t epochs,
+		double sparse_below, struct scann_rng *rng,
+		scann_epoch_fn fn, void *ctx, struct scann_error *err);
+
+/* Accuracy of net on rows[0..n) (0 when n == 0); -1 when out of memory. */
+double scann_accuracy(const struct scann_net *net, const struct scann_data *data,
+		      const uint32_t *rows, uint32_t n, double sparse_below);
+
+#endif
