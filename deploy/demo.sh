@@ -22,7 +22,7 @@ fi
 mkdir -p "$data"
 "$scannd" --listen "127.0.0.1:$port" --data-dir "$data" \
 	--worker "$top/$build/worker/scann-worker" --web-dir "$top/web" \
-	2>>"$data/scannd.log" &
+	>>"$data/scannd.log" 2>&1 &
 pid=$!
 for _ in $(seq 1 100); do
 	curl -fs "http://127.0.0.1:$port/healthz" >/dev/null 2>&1 && break
