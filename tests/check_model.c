@@ -114,7 +114,7 @@ START_TEST(events_are_numbered_from_one_with_their_type)
 {
 	char buf[4096] = {0};
 	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
-	struct scann_events ev = {f, 0, 0};
+	struct scann_events ev = {.out = f};
 
 	scann_events_emit(&ev, "stage", json_pack("{s:s}", "stage", "baseline"));
 	scann_events_log(&ev, "info", "hello %d", 3);

@@ -116,6 +116,28 @@ START_TEST(same_seed_gives_byte_identical_event_stream)
 }
 END_TEST
 
+START_TEST(resume_before_any_checkpoint_starts_over_identically)
+{
+	char cmd[4096], *a, *b;
+	size_t la, lb;
+
+	write_spec("early.json", 8, 1, 3);
+	ck_assert_int_eq(sh("run --out e1 early.json", "e1.ndjson"), 0);
+	/* a job directory as a run leaves it when killed before the baseline
+	 * finished: the spec and nothing else */
+	snprintf(cmd, sizeof(cmd), "mkdir -p %s/e2 && cp %s/e1/spec.json %s/e2/",
+		 test_tmpdir(), test_tmpdir(), test_tmpdir());
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(sh("run --resume e2", "e2.ndjson"), 0);
+	a = slurp("e1.ndjson", &la);
+	b = slurp("e2.ndjson", &lb);
+	ck_assert_uint_eq(la, lb);
+	ck_assert(memcmp(a, b, la) == 0);
+	free(a);
+	free(b);
+}
+END_TEST
+
 START_TEST(predict_matches_the_reported_test_accuracy)
 {
 	json_t *res, *pred;
@@ -162,6 +184,51 @@ START_TEST(predict_matches_the_reported_test_accuracy)
 }
 END_TEST
 
+/*
+ * DR+SCANN in a synthesize job: PCA at ratio 2 on iris is kept (max_drop
+ * 0.2 allows it), SCANN runs on 2 features, the result names the reduction,
+ * the model file carries it, and predict applies it to reproduce the
+ * reported test accuracy.
+ */
+START_TEST(dr_synthesis_names_the_reduction_and_predict_applies_it)
+{
+	char text[8192], args[8192], *events, *out;
+	json_t *res, *best, *pred;
+
+	snprintf(text, sizeof(text),
+		 "{\"dataset\": \"%s\", \"split\": {\"validation\": 0.2, "
+		 "\"test\": 0.2, \"seed\": 1}, \"baseline\": {\"hidden\": [16, 8]}, "
+		 "\"dr\": {\"methods\": [\"pca\"], \"ratios\": [2], "
+		 "\"max_drop\": 0.2}, \"scann\": {\"iterations\": 2, "
+		 "\"epochs_per_step\": 5, \"pruning\": {\"fraction\": 0.3}, "
+		 "\"initial_prune\": 0.5}, \"train\": {\"epochs\": 30, "
+		 "\"batch\": 16, \"lr\": 0.01, \"seed\": 3}}",
+		 test_data("iris.csv"));
+	test_write_str("dr.json", text);
+	ck_assert_int_eq(sh("run --out dr dr.json", "dr.ndjson"), 0);
+	events = slurp("dr.ndjson", NULL);
+	ck_assert_ptr_nonnull(strstr(events, "\"stage\":\"dr\",\"state\":\"start\""));
+	res = last_event(events);
+	best = json_object_get(res, "best");
+	ck_assert_int_eq(json_integer_value(json_object_get(best, "features")), 2);
+	ck_assert_str_eq(json_string_value(json_object_get(
+		json_object_get(best, "dr"), "method")), "pca");
+	ck_assert_int_eq(json_integer_value(json_object_get(
+		json_object_get(res, "baseline"), "features")), 4);
+	snprintf(args, sizeof(args), "predict dr/model.json %s", test_data("iris.csv"));
+	ck_assert_int_eq(sh(args, "drp.out"), 0);
+	out = slurp("drp.out", NULL);
+	pred = json_loads(out, 0, NULL);
+	ck_assert_ptr_nonnull(pred);
+	ck_assert_double_eq(json_real_value(json_object_get(pred, "accuracy")),
+			    json_real_value(json_object_get(best, "test_acc")));
+	json_decref(pred);
+	json_decref(res);
+	free(out);
+	free(events);
+}
+END_TEST
+
 START_TEST(invalid_spec_is_rejected_naming_the_field)
 {
 	char *err, path[1024];
@@ -191,6 +258,7 @@ START_TEST(sigterm_stops_and_resume_finishes_the_same_stream)
 {
 	char ckpt[1024], outp[1024], *full, *part, *rest;
 	size_t lf, lp, lr;
+	json_t *fin;
 	pid_t pid;
 	int st, fd;
 	struct stat sb;
@@ -225,22 +293,44 @@ START_TEST(sigterm_stops_and_resume_finishes_the_same_stream)
 
 	ck_assert_int_eq(sh("run --resume part", "rest.ndjson"), 0);
 	rest = slurp("rest.ndjson", &lr);
-	/* The resumed stream continues at the checkpoint's seq and is, byte
-	 * for byte, the uninterrupted stream from there on. */
+	/*
+	 * The stopped run printed seqs 1..P (P its "cancelled" event), the
+	 * resumed one P+1, P+2, ...: no gap, no repeat.  Its events are, byte
+	 * for byte, the uninterrupted run's from P on (the cancel event took
+	 * one seq, so each is numbered one higher).
+	 */
 	{
-		json_t *first = json_loadb(rest, strcspn(rest, "\n"), 0, NULL);
-		json_int_t seq = json_integer_value(json_object_get(first, "seq"));
-		char key[64];
-		const char *at;
+		const char *line = rest;
+		json_t *last = last_event(part);
+		json_int_t p_seq = json_integer_value(json_object_get(last, "seq"));
+		json_int_t expect = p_seq + 1;
+		int lines = 0;
 
-		snprintf(key, sizeof(key), "{\"seq\":%lld,", (long long)seq);
-		at = strstr(full, key);
-		ck_assert_ptr_nonnull(at);
-		ck_assert_uint_eq(strlen(at), lr);
-		ck_assert(memcmp(at, rest, lr) == 0);
-		/* and the stopped run got at least that far */
-		ck_assert_ptr_nonnull(strstr(part, key) ? part : NULL);
-		json_decref(first);
+		json_decref(last);
+		while (*line) {
+			const char *nl = strchr(line, '\n'), *body, *at;
+			char key[64];
+			long long seq;
+
+			ck_assert_ptr_nonnull(nl);
+			ck_assert_int_eq(sscanf(line, "{\"seq\":%lld,", &seq), 1);
+			ck_assert_int_eq(seq, expect);
+			body = strchr(line, ',');
+			snprintf(key, sizeof(key), "{\"seq\":%lld,", seq - 1);
+			at = strstr(full, key);
+			ck_assert_ptr_nonnull(at);
+			at += strlen(key);
+			ck_assert(strncmp(at, body + 1, (size_t)(nl - body)) == 0);
+			expect++;
+			lines++;
+			line = nl + 1;
+		}
+		ck_assert_int_gt(lines, 10);
+		/* ... and it ends where the uninterrupted run ends, plus one */
+		fin = last_event(full);
+		ck_assert_int_eq(expect - 1,
+				 json_integer_value(json_object_get(fin, "seq")) + 1);
+		json_decref(fin);
 	}
 	free(full);
 	free(part);
@@ -277,7 +367,9 @@ static Suite *run_suite(void)
 	tcase_set_timeout(tc, 300);
 	tcase_add_test(tc, same_seed_gives_byte_identical_event_stream);
 	tcase_add_test(tc, predict_matches_the_reported_test_accuracy);
+	tcase_add_test(tc, resume_before_any_checkpoint_starts_over_identically);
 	tcase_add_test(tc, invalid_spec_is_rejected_naming_the_field);
+	tcase_add_test(tc, dr_synthesis_names_the_reduction_and_predict_applies_it);
 	tcase_add_test(tc, sigterm_stops_and_resume_finishes_the_same_stream);
 	tcase_add_test(tc, timeout_stops_the_job_with_a_final_event);
 	suite_add_tcase(s, tc);

@@ -66,6 +66,12 @@ START_TEST(design_example_spec_parses)
 	ck_assert_uint_eq(s.dr.methods, (1u << SCANN_DR_METHOD_COUNT) - 1);
 	ck_assert_uint_eq(s.dr.n_ratios, 3);
 	ck_assert_uint_eq(s.dr.ratios[2], 8);
+	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"dr\": {\"methods\": [\"fa\", \"ica\"],"
+			       " \"ratios\": [3, 5], \"max_drop\": 0.05}}", &s, &err), 0);
+	ck_assert_uint_eq(s.dr.methods, (1u << SCANN_DR_FA) | (1u << SCANN_DR_ICA));
+	ck_assert_uint_eq(s.dr.n_ratios, 2);
+	ck_assert_uint_eq(s.dr.ratios[1], 5);
+	ck_assert_double_eq(s.dr.max_drop, 0.05);
 }
 END_TEST
 
@@ -144,6 +150,11 @@ START_TEST(bad_fields_are_named)
 		   "must be in [1");
 	expect_bad("{\"dataset\": \"d\", \"dr\": {\"ratios\": [4, 2]}}", "dr.ratios[1]",
 		   "rise strictly");
+	/* Methods listed first must not hide the fields after them. */
+	expect_bad("{\"dataset\": \"d\", \"dr\": {\"methods\": [\"pca\"], \"ratios\": [2, 0]}}",
+		   "dr.ratios[1]", "must be in [1");
+	expect_bad("{\"dataset\": \"d\", \"dr\": {\"methods\": [\"pca\"], \"max_drop\": 2}}",
+		   "dr.max_drop", "got 2");
 	expect_bad("{\"dataset\": \"d\", \"dr\": []}", "dr", "object or null");
 	expect_bad("{\"dataset\": \"d\", \"task\": \"study\", \"dr\": null}", "dr",
 		   "cannot be null");

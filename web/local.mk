@@ -14,8 +14,9 @@ dist_webviews_DATA = web/js/views/jobs.js web/js/views/job.js \
 
 TESTS += tests/browser/run.sh
 EXTRA_DIST += tests/browser/run.sh tests/browser/suite.mjs tests/browser/lib.mjs \
+	tests/browser/README.md \
 	tests/browser/package.json tests/browser/package-lock.json \
-	tests/browser/tests/10-static.test.mjs tests/browser/tests/20-signin.test.mjs \
+	tests/browser/tests/05-units.test.mjs tests/browser/tests/10-static.test.mjs tests/browser/tests/20-signin.test.mjs \
 	tests/browser/tests/30-submit.test.mjs tests/browser/tests/40-jobs.test.mjs \
 	tests/browser/tests/45-restart.test.mjs \
 	tests/browser/tests/50-a11y.test.mjs

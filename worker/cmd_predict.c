@@ -18,6 +18,7 @@
 
 #include "cmd.h"
 #include "dataset.h"
+#include "dr.h"
 #include "model.h"
 #include "split.h"
 #include "train.h"
@@ -81,9 +82,9 @@ static int predict_run(int argc, char **argv)
 		fprintf(stderr, "scann-worker: %s\n", err.message);
 		goto out;
 	}
-	if (ds->features != m.net->n_in) {
+	if (ds->features != m.norm.features) {
 		fprintf(stderr, "scann-worker: %s has %u features, the model %u\n",
-			data_path, ds->features, m.net->n_in);
+			data_path, ds->features, m.norm.features);
 		goto out;
 	}
 	status = 1;
@@ -131,9 +132,23 @@ static int predict_run(int argc, char **argv)
 			rows[r] = r;
 		n = ds->rows;
 	}
+	if (m.dr != NULL) {
+		/* The model reads DR features: map the normalised rows through
+		 * the transform fitted on the run's training rows. */
+		uint32_t k = scann_dr_outputs(m.dr);
+		float *xr = malloc((size_t)ds->rows * k * sizeof(float) + 1);
+
+		if (xr == NULL || scann_dr_transform(m.dr, xn, ds->rows, xr, &err) != 0) {
+			free(xr);
+			fprintf(stderr, "scann-worker: out of memory\n");
+			goto out;
+		}
+		free(xn);
+		xn = xr;
+	}
 	data.x = xn;
 	data.y = y;
-	data.features = ds->features;
+	data.features = m.dr ? scann_dr_outputs(m.dr) : ds->features;
 	data.classes = m.net->n_out;
 	{
 		double acc = scann_accuracy(m.net, &data, rows, n, SCANN_SPARSE_BELOW);

@@ -11,9 +11,11 @@
  *
  * Signals: SIGTERM and SIGINT stop training at the next batch boundary; the
  * worker then writes a final `log` event (state "cancelled") and exits 143;
- * `--resume DIR` continues from the last checkpoint and prints the rest of
- * the same stream (seq continues).  resources.timeout_s is enforced the
- * same way (state "timeout", exit 1).
+ * `--resume DIR` continues from the last checkpoint (or starts over when
+ * there is none yet) and prints the rest of the stream, gap-free and
+ * without repeats after a clean stop (DIR/stream.json records what was
+ * printed; see events.h, "Resumption").  resources.timeout_s is enforced
+ * the same way (state "timeout", exit 1).
  */
 #include <errno.h>
 #include <signal.h>
@@ -34,6 +36,7 @@
 #include "scheme.h"
 #include "spec.h"
 #include "split.h"
+#include "study.h"
 
 /* OpenBLAS's thread control (not in cblas.h of every packaging). */
 void openblas_set_num_threads(int num_threads);
@@ -190,6 +193,36 @@ static int restore(const char *dir, struct scann_progress *p,
 	return rc;
 }
 
+/*
+ * What a stopped run printed, for --resume (events.h, "Resumption"):
+ * DIR/stream.json {"upto", "shift"}.
+ */
+static void save_stream(struct run *r)
+{
+	char path[4096];
+	json_t *j = json_pack("{s:I, s:I}", "upto", (json_int_t)r->ev.upto,
+			      "shift", (json_int_t)r->ev.shift);
+
+	snprintf(path, sizeof(path), "%s/stream.json", r->dir);
+	if (scann_json_write(path, j, 0, &r->err) != 0)
+		fprintf(stderr, "scann-worker: %s\n", r->err.message);
+	json_decref(j);
+}
+
+static void load_stream(const char *dir, struct scann_events *ev)
+{
+	char path[4096];
+	json_t *j;
+
+	snprintf(path, sizeof(path), "%s/stream.json", dir);
+	j = json_load_file(path, 0, NULL);
+	if (j == NULL)
+		return;		/* never stopped cleanly: nothing to skip */
+	ev->upto = (uint64_t)json_integer_value(json_object_get(j, "upto"));
+	ev->shift = (uint64_t)json_integer_value(json_object_get(j, "shift"));
+	json_decref(j);
+}
+
 /* Print a rejected spec or bad input: stderr line, plus an error event. */
 static int reject(struct run *r, const struct scann_error *e, const char *what)
 {
@@ -227,6 +260,8 @@ static int run_run(int argc, char **argv)
 	struct scann_split split = {0};
 	struct scann_norm norm = {0};
 	struct scann_progress prog = {0};
+	struct scann_study_out study = {0};
+	int dr_job = 0;
 	struct scann_ctx ctx;
 	struct run r;
 	float *xn = NULL;
@@ -299,18 +334,7 @@ static int run_run(int argc, char **argv)
 		status = reject(&r, &r.err, "invalid spec:");
 		goto out;
 	}
-	if (spec.task == SCANN_TASK_STUDY) {
-		scann_error_set(&r.err, SCANN_EINVAL, "task", "task \"study\" is not "
-				"supported by this worker yet; use \"synthesize\"");
-		status = reject(&r, &r.err, "invalid spec:");
-		goto out;
-	}
-	if (spec.dr.enabled) {
-		scann_error_set(&r.err, SCANN_EINVAL, "dr", "dimensionality reduction "
-				"is not supported by this worker yet; set \"dr\": null");
-		status = reject(&r, &r.err, "invalid spec:");
-		goto out;
-	}
+	dr_job = spec.task == SCANN_TASK_STUDY || spec.dr.enabled;
 	r.spec = &spec;
 
 	/* 2. Data, split, normalisation (fitted on the training rows only). */
@@ -365,12 +389,26 @@ static int run_run(int argc, char **argv)
 	}
 	scann_rng_seed(&ctx.rng, spec.train.seed);
 	if (resume) {
+		char ck[4096];
+
+		snprintf(ck, sizeof(ck), "%s/checkpoint.json", resume);
+		if (access(ck, F_OK) != 0) {
+			/* Stopped before the first checkpoint: start over, the
+			 * events printed before skipped (events.h, "Resumption"). */
+			load_stream(resume, &r.ev);
+			fprintf(stderr, "scann-worker: %s has no checkpoint yet; "
+				"starting the job from the beginning\n", resume);
+			resume = NULL;
+		}
+	}
+	if (resume) {
 		if (restore(resume, &prog, &ctx.rng, &r.ev, &r.err) != 0) {
 			status = reject(&r, &r.err, "cannot resume:");
 			goto out;
 		}
 		/* No event for the resumption itself: the resumed stream is the
-		 * rest of the uninterrupted one, seq for seq. */
+		 * rest of the uninterrupted one (events.h, "Resumption"). */
+		load_stream(resume, &r.ev);
 		fprintf(stderr, "scann-worker: resuming from %s/checkpoint.json\n",
 			resume);
 	} else {
@@ -394,10 +432,20 @@ static int run_run(int argc, char **argv)
 	sa.sa_handler = on_alarm;
 	sigaction(SIGALRM, &sa, NULL);
 	alarm(spec.resources.timeout_s);
-	rc = scann_job_run(&ctx, &prog, &r.err);
+	if (dr_job) {
+		rc = scann_study_run(&ctx, &study, &r.err);
+		if (rc == 0) {
+			/* The artefacts below read prog: hand the study's nets over. */
+			prog.baseline = study.baseline;
+			prog.best = study.model;
+			study.baseline = study.model = NULL;
+		}
+	} else {
+		rc = scann_job_run(&ctx, &prog, &r.err);
+	}
 	alarm(0);
 	if (rc == SCANN_ECANCELED) {
-		scann_events_emit(&r.ev, "log",
+		scann_events_emit_final(&r.ev, "log",
 				  json_pack("{s:s, s:s, s:s, s:s}", "level", "warning",
 					    "message", timed_out ?
 					    "stopped: resources.timeout_s reached" :
@@ -405,12 +453,15 @@ static int run_run(int argc, char **argv)
 					    "state", timed_out ? "timeout" : "cancelled",
 					    "resume", out_dir));
 		status = timed_out ? 1 : EXIT_STOPPED;
+		save_stream(&r);
 		goto out;
 	}
 	if (rc != 0) {
-		scann_events_emit(&r.ev, "log",
-				  json_pack("{s:s, s:s, s:s}", "level", "error",
-					    "message", r.err.message, "state", "failed"));
+		scann_events_emit_final(&r.ev, "log",
+					json_pack("{s:s, s:s, s:s}", "level", "error",
+						  "message", r.err.message, "state",
+						  "failed"));
+		save_stream(&r);
 		fprintf(stderr, "scann-worker: %s\n", r.err.message);
 		goto out;
 	}
@@ -421,8 +472,13 @@ static int run_run(int argc, char **argv)
 		json_t *data, *result, *report;
 		json_t *split_j = json_object_get(r.spec_json, "split");
 
-		scann_summarize(&ctx, prog.baseline, &bs);
-		scann_summarize(&ctx, prog.best, &ss);
+		if (dr_job) {
+			bs = study.baseline_sum;
+			ss = study.model_sum;
+		} else {
+			scann_summarize(&ctx, prog.baseline, &bs);
+			scann_summarize(&ctx, prog.best, &ss);
+		}
 		scann_dataset_fingerprint(ds, fp);
 		data = json_pack("{s:s, s:I, s:s, s:s, s:O, s:I, s:I, s:I}",
 				 "source", spec.dataset, "rows", (json_int_t)ds->rows,
@@ -432,8 +488,8 @@ static int run_run(int argc, char **argv)
 				 "validation", (json_int_t)split.n_val,
 				 "test", (json_int_t)split.n_test);
 		snprintf(path, sizeof(path), "%s/model.json", out_dir);
-		rc = scann_model_save(path, prog.best, &norm, ds, data,
-				      scann_summary_json(&ss), &r.err);
+		rc = scann_model_save_dr(path, prog.best, &norm, study.model_dr, ds,
+					 data, scann_summary_json(&ss), &r.err);
 		snprintf(path, sizeof(path), "%s/baseline.json", out_dir);
 		if (rc == 0)
 			rc = scann_model_save(path, prog.baseline, &norm, ds, data,
@@ -443,14 +499,35 @@ static int run_run(int argc, char **argv)
 			fprintf(stderr, "scann-worker: %s\n", r.err.message);
 			goto out;
 		}
-		result = json_pack("{s:o, s:o, s:f, s:s, s:s, s:s, s:s}",
-				   "baseline", scann_summary_json(&bs),
-				   "best", scann_summary_json(&ss),
-				   "compression", (double)bs.cost.params /
-					   (double)(ss.cost.params ? ss.cost.params : 1),
-				   "scheme", scann_scheme_name(spec.scheme),
-				   "model", "model.json", "baseline_model",
-				   "baseline.json", "report", "report.json");
+		if (dr_job) {
+			result = study.result;
+			study.result = NULL;
+			json_object_set_new(result, "model", json_string("model.json"));
+			json_object_set_new(result, "baseline_model",
+					    json_string("baseline.json"));
+			json_object_set_new(result, "report", json_string("report.json"));
+		} else {
+			result = json_pack("{s:o, s:o, s:f, s:s, s:s, s:s, s:s}",
+					   "baseline", scann_summary_json(&bs),
+					   "best", scann_summary_json(&ss),
+					   "compression", (double)bs.cost.params /
+						   (double)(ss.cost.params ? ss.cost.params : 1),
+					   "scheme", scann_scheme_name(spec.scheme),
+					   "model", "model.json", "baseline_model",
+					   "baseline.json", "report", "report.json");
+		}
+		if (study.markdown != NULL) {
+			FILE *md;
+
+			snprintf(path, sizeof(path), "%s/report.md", out_dir);
+			md = fopen(path, "w");
+			if (md == NULL || fputs(study.markdown, md) < 0 || fclose(md) != 0) {
+				json_decref(result);
+				fprintf(stderr, "scann-worker: cannot write %s\n", path);
+				goto out;
+			}
+			json_object_set_new(result, "report_md", json_string("report.md"));
+		}
 		if (timings) {
 			struct timespec ts;
 
@@ -472,6 +549,7 @@ static int run_run(int argc, char **argv)
 	}
 	status = 0;
 out:
+	scann_study_out_free(&study);
 	scann_progress_free(&prog);
 	scann_norm_free(&norm);
 	scann_split_free(&split);

@@ -556,6 +556,18 @@ static int get_real(const json_t *j, const char *key, double *out,
 	return 0;
 }
 
+/*
+ * Sizes a model file may claim before any array is decoded: each below
+ * 2^28, so no element count (a product of two) can overflow size_t.
+ */
+static int shape_sane(const struct scann_dr *dr)
+{
+	const uint32_t cap = UINT32_C(1) << 28;
+
+	return dr->d < cap && dr->k < cap && dr->m < cap &&
+	       dr->n_anchor < cap && dr->nnz < cap;
+}
+
 int scann_dr_from_json(const json_t *j, struct scann_dr **out,
 		       struct scann_error *err)
 {
@@ -595,6 +607,11 @@ int scann_dr_from_json(const json_t *j, struct scann_dr **out,
 	    (rc = get_real(j, "gamma", &dr->gamma, err)) < 0 ||
 	    (rc = get_real(j, "scale", &dr->scale, err)) < 0)
 		goto fail;
+	if (!shape_sane(dr)) {
+		rc = scann_error_set(err, SCANN_EINVAL, "m",
+				     "sizes out of range for a transform");
+		goto fail;
+	}
 	for (size_t f = 0; f < sizeof(fields) / sizeof(fields[0]); f++) {
 		json_t *v = json_object_get(j, fields[f].key);
 		void **slot = (void **)((char *)dr + fields[f].off);

@@ -70,8 +70,8 @@ struct scann_dr;	/* a fitted transform; opaque */
  */
 struct scann_dr_options {
 	uint32_t neighbors;	/* isomap graph / spectral bandwidth; 10 */
-	uint32_t landmarks;	/* isomap, spectral: m; see dr_isomap.c */
-	uint32_t anchors;	/* isomap: rows kept for new rows; 4096 */
+	uint32_t landmarks;	/* m: isomap min(n, 500), spectral min(n, 1000) */
+	uint32_t anchors;	/* isomap: rows kept for new rows; min(n, 2048) */
 	uint32_t max_iter;	/* fa 1000, ica 200 */
 	double tol;		/* fa 1e-2 (log-likelihood), ica 1e-4 */
 	/*

@@ -6,14 +6,15 @@
 
 #include "events.h"
 
-void scann_events_emit(struct scann_events *ev, const char *type, json_t *body)
+static void print(struct scann_events *ev, uint64_t printed, const char *type,
+		  json_t *body)
 {
 	json_t *obj = json_object();
 	const char *key;
 	json_t *val;
 	char *line;
 
-	json_object_set_new(obj, "seq", json_integer((json_int_t)++ev->seq));
+	json_object_set_new(obj, "seq", json_integer((json_int_t)printed));
 	json_object_set_new(obj, "type", json_string(type));
 	if (body)
 		json_object_foreach(body, key, val)
@@ -28,6 +29,24 @@ void scann_events_emit(struct scann_events *ev, const char *type, json_t *body)
 	}
 	json_decref(obj);
 	json_decref(body);
+}
+
+void scann_events_emit(struct scann_events *ev, const char *type, json_t *body)
+{
+	if (++ev->seq <= ev->upto) {
+		json_decref(body);	/* printed before the stop */
+		return;
+	}
+	print(ev, ev->seq + ev->shift, type, body);
+}
+
+void scann_events_emit_final(struct scann_events *ev, const char *type,
+			     json_t *body)
+{
+	if (ev->seq > ev->upto)
+		ev->upto = ev->seq;
+	print(ev, ev->upto + ev->shift + 1, type, body);
+	ev->shift++;
 }
 
 void scann_events_log(struct scann_events *ev, const char *level,

@@ -15,10 +15,23 @@
 
 #include <jansson.h>
 
+/*
+ * Resumption.  A job's events are numbered by an internal counter that a
+ * checkpoint saves and --resume restores, so a resumed run regenerates,
+ * bit for bit, the events an uninterrupted run prints after the checkpoint.
+ * Those the stopped run had already printed (internal seq <= upto) are not
+ * printed again, and each earlier stop event (cancelled, timeout) shifts the
+ * printed seq by one, so across stops and resumes the printed stream stays
+ * gap-free and duplicate-free.  After a crash (no stop event, upto not
+ * saved) the regenerated events repeat with the same seq and bytes: a
+ * consumer ignores a seq it already has.
+ */
 struct scann_events {
 	FILE *out;		/* borrowed */
-	uint64_t seq;		/* last seq written */
+	uint64_t seq;		/* internal seq of the last event */
 	int timings;		/* add "elapsed_s" to epoch and result events */
+	uint64_t upto;		/* internal seqs already printed before a stop */
+	uint64_t shift;		/* stop events printed before: printed = seq + shift */
 };
 
 /*
@@ -26,6 +39,14 @@ struct scann_events {
  * is stolen (decref'd); it may be NULL.
  */
 void scann_events_emit(struct scann_events *ev, const char *type, json_t *body);
+
+/*
+ * The final event of a stopped run (not regenerated on resume): printed
+ * right after the last printed event; afterwards upto and shift are what
+ * the run directory must remember for --resume.  body is stolen.
+ */
+void scann_events_emit_final(struct scann_events *ev, const char *type,
+			     json_t *body);
 
 /* A `log` event {"level": level, "message": ...}. */
 void scann_events_log(struct scann_events *ev, const char *level,

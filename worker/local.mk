@@ -10,7 +10,9 @@ worker_libscann_a_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS) $(LAPACKE_CFLAGS) \
 	$(ZLIB_CFLAGS) $(JANSSON_CFLAGS)
 
 # Everything that links the engine links these, in this order.
-SCANN_LIBS = $(SCANN_DR_LIBS) worker/libscann.a $(JANSSON_LIBS) \
+# libscann.a and the DR library call each other (model files carry DR
+# transforms; DR uses error/rng), so the DR library is named on both sides.
+SCANN_LIBS = $(SCANN_DR_LIBS) worker/libscann.a $(SCANN_DR_LIBS) $(JANSSON_LIBS) \
 	$(LAPACKE_LIBS) $(OPENBLAS_LIBS) $(ZLIB_LIBS) -lm
 
 bin_PROGRAMS += worker/scann-worker
@@ -38,6 +40,7 @@ worker_libscann_a_SOURCES += \
 	worker/normalize.c worker/normalize.h \
 	worker/events.c worker/events.h \
 	worker/scheme.c worker/scheme.h \
+	worker/study.c worker/study.h \
 	worker/model.c worker/model.h
 
 check_PROGRAMS += tests/check_net
@@ -71,7 +74,9 @@ tests_check_model_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_check_model_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 
 EXTRA_DIST += worker/README.md tests/bench/README.md tests/bench/run.sh \
-	tests/bench/quality.sh tests/bench/specs/satellite-A.json \
+	tests/bench/quality.sh tests/bench/ratios.py \
+	tests/bench/run-2026-11-25T2149.txt \
+	tests/bench/specs/satellite-A.json \
 	tests/bench/specs/satellite-B.json tests/bench/specs/satellite-C.json \
 	tests/bench/specs/dna-A.json tests/bench/specs/dna-B.json \
 	tests/bench/specs/dna-C.json
@@ -83,3 +88,9 @@ tests_fuzz_replay_model_CFLAGS = $(FUZZ_CFLAGS)
 tests_fuzz_replay_model_LDADD = $(SCANN_LIBS)
 TESTS += tests/fuzz/replay_model.sh
 EXTRA_DIST += tests/fuzz/replay_model.sh
+
+check_PROGRAMS += tests/check_study
+TESTS += tests/check_study
+tests_check_study_SOURCES = tests/check_study.c tests/testutil.h
+tests_check_study_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_study_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)

@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "model.h"
+#include "dr.h"
 
 json_t *scann_net_to_json(const struct scann_net *net)
 {
@@ -137,6 +138,14 @@ int scann_model_save(const char *path, const struct scann_net *net,
 		     const struct scann_norm *norm, const struct scann_dataset *ds,
 		     json_t *data, json_t *summary, struct scann_error *err)
 {
+	return scann_model_save_dr(path, net, norm, NULL, ds, data, summary, err);
+}
+
+int scann_model_save_dr(const char *path, const struct scann_net *net,
+			const struct scann_norm *norm, json_t *dr,
+			const struct scann_dataset *ds, json_t *data,
+			json_t *summary, struct scann_error *err)
+{
 	json_t *mn = json_array(), *mx = json_array(), *cls = json_array(), *root;
 	int rc;
 
@@ -153,6 +162,8 @@ int scann_model_save(const char *path, const struct scann_net *net,
 			 "data", data, "summary", summary);
 	if (root == NULL)
 		return scann_error_set(err, SCANN_ENOMEM, NULL, "cannot build the model");
+	if (dr != NULL)
+		json_object_set(root, "dr", dr);
 	rc = scann_json_write(path, root, 0, err);
 	json_decref(root);
 	return rc;
@@ -192,7 +203,22 @@ int scann_model_load(const char *path, struct scann_model *m,
 		m->norm.min[f] = (float)json_number_value(json_array_get(mn, f));
 		m->norm.max[f] = (float)json_number_value(json_array_get(mx, f));
 	}
-	if (m->norm.features != m->net->n_in) {
+	if (json_object_get(m->root, "dr") != NULL) {
+		rc = scann_dr_from_json(json_object_get(m->root, "dr"), &m->dr, err);
+		if (rc != 0)
+			goto fail;
+		if (scann_dr_inputs(m->dr) != m->norm.features ||
+		    scann_dr_outputs(m->dr) != m->net->n_in) {
+			rc = scann_error_set(err, SCANN_EINVAL, "dr",
+					     "%s: the DR transform maps %u features "
+					     "to %u, but the data has %u and the "
+					     "network reads %u", path,
+					     scann_dr_inputs(m->dr),
+					     scann_dr_outputs(m->dr),
+					     m->norm.features, m->net->n_in);
+			goto fail;
+		}
+	} else if (m->norm.features != m->net->n_in) {
 		rc = scann_error_set(err, SCANN_EINVAL, "normalize",
 				     "%s: normalisation and network disagree", path);
 		goto fail;
@@ -205,6 +231,7 @@ fail:
 
 void scann_model_free(struct scann_model *m)
 {
+	scann_dr_free(m->dr);
 	scann_net_free(m->net);
 	scann_norm_free(&m->norm);
 	json_decref(m->root);

@@ -27,6 +27,8 @@
 #include "net.h"
 #include "normalize.h"
 
+struct scann_dr;
+
 /* The "network" object (new reference). */
 json_t *scann_net_to_json(const struct scann_net *net);
 
@@ -46,9 +48,20 @@ int scann_model_save(const char *path, const struct scann_net *net,
 		     const struct scann_norm *norm, const struct scann_dataset *ds,
 		     json_t *data, json_t *summary, struct scann_error *err);
 
+/*
+ * The same, for a network that reads DR features: dr is the fitted
+ * transform's object (scann_dr_to_json; borrowed, NULL for none), stored
+ * as "dr" and applied after normalisation by whoever loads the model.
+ */
+int scann_model_save_dr(const char *path, const struct scann_net *net,
+			const struct scann_norm *norm, json_t *dr,
+			const struct scann_dataset *ds, json_t *data,
+			json_t *summary, struct scann_error *err);
+
 struct scann_model {
 	struct scann_net *net;
 	struct scann_norm norm;
+	struct scann_dr *dr;	/* NULL when the net reads normalised features */
 	json_t *root;		/* the whole file, for "data", "classes", ... */
 };
 

@@ -503,7 +503,7 @@ typedef float v8f __attribute__((vector_size(32)));
 
 /* These helpers are static and inlined, so the vector ABI GCC warns about
  * (passing AVX-sized values without AVX) never crosses a call boundary. */
-#if defined(__GNUC__) && !defined(__clang__)
+#if defined(__GNUC__)	/* GCC and clang */
 #pragma GCC diagnostic ignored "-Wpsabi"
 #endif
 

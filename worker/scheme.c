@@ -33,11 +33,17 @@ void scann_summarize(struct scann_ctx *c, const struct scann_net *net,
 				       c->split->n_test, c->sparse_below);
 	scann_energy_measure(net, &c->energy, &out->cost);
 	out->features = net->n_in;
+	out->dr_method = c->dr_method;
+	out->dr_ratio = c->dr_ratio;
 }
 
 json_t *scann_summary_json(const struct scann_summary *s)
 {
-	return json_pack("{s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:n}",
+	json_t *dr = s->dr_method ?
+		json_pack("{s:s, s:f}", "method", s->dr_method, "ratio", s->dr_ratio) :
+		json_null();
+
+	return json_pack("{s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:o}",
 			 "test_acc", s->test_acc, "val_acc", s->val_acc,
 			 "params", (json_int_t)s->cost.params,
 			 "macs", (json_int_t)s->cost.macs,
@@ -45,7 +51,7 @@ json_t *scann_summary_json(const struct scann_summary *s)
 			 "energy_nj", s->cost.energy_nj,
 			 "hidden", (json_int_t)s->cost.hidden,
 			 "depth", (json_int_t)s->cost.depth,
-			 "features", (json_int_t)s->features, "dr");
+			 "features", (json_int_t)s->features, "dr", dr);
 }
 
 void scann_progress_free(struct scann_progress *p)
@@ -115,29 +121,45 @@ static json_t *hidden_json(const uint32_t *hidden, uint32_t n)
 	return a;
 }
 
-/* Train one MLP of the given hidden sizes; *out owns it on success. */
-static int baseline_one(struct scann_ctx *c, const uint32_t *hidden,
-			uint32_t n, struct scann_net **out,
-			struct scann_summary *sum, struct scann_error *err)
+int scann_train_mlp(struct scann_ctx *c, const uint32_t *hidden, uint32_t n,
+		    const char *stage, json_t *extra, struct scann_net **out,
+		    struct scann_summary *sum, struct scann_error *err)
 {
 	struct scann_net *net = scann_net_new_mlp(c->data.features, hidden, n,
 						  c->data.classes,
 						  SCANN_WIRING_LAYERED, &c->rng);
 	int rc;
 
-	if (net == NULL)
+	if (net == NULL) {
+		json_decref(extra);
 		return scann_error_set(err, SCANN_ENOMEM, NULL,
-				       "out of memory for the baseline");
+				       "out of memory for an MLP");
+	}
 	rc = train_step(c, net, c->spec->train.epochs, "train", err);
+	if (rc == 0) {
+		scann_summarize(c, net, sum);
+		if (extra == NULL)
+			extra = json_object();
+		json_object_set_new(extra, "hidden_layers", hidden_json(hidden, n));
+		emit_candidate(c, stage, sum, extra);
+		extra = NULL;
+		if (c->on_candidate)
+			rc = c->on_candidate(c->candidate_ctx, stage, sum, net);
+	}
+	json_decref(extra);
 	if (rc != 0) {
 		scann_net_free(net);
 		return rc;
 	}
-	scann_summarize(c, net, sum);
-	emit_candidate(c, "baseline", sum,
-		       json_pack("{s:o}", "hidden_layers", hidden_json(hidden, n)));
 	*out = net;
 	return 0;
+}
+
+static int baseline_one(struct scann_ctx *c, const uint32_t *hidden,
+			uint32_t n, struct scann_net **out,
+			struct scann_summary *sum, struct scann_error *err)
+{
+	return scann_train_mlp(c, hidden, n, "baseline", NULL, out, sum, err);
 }
 
 static int run_baseline(struct scann_ctx *c, struct scann_progress *p,
@@ -191,14 +213,26 @@ static int run_baseline(struct scann_ctx *c, struct scann_progress *p,
 	return c->checkpoint ? c->checkpoint(c->checkpoint_ctx, p, &c->rng) : 0;
 }
 
+int scann_job_baseline(struct scann_ctx *c, struct scann_progress *p,
+		       struct scann_error *err)
+{
+	return run_baseline(c, p, err);
+}
+
 /* Record the scheme's current net as a candidate; keep it if best. */
 static int candidate(struct scann_ctx *c, struct scann_progress *p)
 {
 	struct scann_summary s;
 
 	scann_summarize(c, p->current, &s);
-	emit_candidate(c, "scann", &s,
+	emit_candidate(c, c->stage, &s,
 		       json_pack("{s:s}", "scheme", scann_scheme_name(c->spec->scheme)));
+	if (c->on_candidate) {
+		int rc = c->on_candidate(c->candidate_ctx, c->stage, &s, p->current);
+
+		if (rc != 0)
+			return rc;
+	}
 	if (p->best == NULL || s.val_acc > p->best_val ||
 	    (s.val_acc == p->best_val && s.cost.params < p->best_params)) {
 		struct scann_net *copy = scann_net_clone(p->current);
@@ -324,10 +358,10 @@ int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
 		if (rc != 0)
 			return rc;
 	}
-	c->stage = "scann";
+	c->stage = c->scheme_stage ? c->scheme_stage : "scann";
 	if (!p->scheme_started) {
 		scann_events_emit(c->ev, "stage",
-				  json_pack("{s:s, s:s, s:s}", "stage", "scann",
+				  json_pack("{s:s, s:s, s:s}", "stage", c->stage,
 					    "state", "start", "scheme",
 					    scann_scheme_name(c->spec->scheme)));
 		rc = start_scheme(c, p, err);
@@ -351,7 +385,7 @@ int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
 
 		scann_summarize(c, p->best, &s);
 		scann_events_emit(c->ev, "stage",
-				  json_pack("{s:s, s:s, s:o}", "stage", "scann",
+				  json_pack("{s:s, s:s, s:o}", "stage", c->stage,
 					    "state", "end", "best",
 					    scann_summary_json(&s)));
 	}

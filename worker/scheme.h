@@ -42,6 +42,8 @@ struct scann_summary {
 	double test_acc, val_acc;
 	struct scann_cost cost;
 	uint32_t features;
+	const char *dr_method;	/* static name, NULL when no DR */
+	double dr_ratio;
 };
 
 /* Where a job stands, for checkpoints and --resume. */
@@ -55,6 +57,15 @@ struct scann_progress {
 	double best_val;
 	uint64_t best_params;
 };
+
+/*
+ * Called for every candidate network a stage reports (the nets of the
+ * scheme's iterations; the MLPs of a DR sweep), after its candidate event.
+ * net is borrowed for the call.  Nonzero aborts with that code.
+ */
+typedef int (*scann_candidate_fn)(void *ctx, const char *stage,
+				  const struct scann_summary *s,
+				  const struct scann_net *net);
 
 /* Called after every completed step worth resuming from; nonzero aborts. */
 typedef int (*scann_checkpoint_fn)(void *ctx, const struct scann_progress *p,
@@ -70,6 +81,13 @@ struct scann_ctx {
 	double sparse_below;
 	scann_checkpoint_fn checkpoint;
 	void *checkpoint_ctx;
+	scann_candidate_fn on_candidate;	/* may be NULL */
+	void *candidate_ctx;
+	/* The DR in front of data (NULL: none), for summaries. */
+	const char *dr_method;
+	double dr_ratio;
+	/* Name of the scheme's stage in events: "scann" unless set. */
+	const char *scheme_stage;
 	/* The step being trained, for epoch events. */
 	const char *stage, *operation;
 	uint32_t iteration;
@@ -77,12 +95,28 @@ struct scann_ctx {
 	double t0;			/* wall clock at start (timings only) */
 };
 
+/*
+ * Train a new MLP of hidden sizes hidden[0..n) on c->data for
+ * train.epochs epochs as stage `stage` (epoch events), then report it as a
+ * candidate (extra, stolen, may be NULL, adds fields to the event).  On
+ * success *out owns the net and *sum describes it.
+ */
+int scann_train_mlp(struct scann_ctx *c, const uint32_t *hidden, uint32_t n,
+		    const char *stage, json_t *extra, struct scann_net **out,
+		    struct scann_summary *sum, struct scann_error *err);
+
 /* Validation and test accuracy and cost of net. */
 void scann_summarize(struct scann_ctx *c, const struct scann_net *net,
 		     struct scann_summary *out);
 
 /* The network summary object of DESIGN.md ("The result"). */
 json_t *scann_summary_json(const struct scann_summary *s);
+
+/*
+ * Run only the baseline stage (fixed MLP or search) into p->baseline.
+ */
+int scann_job_baseline(struct scann_ctx *c, struct scann_progress *p,
+		       struct scann_error *err);
 
 /*
  * Run the baseline stage (unless p->baseline_done) and then the scheme from

@@ -501,13 +501,15 @@ static int read_dr(const json_t *v, const char *path,
 			return scann_error_set(err, SCANN_EINVAL, "dr.methods",
 					       "dr.methods must be a non-empty array "
 					       "of method names");
+		json_t *name;
+
 		dr->methods = 0;
-		json_array_foreach(item, i, v) {
+		json_array_foreach(item, i, name) {
 			char sub[64];
 			int m;
 
 			snprintf(sub, sizeof(sub), "dr.methods[%zu]", i);
-			if (read_enum(v, sub, dr_names, SCANN_DR_METHOD_COUNT, &m,
+			if (read_enum(name, sub, dr_names, SCANN_DR_METHOD_COUNT, &m,
 				      err) != 0)
 				return SCANN_EINVAL;
 			if (dr->methods & (1u << m))

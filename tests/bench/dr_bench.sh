@@ -6,7 +6,8 @@
 #   mkdir -p build-bench && cd build-bench && ../configure CFLAGS=-O2 &&
 #   make tests/bench/dr_bench && ../tests/bench/dr_bench.sh
 # Environment: SEEDS (3: split/init seeds 0..SEEDS-1), REPEATS (5), RATIOS
-# (2,4,8), DATASETS (satellite dna), DATA (the bundled CSVs), PEER.
+# (2,4,8), DATASETS (satellite dna), METHODS (all, in sklearn_dr.py's
+# names), DATA (the bundled CSVs), PEER.
 #
 # Each side reports, per seed, the best of REPEATS timings of fit(train)
 # and transform(test); the table shows the median over seeds of fit +
@@ -21,6 +22,9 @@ SEEDS=${SEEDS:-3}
 REPEATS=${REPEATS:-5}
 RATIOS=${RATIOS:-2,4,8}
 DATASETS=${DATASETS:-satellite dna}
+METHODS=${METHODS:-pca,fa,ica,isomap,spectral,rp_gauss,rp_pm1,rp_sparse3,rp_auto}
+fast=$(echo "$METHODS" | tr , '\n' | grep -v -x -e isomap -e spectral | paste -sd, -)
+slow=$(echo "$METHODS" | tr , '\n' | grep -x -e isomap -e spectral | paste -sd, -)
 DATA=${DATA:-$src/tests/data}
 PEER=${PEER:-/work/shared/peers/sklearn_dr.py}
 BENCH=${BENCH:-./tests/bench/dr_bench}
@@ -31,14 +35,14 @@ for ds in $DATASETS; do
 	seed=0
 	while [ "$seed" -lt "$SEEDS" ]; do
 		"$BENCH" --csv "$DATA/$ds.csv" --ratios "$RATIOS" \
-			--repeats "$REPEATS" --seed "$seed" >> "$tmp/ours.$ds"
-		/usr/bin/python3 "$PEER" --csv "$DATA/$ds.csv" --ratios "$RATIOS" \
-			--repeats "$REPEATS" --threads 1 --seed "$seed" \
-			--methods pca,fa,ica,rp_gauss,rp_pm1,rp_sparse3,rp_auto \
-			>> "$tmp/peer.$ds" 2>/dev/null
-		/usr/bin/python3 "$PEER" --csv "$DATA/$ds.csv" --ratios "$RATIOS" \
-			--repeats 1 --threads 1 --seed "$seed" \
-			--methods isomap,spectral >> "$tmp/peer.$ds" 2>/dev/null
+			--repeats "$REPEATS" --seed "$seed" --methods "$METHODS" \
+			>> "$tmp/ours.$ds"
+		[ -z "$fast" ] || /usr/bin/python3 "$PEER" --csv "$DATA/$ds.csv" \
+			--ratios "$RATIOS" --repeats "$REPEATS" --threads 1 \
+			--seed "$seed" --methods "$fast" >> "$tmp/peer.$ds" 2>/dev/null
+		[ -z "$slow" ] || /usr/bin/python3 "$PEER" --csv "$DATA/$ds.csv" \
+			--ratios "$RATIOS" --repeats 1 --threads 1 --seed "$seed" \
+			--methods "$slow" >> "$tmp/peer.$ds" 2>/dev/null
 		seed=$((seed + 1))
 	done
 	cp "$tmp/ours.$ds" "${KEEP:-/dev/null}.ours.$ds" 2>/dev/null || true

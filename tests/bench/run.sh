@@ -27,7 +27,7 @@ echo "# sgemm_peak"
 for t in 1 2; do
 	echo "# scann bench_epoch, $t thread(s)"
 	OPENBLAS_NUM_THREADS=$t "$build/tests/bench/bench_epoch" --threads "$t" \
-		--epochs 3 ${idx:+--idx "$idx"}
+		--epochs 5 ${idx:+--idx "$idx"}
 done
 if [ -n "$idx" ] && [ -x /usr/bin/python3 ]; then
 	# torch_mlp.py wants the IDX files in one directory, as the npm package has them

@@ -7,7 +7,8 @@
 // that sends an unsigned user to the sign-in page), which Chromium logs as
 // "Failed to load resource" -- and only for /api/ URLs.  A full-page
 // screenshot of each test's last state goes to tests/artifacts/<test>.png
-// in the build tree, pass or fail.
+// in the build tree, pass or fail (tests of pure functions, server 'none',
+// have no page and no screenshot).
 //
 // usage: node suite.mjs [name-filter]
 // Prints one line per test and closes with "N passed, N failed".
@@ -60,7 +61,7 @@ async function main() {
 
   try {
     for (const t of chosen) {
-      const s = await server(t.server || 'open');
+      const s = t.server === 'none' ? null : await server(t.server || 'open');
       const ctx = await browser.newContext({
         viewport: t.viewport || { width: 1280, height: 860 },
         deviceScaleFactor: 1,
@@ -93,7 +94,7 @@ async function main() {
       try {
         let timer;
         await Promise.race([
-          t.fn({ page, ctx, server: s, base: s.base, browser }),
+          t.fn({ page, ctx, server: s, base: s && s.base, browser }),
           new Promise((_, rej) => { timer = setTimeout(() => rej(new Error(`test timed out after ${TEST_TIMEOUT_MS} ms`)), TEST_TIMEOUT_MS); }),
         ]).finally(() => clearTimeout(timer));
         if (problems.length) err = new Error(problems.join('\n'));
@@ -102,7 +103,8 @@ async function main() {
         if (problems.length) err.message += '\n' + problems.join('\n');
       }
       const shot = path.join(ARTIFACTS, slug(t.name) + '.png');
-      try { await page.screenshot({ path: shot, fullPage: true }); } catch { /* page gone */ }
+      // (Unit tests of pure functions have no page to show.)
+      if (s) { try { await page.screenshot({ path: shot, fullPage: true }); } catch { /* page gone */ } }
       await ctx.close();
       const secs = ((Date.now() - started) / 1000).toFixed(1);
       if (err instanceof Skip && !problems.length) {

@@ -13,6 +13,7 @@ export const tests = [
       await page.getByRole('heading', { name: 'New job' }).waitFor();
       await page.setInputFiles('#upload-file', path.join(DATA, 'wine.csv'));
       await page.fill('#upload-name', 'wine');
+      await page.fill('#upload-label', 'label');  // wine.csv's class column, named
       await page.click('#upload-go');
       await page.locator('#upload-msg', { hasText: 'Uploaded wine' }).waitFor();
       const msg = await page.textContent('#upload-msg');
@@ -35,7 +36,8 @@ export const tests = [
       const id = decodeURIComponent(page.url().split('#/jobs/')[1]);
       const job = await server.api('GET', '/jobs/' + id);
       const spec = (job.job || job).spec || {};
-      assert(spec.scheme === 'A' && spec.train.epochs === 6 && spec.dr === null, 'stored spec: ' + JSON.stringify(spec));
+      assert(spec.scheme === 'A' && spec.train.epochs === 6 && spec.dr === null && spec.label_column === 'label',
+        'stored spec: ' + JSON.stringify(spec));
 
       // Live: the accuracy chart gains epochs while the job runs.
       const seen = new Set();

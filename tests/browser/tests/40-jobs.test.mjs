@@ -32,6 +32,10 @@ export const tests = [
       const pts = Number(await page.locator('#chart-acc .s-acc').getAttribute('data-points'));
       assert(pts >= 2, 'validation accuracy points: ' + pts);
       await page.screenshot({ path: shotPath('live-curve-while-running') });
+      // One click arms the button, the second cancels.
+      await page.click('#cancel');
+      assert(/Confirm/.test(await page.textContent('#cancel')), 'cancel not asking for confirmation');
+      assert((await server.api('GET', '/jobs/' + j.id)).state === 'running', 'one click cancelled');
       await page.click('#cancel');
       await page.locator('#job-state', { hasText: 'cancelled' }).waitFor({ timeout: 20000 });
       assert(await page.locator('#cancel').isHidden(), 'cancel still offered');
@@ -58,6 +62,11 @@ export const tests = [
       for (const h of ['Name', 'Dataset', 'Task', 'Scheme', 'State', 'Progress', 'Val. acc.', 'Params', 'Owner', 'Age']) {
         assert(heads.includes(h), 'missing column ' + h);
       }
+      // Task and scheme come from each job's spec.
+      await waitFor(async () => (await page.locator('#jobs-table tbody tr').first().locator('td[data-label="Task"]').textContent()) === 'synthesize',
+        10000, 'the task column');
+      assert(await page.locator('#jobs-table tbody tr').first().locator('td[data-label="Scheme"]').textContent() === 'B', 'scheme column');
+      assert(await page.locator('#jobs-table tbody tr').first().locator('td[data-label="Dataset"]').textContent() === 'iris', 'dataset column');
       const n1 = await page.locator('#jobs-table tbody tr').count();
       assert(n1 === 20, 'first page has ' + n1 + ' rows');
       const states = await page.locator('#jobs-table tbody tr').evaluateAll((rs) => rs.map((r) => r.dataset.state));
@@ -81,9 +90,10 @@ export const tests = [
   {
     name: 'a finished study shows its table and its Pareto scatter',
     async fn({ page, base, server }) {
-      const ds = await iris(server);
+      // Wine's 13 features still leave one at ratio 8 (iris's 4 would not).
+      const ds = (await server.uploadDataset('wine.csv', 'wine')).id;
       const j = await server.submit({
-        name: 'iris study', dataset: ds, task: 'study', scheme: 'B',
+        name: 'wine study', dataset: ds, task: 'study', scheme: 'B',
         baseline: { hidden: [16] },
         dr: { methods: ['pca', 'rp-gaussian'], ratios: [2], max_drop: 0.05 },
         scann: { iterations: 2, epochs_per_step: 2 },

@@ -37,7 +37,7 @@ export async function renderJob(ctx, id) {
   const stateBadge = el('span', { class: 'state', id: 'job-state', 'aria-live': 'polite' });
   const cancelBtn = el('button', { type: 'button', id: 'cancel', class: 'danger', text: 'Cancel job' });
   const modelBtn = el('button', { type: 'button', id: 'dl-model', text: 'Download model' });
-  const cBtn = el('button', { type: 'button', id: 'dl-model-c', text: 'Download C' });
+  const cBtn = el('button', { type: 'button', id: 'dl-model-c', text: 'Download C code' });
   const reportBtn = el('button', { type: 'button', id: 'dl-report', text: 'Download report' });
   const progress = el('progress', { id: 'job-progress', max: 1, value: 0, 'aria-label': 'Job progress' });
   const progressText = el('span', { class: 'num' });
@@ -48,9 +48,12 @@ export async function renderJob(ctx, id) {
   const parWrap = el('div', { class: 'chart-wrap', id: 'chart-params' });
   const netWrap = el('div', { id: 'network' }, el('p', { class: 'muted', text: 'The network is drawn from the model artifact when the job has one.' }));
   const resultWrap = el('div', { id: 'result' });
-  const logList = el('ol', { class: 'log', id: 'event-log', 'aria-label': 'Event log' });
+  // Scrollable regions take focus, so a keyboard can scroll them.
+  const logList = el('ol', { class: 'log', id: 'event-log', 'aria-label': 'Event log', tabindex: 0 });
   const streamNote = el('p', { class: 'muted small', id: 'stream-status', role: 'status' });
 
+  const resultCard = el('section', { class: 'card', id: 'result-card', 'aria-labelledby': 'h-result' }, [
+    el('h2', { id: 'h-result', text: job.task === 'study' ? 'Study' : 'Result' }), resultWrap]);
   ctx.root.append(
     el('p', { class: 'crumbs' }, [el('a', { href: '#/jobs', text: '← Jobs' })]),
     el('div', { class: 'head' }, [
@@ -75,11 +78,13 @@ export async function renderJob(ctx, id) {
       el('div', { class: 'curves' }, [accWrap, parWrap]),
       streamNote,
     ]),
-    el('section', { class: 'card', 'aria-labelledby': 'h-result' }, [el('h2', { id: 'h-result', text: 'Result' }), resultWrap]),
+    resultCard,
     el('section', { class: 'card', 'aria-labelledby': 'h-net' }, [el('h2', { id: 'h-net', text: 'Synthesized network' }), netWrap]),
     el('section', { class: 'card', 'aria-labelledby': 'h-log' }, [el('h2', { id: 'h-log', text: 'Event log' }), logList]),
   );
   resultWrap.append(el('p', { class: 'muted', text: 'The result appears when the job finishes.' }));
+  // A study is read for its table: put it first, before the curves.
+  if (job.task === 'study') document.getElementById('h-curves').closest('section').before(resultCard);
 
   // ---- job facts -----------------------------------------------------------
   function showJob() {
@@ -294,7 +299,7 @@ export async function renderJob(ctx, id) {
       return;
     }
     const label = `Synthesized network: ${stats0(net)}`;
-    const picWrap = el('div', { class: 'net-wrap', id: 'net-pic' });
+    const picWrap = el('div', { class: 'net-wrap', id: 'net-pic', tabindex: 0, role: 'group', 'aria-label': 'Network drawing (scrolls sideways when deep)' });
     let stats = null;
     const statsLine = el('p', { id: 'net-stats' });
     clear(netWrap).append(
@@ -327,7 +332,24 @@ export async function renderJob(ctx, id) {
   cBtn.addEventListener('click', () => download('/model.c', `scann-${id}-model.c`));
   reportBtn.addEventListener('click', () => download('/report', `scann-${id}-report.json`));
 
+  // Cancelling throws away the work done so far: the first click arms the
+  // button, a second one within a few seconds cancels.
+  let armed = 0;
   cancelBtn.addEventListener('click', async () => {
+    if (!armed) {
+      cancelBtn.textContent = 'Confirm: cancel this job';
+      cancelBtn.classList.add('armed');
+      armed = setTimeout(() => {
+        armed = 0;
+        cancelBtn.textContent = 'Cancel job';
+        cancelBtn.classList.remove('armed');
+      }, 5000);
+      return;
+    }
+    clearTimeout(armed);
+    armed = 0;
+    cancelBtn.textContent = 'Cancel job';
+    cancelBtn.classList.remove('armed');
     cancelBtn.disabled = true;
     try {
       const j = await api.post('/jobs/' + enc + '/cancel');
@@ -347,6 +369,14 @@ export async function renderJob(ctx, id) {
 
   // ---- refresh loop and stream ---------------------------------------------
   let timer = 0;
+  // A job that ended without success has no result or model: say so
+  // instead of promising them.
+  function showEnded() {
+    if (job.state !== 'failed' && job.state !== 'cancelled') return;
+    if (!result) clear(resultWrap).append(el('p', { class: 'muted', text: `No result: the job was ${job.state}.` }));
+    clear(netWrap).append(el('p', { class: 'muted', text: `No model: the job was ${job.state}.` }));
+  }
+
   async function refresh() {
     clearTimeout(timer);
     try {
@@ -358,7 +388,7 @@ export async function renderJob(ctx, id) {
     }
     showJob();
     setArtifacts();
-    if (TERMINAL.has(job.state)) showModel();
+    if (TERMINAL.has(job.state)) { showModel(); showEnded(); }
     else timer = setTimeout(refresh, POLL_MS);
   }
 

@@ -24,6 +24,24 @@ async function datasetNames() {
 const PAGE = 20;
 const REFRESH_MS = 3000;
 
+// Task and scheme live in a job's spec, which GET /jobs (the list) leaves
+// out: they are read once per job from GET /jobs/{id} (a spec never
+// changes) and kept for the page's life.
+const specCache = new Map();
+async function fillSpecs(jobs) {
+  const todo = jobs.filter((j) => !j.spec && !j.task && !specCache.has(String(j.id))).map((j) => String(j.id));
+  for (let k = 0; k < todo.length; k += 4) {
+    await Promise.all(todo.slice(k, k + 4).map(async (id) => {
+      try {
+        const full = await api.get('/jobs/' + encodeURIComponent(id));
+        const sp = (full.job || full).spec || {};
+        specCache.set(id, { task: sp.task ?? null, scheme: sp.scheme ?? null });
+      } catch { specCache.set(id, {}); }
+    }));
+  }
+  return todo.length > 0;
+}
+
 export async function renderJobs(ctx) {
   document.title = 'Jobs · scann';
   const state = ctx.query.get('state') || '';
@@ -83,8 +101,11 @@ export async function renderJobs(ctx) {
     const names = await datasetNames();
     if (!alive) return;
     fill(jobs, names);
+    if (await fillSpecs(jobs) && alive) { shown = ''; fill(jobs, names); }
     status.classList.remove('error');
-    status.textContent = jobs.length ? '' : (state ? `No ${state} jobs.` : 'No jobs yet.');
+    if (jobs.length) status.textContent = '';
+    else if (state) status.textContent = `No ${state} jobs.`;
+    else clear(status).append('No jobs yet: ', el('a', { href: '#/submit', text: 'submit the first one' }), '.');
     clear(pager);
     if (cursor) {
       const prev = back.slice(0, -1);
@@ -118,6 +139,9 @@ export async function renderJobs(ctx) {
     const focusedId = focusedRow ? focusedRow.dataset.id : null;
     const rows = jobs.map((j) => {
       const v = jobView(j);
+      const sp = specCache.get(v.id) || {};
+      v.task = v.task ?? sp.task ?? null;
+      v.scheme = v.scheme ?? sp.scheme ?? null;
       const pr = progressOf(v);
       const prog = el('progress', { max: 1, value: pr.value ?? undefined, 'aria-label': 'progress of ' + v.name });
       return el('tr', { dataset: { id: v.id, state: v.state } }, [

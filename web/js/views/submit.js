@@ -82,7 +82,8 @@ export async function renderSubmit(ctx) {
   }
 
   const name = el('input', { type: 'text', name: 'name', autocomplete: 'off', placeholder: 'optional' });
-  const radios = (nm, opts, checked) => el('div', { class: 'radios', role: 'radiogroup' }, opts.map(([v, l]) => el('label', { class: 'inline' }, [
+  const labelCol = el('input', { type: 'text', name: 'label_column', autocomplete: 'off', placeholder: 'last column' });
+  const radios = (nm, opts, checked) => el('div', { class: 'radios' }, opts.map(([v, l]) => el('label', { class: 'inline' }, [
     el('input', { type: 'radio', name: nm, value: v, checked: v === checked, id: `f-${nm}-${v}` }), ' ', l,
   ])));
   const task = radios('task', [['synthesize', 'Synthesize one network'], ['study', 'Study: MLP / DR / SCANN / DR+SCANN']], 'synthesize');
@@ -136,8 +137,15 @@ export async function renderSubmit(ctx) {
     formError,
     el('section', { class: 'card' }, [
       el('h2', { text: 'Data' }),
-      field('dataset', 'Dataset', dsSelect),
-      uploadWidget('upload', async (d) => { await fillDatasets(d.id); dsSelect.focus(); }),
+      el('div', { class: 'row' }, [
+        field('dataset', 'Dataset', dsSelect),
+        field('label_column', 'Label column', labelCol, 'empty: the last column'),
+      ]),
+      uploadWidget('upload', async (d, extra) => {
+        await fillDatasets(d.id);
+        if (extra.label) labelCol.value = extra.label;
+        dsSelect.focus();
+      }),
     ]),
     el('section', { class: 'card' }, [
       el('h2', { text: 'Recipe' }),
@@ -166,6 +174,7 @@ export async function renderSubmit(ctx) {
   function spec() {
     const s = { dataset: dsSelect.value };
     if (name.value.trim()) s.name = name.value.trim();
+    if (labelCol.value.trim()) s.label_column = labelCol.value.trim();
     s.task = form.querySelector('input[name=task]:checked').value;
     s.scheme = form.querySelector('input[name=scheme]:checked').value;
     if (drMode.value === 'none') s.dr = null;

@@ -6,10 +6,13 @@
 import * as api from '../api.js';
 import { el, fmtBytes, fmtInt } from '../util.js';
 
-// onDone(dataset) is called with the API's description of the new dataset.
+// onDone(dataset, {label}) is called with the API's description of the new
+// dataset and the label column the user named (the job spec needs it too:
+// the dataset row does not keep it).
 export function uploadWidget(idPrefix, onDone) {
   const file = el('input', { type: 'file', id: idPrefix + '-file', name: 'file', accept: '.csv,text/csv,.gz,application/octet-stream' });
   const name = el('input', { type: 'text', id: idPrefix + '-name', name: 'dataset-name', autocomplete: 'off', placeholder: 'from the file name' });
+  const label = el('input', { type: 'text', id: idPrefix + '-label', name: 'label', autocomplete: 'off', placeholder: 'the last column' });
   const btn = el('button', { type: 'button', id: idPrefix + '-go', text: 'Upload' });
   const bar = el('progress', { id: idPrefix + '-progress', max: 1, value: 0, hidden: true, 'aria-label': 'Upload progress' });
   const msg = el('p', { id: idPrefix + '-msg', class: 'small', role: 'status', 'aria-live': 'polite' });
@@ -24,10 +27,10 @@ export function uploadWidget(idPrefix, onDone) {
     btn.disabled = true;
     msg.textContent = `Uploading ${f.name} (${fmtBytes(f.size)})…`;
     try {
-      const ds = await api.upload('/datasets', f, { name: nm }, (p) => { bar.value = p; });
+      const ds = await api.upload('/datasets', f, { name: nm, label: label.value.trim() }, (p) => { bar.value = p; });
       const d = ds && (ds.dataset || ds);
       msg.textContent = `Uploaded ${d.name || nm}: ${fmtInt(d.rows)} rows, ${fmtInt(d.features)} features, ${fmtInt(d.classes)} classes.`;
-      if (onDone) onDone(d);
+      if (onDone) onDone(d, { label: label.value.trim() });
     } catch (err) {
       msg.textContent = 'Upload failed: ' + err.message;
       msg.classList.add('error');
@@ -37,10 +40,11 @@ export function uploadWidget(idPrefix, onDone) {
   });
 
   return el('fieldset', { class: 'upload' }, [
-    el('legend', { text: 'Upload a dataset (CSV, label in the last column)' }),
+    el('legend', { text: 'Upload a dataset (CSV with a header row)' }),
     el('div', { class: 'row' }, [
       el('div', {}, [el('label', { for: file.id, text: 'CSV file' }), file]),
       el('div', {}, [el('label', { for: name.id, text: 'Dataset name' }), name]),
+      el('div', {}, [el('label', { for: label.id, text: 'Label column' }), label]),
       el('div', { class: 'end' }, btn),
     ]),
     bar, msg,

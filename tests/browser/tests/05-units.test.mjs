@@ -1,0 +1,79 @@
+// 05-units.test.mjs -- the dashboard's pure functions, run in node: the
+// Pareto front, the study table's rows, reading the engine's model file
+// (levels, depth, skip connections).  No browser, no scannd.
+
+import fs from 'node:fs';
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { assert, SRCDIR } from '../lib.mjs';
+
+const js = (f) => import(pathToFileURL(path.join(SRCDIR, 'web/js', f)).href);
+
+export const tests = [
+  {
+    name: 'units: every file of web/ and tests/browser/ is in the tarball and installed',
+    server: 'none',
+    async fn() {
+      const mk = fs.readFileSync(path.join(SRCDIR, 'web/local.mk'), 'utf8');
+      const walk = (d) => fs.readdirSync(path.join(SRCDIR, d), { withFileTypes: true }).flatMap((e) =>
+        e.name === 'node_modules' ? [] : e.isDirectory() ? walk(path.join(d, e.name)) : [path.join(d, e.name)]);
+      const files = [...walk('web'), ...walk('tests/browser')].filter((f) => f !== 'web/local.mk');
+      const missing = files.filter((f) => !mk.includes(f));
+      assert(!missing.length, 'not listed in web/local.mk: ' + missing.join(', '));
+    },
+  },
+  {
+    name: 'units: Pareto front keeps only undominated networks',
+    server: 'none',
+    async fn() {
+      const { paretoFront } = await js('model.js');
+      const pts = [
+        { x: 1000, y: 0.90 }, { x: 100, y: 0.85 }, { x: 500, y: 0.95 },
+        { x: 50, y: 0.80 }, { x: 600, y: 0.94 }, { x: 100, y: 0.86 }, { x: 2000, y: 0.95 },
+      ];
+      const f = paretoFront(pts);
+      assert(JSON.stringify(f) === JSON.stringify([3, 5, 2]), 'front ' + JSON.stringify(f));
+      assert(paretoFront([]).length === 0, 'empty front');
+      assert(paretoFront([{ x: NaN, y: 1 }]).length === 0, 'NaN point on the front');
+    },
+  },
+  {
+    name: 'units: study rows and compression against the MLP',
+    server: 'none',
+    async fn() {
+      const { studyRows } = await js('model.js');
+      const n = (p, a) => ({ params: p, test_acc: a });
+      const rows = studyRows({
+        baseline: n(1000, 0.9), dr: { ha: n(500, 0.91), mc: n(250, 0.9) },
+        scann: { ha: n(100, 0.92), mc: null }, 'dr+scann': { ha: n(50, 0.9), mc: n(40, 0.9) },
+      });
+      assert(rows.length === 7, 'rows ' + rows.length);
+      assert(rows[0].label === 'MLP' && rows[0].compression === 1, 'MLP row');
+      assert(rows.find((r) => r.key === 'dr-mc').compression === 4, 'DR M.C. compression');
+      assert(rows.find((r) => r.key === 'scann-mc').net === null, 'missing M.C. not null');
+      assert(rows.find((r) => r.key === 'dr+scann-mc').compression === 25, 'DR+SCANN M.C. compression');
+    },
+  },
+  {
+    name: 'units: the engine\'s model file read into levels and skip connections',
+    server: 'none',
+    async fn() {
+      const { normalizeModel } = await js('netdraw.js');
+      // 2 inputs, hidden h0 <- in0, h1 <- h0 + in1, h2 <- h1 + in0 (a skip
+      // over two levels); outputs from h2 and, skipping, from h0.
+      const m = normalizeModel({
+        format: 'scann-model', classes: ['a', 'b'],
+        network: {
+          inputs: 2, hidden: 3, outputs: 2,
+          connections: [[0, 0, 0.5], [1, 2, 0.1], [1, 1, -0.3], [2, 3, 0.2], [2, 0, 0.4], [3, 4, 1], [4, 2, -1]],
+        },
+      });
+      const lv = (id) => m.level.get(id);
+      assert(lv('h:0') === 1 && lv('h:1') === 2 && lv('h:2') === 3, 'levels ' + JSON.stringify([...m.level]));
+      assert(m.depth === 3 && lv('out:0') === 4 && lv('out:1') === 4, 'depth ' + m.depth);
+      const skips = m.conns.filter((c) => m.level.get(c.to) - m.level.get(c.from) > 1).length;
+      assert(skips === 3, 'skip connections ' + skips);
+      assert(m.classes.join() === 'a,b', 'classes');
+    },
+  },
+];

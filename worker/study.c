@@ -1,0 +1,492 @@
+/*
+ * study.c -- DR+SCANN and the study task; see study.h for what runs and
+ * how the H.A. and M.C. picks are made.
+ */
+#include "study.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "dr.h"
+
+/*
+ * Each stage after the baseline draws from its own stream (train.seed plus
+ * these), so one stage's settings never change another's random choices:
+ * a study's DR+SCANN is the same network as a synthesize job's with the
+ * same spec.
+ */
+enum { STAGE_SEED_SCANN = 1, STAGE_SEED_DR = 2, STAGE_SEED_DRSCANN = 3 };
+
+struct study_cand {
+	const char *stage;		/* static: "baseline", "dr", ... */
+	struct scann_summary s;
+};
+
+struct study {
+	struct scann_ctx *c;
+	uint32_t rows;			/* of c->data */
+	float *train_x, *val_x;		/* gathered rows for the sweep's fits */
+	uint32_t base_hidden[SCANN_SPEC_MAX_LAYERS], base_layers;
+	/* Every candidate reported, in order. */
+	struct study_cand *cands;
+	size_t n_cands, cap;
+	/* The sweep's best candidate so far (by validation). */
+	struct scann_net *dr_net;
+	json_t *dr_json;
+	float *dr_x;			/* rows x dr_k, every row transformed */
+	uint32_t dr_k;
+	double dr_val, dr_ratio;
+	uint64_t dr_params;
+	const char *dr_method;
+};
+
+static int collect(void *ctx, const char *stage, const struct scann_summary *s,
+		   const struct scann_net *net)
+{
+	struct study *st = ctx;
+
+	(void)net;
+	if (st->n_cands == st->cap) {
+		size_t cap = st->cap ? st->cap * 2 : 64;
+		struct study_cand *grown = realloc(st->cands, cap * sizeof(*grown));
+
+		if (grown == NULL)
+			return SCANN_ENOMEM;
+		st->cands = grown;
+		st->cap = cap;
+	}
+	/* Stage names are the static strings of scheme.c and this file. */
+	st->cands[st->n_cands].stage = strcmp(stage, "baseline") == 0 ? "baseline" :
+		strcmp(stage, "dr") == 0 ? "dr" :
+		strcmp(stage, "dr+scann") == 0 ? "dr+scann" : "scann";
+	st->cands[st->n_cands++].s = *s;
+	return 0;
+}
+
+/* Copy rows idx[0..n) of x (rows of d floats) into a new matrix. */
+static float *gather(const float *x, uint32_t d, const uint32_t *idx, uint32_t n)
+{
+	float *out = malloc((size_t)n * d * sizeof(float) + 1);
+
+	if (out != NULL)
+		for (uint32_t i = 0; i < n; i++)
+			memcpy(out + (size_t)i * d, x + (size_t)idx[i] * d,
+			       d * sizeof(float));
+	return out;
+}
+
+/* The hidden layer sizes of an MLP-shaped net (its layer tags). */
+static void layer_sizes(const struct scann_net *net, uint32_t *sizes,
+			uint32_t *n)
+{
+	*n = 0;
+	for (uint32_t h = 0; h < net->n_hidden; h++) {
+		uint32_t l = net->layer[h];
+
+		if (l == 0 || l > SCANN_SPEC_MAX_LAYERS)
+			continue;
+		while (*n < l)
+			sizes[(*n)++] = 0;
+		sizes[l - 1]++;
+	}
+}
+
+/*
+ * Algorithm 1's "train and score" for one (method, ratio): transform every
+ * row, train the baseline shrunk by ratio, keep it if it is the best yet.
+ */
+static int sweep_score(void *ctx, const struct scann_dr *dr, double ratio,
+		       const float *train_y, const float *val_y,
+		       double *val_acc, struct scann_error *err)
+{
+	struct study *st = ctx;
+	struct scann_ctx *c = st->c;
+	struct scann_data saved = c->data;
+	uint32_t k = scann_dr_outputs(dr), hidden[SCANN_SPEC_MAX_LAYERS];
+	const char *method = scann_dr_name(scann_dr_method(dr));
+	struct scann_summary sum;
+	struct scann_net *net = NULL;
+	float *xr;
+	int rc;
+
+	(void)train_y;
+	(void)val_y;
+	xr = malloc((size_t)st->rows * k * sizeof(float) + 1);
+	if (xr == NULL)
+		return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
+	rc = scann_dr_transform(dr, saved.x, st->rows, xr, err);
+	if (rc != 0) {
+		free(xr);
+		return rc;
+	}
+	for (uint32_t i = 0; i < st->base_layers; i++) {
+		hidden[i] = (uint32_t)ceil(st->base_hidden[i] / ratio);
+		if (hidden[i] == 0)
+			hidden[i] = 1;
+	}
+	c->data.x = xr;
+	c->data.features = k;
+	c->dr_method = method;
+	c->dr_ratio = ratio;
+	c->iteration++;
+	rc = scann_train_mlp(c, hidden, st->base_layers, "dr",
+			     json_pack("{s:s, s:f, s:I}", "method", method,
+				       "ratio", ratio, "features", (json_int_t)k),
+			     &net, &sum, err);
+	c->data = saved;
+	c->dr_method = NULL;
+	c->dr_ratio = 0;
+	if (rc != 0) {
+		free(xr);
+		return rc;
+	}
+	*val_acc = sum.val_acc;
+	if (st->dr_net == NULL || sum.val_acc > st->dr_val ||
+	    (sum.val_acc == st->dr_val && sum.cost.params < st->dr_params)) {
+		json_t *j = scann_dr_to_json(dr);
+
+		if (j == NULL) {
+			scann_net_free(net);
+			free(xr);
+			return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
+		}
+		scann_net_free(st->dr_net);
+		json_decref(st->dr_json);
+		free(st->dr_x);
+		st->dr_net = net;
+		st->dr_json = j;
+		st->dr_x = xr;
+		st->dr_k = k;
+		st->dr_val = sum.val_acc;
+		st->dr_params = sum.cost.params;
+		st->dr_ratio = ratio;
+		st->dr_method = method;
+	} else {
+		scann_net_free(net);
+		free(xr);
+	}
+	return 0;
+}
+
+static int run_sweep(struct study *st, const struct scann_summary *base,
+		     struct scann_error *err)
+{
+	struct scann_ctx *c = st->c;
+	const struct scann_dr_spec *dr = &c->spec->dr;
+	const struct scann_split *sp = c->split;
+	struct scann_dr_candidate *cands = NULL;
+	uint32_t n_cands = 0, best = 0;
+	double ratios[SCANN_SPEC_MAX_RATIOS];
+	int rc;
+
+	for (uint32_t i = 0; i < dr->n_ratios; i++)
+		ratios[i] = dr->ratios[i];
+	st->train_x = gather(c->data.x, c->data.features, sp->train, sp->n_train);
+	st->val_x = gather(c->data.x, c->data.features, sp->val, sp->n_val);
+	if (st->train_x == NULL || st->val_x == NULL)
+		return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
+	c->stage = "dr";
+	c->iteration = 0;
+	scann_events_emit(c->ev, "stage",
+			  json_pack("{s:s, s:s}", "stage", "dr", "state", "start"));
+	rc = scann_dr_sweep(st->train_x, sp->n_train, st->val_x, sp->n_val,
+			    c->data.features, dr->methods, ratios, dr->n_ratios,
+			    dr->max_drop, base->val_acc, c->spec->train.seed, NULL,
+			    sweep_score, st, &cands, &n_cands, &best, err);
+	free(cands);
+	if (rc != 0)
+		return rc;
+	if (st->dr_net == NULL)
+		return scann_error_set(err, SCANN_EINVAL, "dr",
+				       "the DR sweep produced no candidate");
+	{
+		struct scann_summary s;
+		struct scann_data saved = c->data;
+
+		c->data.x = st->dr_x;
+		c->data.features = st->dr_k;
+		c->dr_method = st->dr_method;
+		c->dr_ratio = st->dr_ratio;
+		scann_summarize(c, st->dr_net, &s);
+		c->data = saved;
+		c->dr_method = NULL;
+		c->dr_ratio = 0;
+		scann_events_emit(c->ev, "stage",
+				  json_pack("{s:s, s:s, s:o}", "stage", "dr", "state",
+					    "end", "best", scann_summary_json(&s)));
+	}
+	return 0;
+}
+
+/* The scheme on the sweep's best features, from its network. */
+static int run_drscann(struct study *st, struct scann_progress *p,
+		       struct scann_error *err)
+{
+	struct scann_ctx *c = st->c;
+	struct scann_data saved = c->data;
+	int rc;
+
+	memset(p, 0, sizeof(*p));
+	p->baseline = scann_net_clone(st->dr_net);
+	if (p->baseline == NULL)
+		return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
+	p->baseline_done = 1;
+	c->data.x = st->dr_x;
+	c->data.features = st->dr_k;
+	c->dr_method = st->dr_method;
+	c->dr_ratio = st->dr_ratio;
+	c->scheme_stage = "dr+scann";
+	rc = scann_job_run(c, p, err);
+	c->scheme_stage = NULL;
+	c->data = saved;
+	c->dr_method = NULL;
+	c->dr_ratio = 0;
+	return rc;
+}
+
+/* Index of stage's H.A. candidate, or -1. */
+static long pick_ha(const struct study *st, const char *stage)
+{
+	long best = -1;
+
+	for (size_t i = 0; i < st->n_cands; i++) {
+		const struct scann_summary *s = &st->cands[i].s;
+
+		if (strcmp(st->cands[i].stage, stage) != 0)
+			continue;
+		if (best < 0 || s->val_acc > st->cands[best].s.val_acc ||
+		    (s->val_acc == st->cands[best].s.val_acc &&
+		     s->cost.params < st->cands[best].s.cost.params))
+			best = (long)i;
+	}
+	return best;
+}
+
+/* Index of stage's M.C. candidate (see study.h), or -1. */
+static long pick_mc(const struct study *st, const char *stage, double base_test)
+{
+	long best = -1;
+
+	for (size_t i = 0; i < st->n_cands; i++) {
+		const struct scann_summary *s = &st->cands[i].s;
+
+		if (strcmp(st->cands[i].stage, stage) != 0 || s->test_acc < base_test)
+			continue;
+		if (best < 0 || s->cost.params < st->cands[best].s.cost.params ||
+		    (s->cost.params == st->cands[best].s.cost.params &&
+		     s->val_acc > st->cands[best].s.val_acc))
+			best = (long)i;
+	}
+	return best;
+}
+
+static double ratio_of(uint64_t base, uint64_t params)
+{
+	return (double)base / (double)(params ? params : 1);
+}
+
+/* A pick as a network summary with its compression over the baseline. */
+static json_t *pick_json(const struct study *st, long i, uint64_t base_params)
+{
+	json_t *j;
+
+	if (i < 0)
+		return json_null();
+	j = scann_summary_json(&st->cands[i].s);
+	json_object_set_new(j, "compression",
+			    json_real(ratio_of(base_params, st->cands[i].s.cost.params)));
+	return j;
+}
+
+static void md_row(char **md, size_t *len, size_t *cap, const char *what,
+		   const char *pick, const struct scann_summary *s,
+		   uint64_t base_params)
+{
+	char line[512];
+	int n;
+
+	if (s == NULL)
+		n = snprintf(line, sizeof(line),
+			     "| %s | %s | (none meets the baseline) | | | | | |\n",
+			     what, pick);
+	else
+		n = snprintf(line, sizeof(line),
+			     "| %s | %s | %.2f%% | %llu | %.1fx | %.2f | %u | %u |\n",
+			     what, pick, 100.0 * s->test_acc,
+			     (unsigned long long)s->cost.params,
+			     ratio_of(base_params, s->cost.params), s->cost.energy_nj,
+			     s->features, s->cost.hidden);
+	if (n < 0)
+		return;
+	while (*len + (size_t)n + 1 > *cap) {
+		size_t grown_cap = *cap ? *cap * 2 : 2048;
+		char *grown = realloc(*md, grown_cap);
+
+		if (grown == NULL)
+			return;
+		*md = grown;
+		*cap = grown_cap;
+	}
+	memcpy(*md + *len, line, (size_t)n + 1);
+	*len += (size_t)n;
+}
+
+static char *study_markdown(const struct study *st, const struct scann_summary *base)
+{
+	static const char *const stages[] = { "dr", "scann", "dr+scann" };
+	static const char *const names[] = { "DR", "SCANN", "DR+SCANN" };
+	size_t len = 0, cap = 0;
+	char *md = NULL;
+	char head[512];
+
+	snprintf(head, sizeof(head),
+		 "| method | pick | test accuracy | parameters | compression | "
+		 "energy (nJ) | features | hidden |\n"
+		 "|---|---|---:|---:|---:|---:|---:|---:|\n");
+	md = malloc(strlen(head) + 1);
+	if (md == NULL)
+		return NULL;
+	strcpy(md, head);
+	len = strlen(head);
+	cap = len + 1;
+	md_row(&md, &len, &cap, "MLP", "baseline", base, base->cost.params);
+	for (int s = 0; s < 3; s++) {
+		long ha = pick_ha(st, stages[s]);
+		long mc = pick_mc(st, stages[s], base->test_acc);
+
+		md_row(&md, &len, &cap, names[s], "H.A.",
+		       ha >= 0 ? &st->cands[ha].s : NULL, base->cost.params);
+		md_row(&md, &len, &cap, names[s], "M.C.",
+		       mc >= 0 ? &st->cands[mc].s : NULL, base->cost.params);
+	}
+	return md;
+}
+
+void scann_study_out_free(struct scann_study_out *out)
+{
+	scann_net_free(out->model);
+	scann_net_free(out->baseline);
+	json_decref(out->model_dr);
+	json_decref(out->result);
+	free(out->markdown);
+	memset(out, 0, sizeof(*out));
+}
+
+int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
+		    struct scann_error *err)
+{
+	struct study st = { .c = c, .rows = 0 };
+	struct scann_progress base = { 0 }, plain = { 0 }, drs = { 0 };
+	struct scann_summary bs, ms;
+	int study = c->spec->task == SCANN_TASK_STUDY;
+	uint64_t bp;
+	int rc;
+
+	memset(out, 0, sizeof(*out));
+	st.rows = c->split->n_train + c->split->n_val + c->split->n_test;
+	c->checkpoint = NULL;
+	c->on_candidate = collect;
+	c->candidate_ctx = &st;
+
+	rc = scann_job_baseline(c, &base, err);
+	if (rc != 0)
+		goto out;
+	scann_summarize(c, base.baseline, &bs);
+	bp = bs.cost.params;
+	layer_sizes(base.baseline, st.base_hidden, &st.base_layers);
+
+	if (study) {
+		scann_rng_seed(&c->rng, c->spec->train.seed + STAGE_SEED_SCANN);
+		plain.baseline = scann_net_clone(base.baseline);
+		if (plain.baseline == NULL) {
+			rc = scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
+			goto out;
+		}
+		plain.baseline_done = 1;
+		rc = scann_job_run(c, &plain, err);
+		if (rc != 0)
+			goto out;
+	}
+	scann_rng_seed(&c->rng, c->spec->train.seed + STAGE_SEED_DR);
+	rc = run_sweep(&st, &bs, err);
+	if (rc == 0) {
+		scann_rng_seed(&c->rng, c->spec->train.seed + STAGE_SEED_DRSCANN);
+		rc = run_drscann(&st, &drs, err);
+	}
+	if (rc != 0)
+		goto out;
+
+	/* The network to ship: DR+SCANN's best on validation. */
+	{
+		struct scann_data saved = c->data;
+
+		c->data.x = st.dr_x;
+		c->data.features = st.dr_k;
+		c->dr_method = st.dr_method;
+		c->dr_ratio = st.dr_ratio;
+		scann_summarize(c, drs.best, &ms);
+		c->data = saved;
+		c->dr_method = NULL;
+		c->dr_ratio = 0;
+	}
+	out->model = drs.best;
+	drs.best = NULL;
+	out->model_dr = st.dr_json;
+	st.dr_json = NULL;
+	out->model_sum = ms;
+	out->baseline = base.baseline;
+	base.baseline = NULL;
+	out->baseline_sum = bs;
+
+	if (!study) {
+		out->result = json_pack("{s:o, s:o, s:f, s:s, s:{s:s, s:f, s:I}}",
+					"baseline", scann_summary_json(&bs),
+					"best", scann_summary_json(&ms),
+					"compression", ratio_of(bp, ms.cost.params),
+					"scheme", scann_scheme_name(c->spec->scheme),
+					"dr", "method", st.dr_method, "ratio",
+					st.dr_ratio, "features", (json_int_t)st.dr_k);
+	} else {
+		json_t *cands = json_array();
+
+		for (size_t i = 0; i < st.n_cands; i++) {
+			json_t *j = scann_summary_json(&st.cands[i].s);
+
+			json_object_set_new(j, "stage", json_string(st.cands[i].stage));
+			json_array_append_new(cands, j);
+		}
+		out->result = json_pack(
+			"{s:o, s:{s:o, s:o}, s:{s:o, s:o}, s:{s:o, s:o}, s:o, s:o, s:s}",
+			"baseline", scann_summary_json(&bs),
+			"dr", "ha", pick_json(&st, pick_ha(&st, "dr"), bp),
+			"mc", pick_json(&st, pick_mc(&st, "dr", bs.test_acc), bp),
+			"scann", "ha", pick_json(&st, pick_ha(&st, "scann"), bp),
+			"mc", pick_json(&st, pick_mc(&st, "scann", bs.test_acc), bp),
+			"dr+scann", "ha", pick_json(&st, pick_ha(&st, "dr+scann"), bp),
+			"mc", pick_json(&st, pick_mc(&st, "dr+scann", bs.test_acc), bp),
+			"best", scann_summary_json(&ms),
+			"candidates", cands,
+			"scheme", scann_scheme_name(c->spec->scheme));
+		out->markdown = study_markdown(&st, &bs);
+	}
+	if (out->result == NULL || (study && out->markdown == NULL)) {
+		rc = scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
+		goto out;
+	}
+out:
+	if (rc != 0)
+		scann_study_out_free(out);
+	scann_progress_free(&base);
+	scann_progress_free(&plain);
+	scann_progress_free(&drs);
+	scann_net_free(st.dr_net);
+	json_decref(st.dr_json);
+	free(st.dr_x);
+	free(st.train_x);
+	free(st.val_x);
+	free(st.cands);
+	c->on_candidate = NULL;
+	return rc;
+}
