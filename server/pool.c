@@ -679,6 +679,12 @@ static void start(struct scann_pool *p, const struct scann_store_job *job,
 	opt.args = args;
 	opt.cwd = dir;
 	opt.exit_cb = on_exit_cb;
+	/*
+	 * Its own session: a Ctrl-C or SIGTERM meant for scannd's process
+	 * group must not reach the worker before scannd decides (drain, and
+	 * resume later) -- otherwise the job would end as failed.
+	 */
+	opt.flags = UV_PROCESS_DETACHED;
 	opt.stdio = stdio;
 	opt.stdio_count = 3;
 	env = worker_env(threads, blas, omp);

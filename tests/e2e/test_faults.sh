@@ -47,6 +47,27 @@ check "missing worker fails the job" wait_state "$N" failed 30
 check "says cannot start" grep -q 'cannot start' "$T/ws"
 e2e_stop
 
+# A config file with the command line's keys; the command line wins.
+cat >"$T/scannd.conf" <<CONF
+# scannd settings
+workers = 1
+max-body = 2k
+user-limit = 1
+listen = 127.0.0.1:1
+CONF
+e2e_start --config "$T/scannd.conf"
+eq "config: max-body 2k" "$(api POST /api/v1/jobs -d "{\"dataset\":\"iris\",\"name\":\"$(head -c 3000 /dev/zero | tr '\0' x)\"}")" 413
+check "config: workers 1" sh -c "curl -s $URL/metrics | grep -q '^scann_worker_slots 1$'"
+e2e_stop
+rc=0
+"$SCANND" --config "$T/nope.conf" 2>"$T/conf.err" || rc=$?
+eq "missing config file: exit 2" "$rc" 2
+printf 'colour = red\n' >"$T/bad.conf"
+rc=0
+"$SCANND" --config "$T/bad.conf" 2>"$T/conf.err" || rc=$?
+eq "unknown config key: exit 2" "$rc" 2
+check "names the key and line" grep -q "bad.conf:1: unknown setting 'colour'" "$T/conf.err"
+
 # A data dir that cannot be made (read-only, or under a file): reported at
 # start with the reason, not crashed on.  (Root ignores mode bits, so the
 # test uses a path under a regular file, which fails for everyone.)

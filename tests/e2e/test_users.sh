@@ -59,4 +59,19 @@ started() { as "$ROOT" GET /api/v1/jobs/$1 >/dev/null; jv "$T/body" '$.started_a
 order=$(for j in $A2 $A3 $A4 $B2; do echo "$(started $j) $j"; done | sort | cut -d' ' -f2 | tr '\n' ' ')
 eq "round robin across owners" "$order" "$B2 $A2 $A3 $A4 "
 e2e_stop
+
+# --user-limit 1 with two slots: ann's second job waits though a slot is
+# free; bob's takes it.
+e2e_start --workers 2 --user-limit 1
+U1=$(AUTH=$ANN submit "{\"name\":\"u1\",\"dataset\":\"$SD\",$SLOW}")
+U2=$(AUTH=$ANN submit "{\"name\":\"u2\",\"dataset\":\"iris\",$QUICK}")
+AUTH=$ANN check "ann's first runs" wait_state "$U1" running 30
+sleep 0.5
+eq "ann's second waits for her limit" "$(AUTH=$ANN state "$U2")" queued
+U3=$(AUTH=$BOB submit "{\"name\":\"u3\",\"dataset\":\"iris\",$QUICK}")
+AUTH=$BOB check "bob's runs in the free slot" wait_state "$U3" succeeded 60
+eq "ann's second still waits" "$(AUTH=$ANN state "$U2")" queued
+as "$ANN" POST /api/v1/jobs/$U1/cancel >/dev/null
+AUTH=$ANN check "then ann's second runs" wait_state "$U2" succeeded 60
+e2e_stop
 e2e_done
