@@ -33,8 +33,8 @@ job() {	# job EPOCHS ITERATIONS: id of a new job on satellite
 }
 
 # The SSE clients join job A before it starts, so each must see it all.
-A=$(job 30 20)
-Bj=$(job 60 20)
+A=$(job 30 ${A_ITER:-60})
+Bj=$(job 60 ${B_ITER:-120})
 echo "jobs $A and $Bj submitted (2 worker slots)"
 CLIENTS=
 for i in $(seq 1 $N); do
@@ -43,10 +43,14 @@ for i in $(seq 1 $N); do
 done
 sleep 1
 echo "== wrk: GET /api/v1/jobs/$Bj with both jobs running"
-curl -s $URL/api/v1/jobs/$Bj | grep -o '"state":"[a-z]*"' | head -1
+for j in $A $Bj; do
+	echo "before wrk: job $j $(curl -s $URL/api/v1/jobs/$j | grep -o '"state":"[a-z]*"' | head -1)"
+done
 wrk -t${WRK_THREADS:-2} -c${WRK_CONN:-64} -d${WRK_SECONDS:-10}s --latency \
 	"$URL/api/v1/jobs/$Bj" | tee "$T/wrk.txt"
-curl -s $URL/api/v1/jobs/$A | grep -o '"state":"[a-z]*"' | head -1
+for j in $A $Bj; do	# both must still run, or the figure is not "with two jobs running"
+	echo "after wrk: job $j $(curl -s $URL/api/v1/jobs/$j | grep -o '"state":"[a-z]*"' | head -1)"
+done
 
 echo "== $N SSE clients on job $A: waiting for the job to end"
 [ -n "$CLIENTS" ] && wait $CLIENTS
@@ -65,5 +69,6 @@ echo "job $A: $n events; $((N - bad)) of $N SSE clients got all $n, ids 1..$n in
 grep -c '^data: ' "$T/sse.1" >/dev/null
 [ $bad -eq 0 ] && cmp -s <(grep '^data: ' "$T/sse.1" | cut -c7-) "$T/truth" &&
 	echo "client 1's data lines equal the stored events byte for byte"
+curl -s -X POST $URL/api/v1/jobs/$Bj/cancel >/dev/null
 kill -TERM $SPID; wait $SPID; trap - EXIT
 rm -rf "$T"
