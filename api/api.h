@@ -47,6 +47,7 @@ struct scann_api_config {
 	size_t max_body;		/* cap on JSON request bodies */
 	size_t max_dataset;		/* cap on dataset uploads */
 	int auth;			/* 1: every /api/v1 call needs a token */
+	int ping_ms;			/* SSE keep-alive period; 0 = 15 s */
 };
 
 /*

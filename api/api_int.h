@@ -62,6 +62,7 @@ struct api_stream {
 	int64_t last_seq;		/* last seq sent */
 	int ndjson;
 	int suspended;
+	int ping;			/* send an SSE comment line */
 	int finished;			/* the terminal state event was sent */
 	char *buf;
 	size_t len, pos, alloc;
@@ -103,6 +104,7 @@ struct scann_api {
 	struct api_stream *streams;
 	int n_waiters, n_streams;
 	int stopping;
+	int64_t last_ping_ms;
 	uint64_t http_status[API_STATUS_SLOTS];
 	uint64_t requests;
 };
@@ -165,6 +167,13 @@ int api_job_for(struct scann_api *api, struct api_req *r, int64_t id,
 void api_wait_remove(struct scann_api *api, struct api_req *r);
 void api_stream_wake(struct scann_api *api, int64_t id);
 void api_stream_shutdown(struct scann_api *api);
+/*
+ * Every ping_ms (default API_PING_MS), idle SSE streams get a comment line: proxies keep the
+ * connection, and a client that went away is noticed (the write fails) and
+ * its stream freed, instead of staying suspended until the job ends.
+ */
+#define API_PING_MS 15000
+void api_stream_ping(struct scann_api *api);
 void api_event_cache_drop(struct scann_api *api, int64_t id);
 
 #endif

@@ -116,6 +116,11 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max)
 
 	if (s->pos == s->len)
 		stream_fill(s);
+	if (s->pos == s->len && s->ping && !s->finished && !s->api->stopping) {
+		s->len = s->pos = 0;
+		stream_append(s, ": ping\n\n", 8);
+	}
+	s->ping = 0;
 	if (s->pos == s->len) {
 		if (s->finished || s->api->stopping)
 			return MHD_CONTENT_READER_END_OF_STREAM;
@@ -154,6 +159,19 @@ void api_stream_wake(struct scann_api *api, int64_t id)
 
 	for (s = api->streams; s != NULL; s = s->next) {
 		if (s->job_id == id && s->suspended) {
+			s->suspended = 0;
+			MHD_resume_connection(s->conn);
+		}
+	}
+}
+
+void api_stream_ping(struct scann_api *api)
+{
+	struct api_stream *s;
+
+	for (s = api->streams; s != NULL; s = s->next) {
+		if (s->suspended && !s->ndjson) {
+			s->ping = 1;
 			s->suspended = 0;
 			MHD_resume_connection(s->conn);
 		}

@@ -227,19 +227,24 @@ static int cache_reply(struct scann_api *api, struct api_req *r, int64_t id,
 void scann_api_job_changed(struct scann_api *api, int64_t id)
 {
 	struct api_req *w;
+	int state = -1;
 
 	cache_drop(api, id);
 	api_event_cache_drop(api, id);
 	api_stream_wake(api, id);
 	for (w = api->waiters; w != NULL; w = w->next_wait) {
-		struct scann_store_job *j = NULL;
-
 		if (w->job_id != id || w->woken)
 			continue;
-		if (scann_store_job_get(api->st, id, &j, NULL) != 0 ||
-		    (int)j->state != w->state_seen)
+		/* One read of the job serves every poll parked on it. */
+		if (state < 0) {
+			struct scann_store_job *j = NULL;
+
+			state = scann_store_job_get(api->st, id, &j, NULL) == 0 ?
+				(int)j->state : SCANN_JOB_STATE_COUNT;
+			scann_store_job_free(j);
+		}
+		if (state != w->state_seen)
 			wake(w);
-		scann_store_job_free(j);
 	}
 }
 
@@ -250,6 +255,11 @@ void scann_api_tick(struct scann_api *api, int64_t now_ms)
 	for (w = api->waiters; w != NULL; w = w->next_wait)
 		if (!w->woken && w->deadline_ms <= now_ms)
 			wake(w);
+	if (now_ms - api->last_ping_ms >= (api->cfg.ping_ms > 0 ?
+					   api->cfg.ping_ms : API_PING_MS)) {
+		api->last_ping_ms = now_ms;
+		api_stream_ping(api);
+	}
 }
 
 void scann_api_shutdown(struct scann_api *api)

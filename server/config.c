@@ -36,6 +36,8 @@ static const struct key keys[] = {
 	  "running jobs per user (0: no cap)" },
 	{ "grace", K_INT, OFF(grace_s), 0, 0, 3600,
 	  "seconds between SIGTERM and SIGKILL" },
+	{ "sse-ping", K_INT, OFF(sse_ping_s), 0, 1, 3600,
+	  "seconds between SSE keep-alive comments" },
 	{ "job-timeout", K_INT, OFF(job_timeout_s), 0, 0, 30 * 24 * 3600,
 	  "cap on any job's timeout_s (0: none)" },
 };
@@ -157,6 +159,7 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 	cfg->max_body = 1 << 20;
 	cfg->max_dataset = (size_t)256 << 20;
 	cfg->grace_s = 10;
+	cfg->sse_ping_s = 15;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			rc = load_file(argv[i + 1], cfg, err);

@@ -21,6 +21,7 @@ struct scann_config {
 	int user_limit;		/* running jobs per user; 0 = no cap */
 	int grace_s;		/* SIGTERM -> SIGKILL; default 10 */
 	int job_timeout_s;	/* cap on a spec's timeout_s; 0 = none */
+	int sse_ping_s;		/* SSE keep-alive comment period; default 15 */
 	/* "token add NAME [--admin]" */
 	int token_add;
 	char token_name[128];

@@ -308,6 +308,7 @@ int main(int argc, char **argv)
 	acfg.max_body = cfg.max_body;
 	acfg.max_dataset = cfg.max_dataset;
 	acfg.auth = tokens > 0;
+	acfg.ping_ms = cfg.sse_ping_s * 1000;
 	memset(&ah, 0, sizeof(ah));
 	ah.cls = &d;
 	ah.job_queued = hook_job_queued;

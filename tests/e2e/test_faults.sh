@@ -47,6 +47,14 @@ check "missing worker fails the job" wait_state "$N" failed 30
 check "says cannot start" grep -q 'cannot start' "$T/ws"
 e2e_stop
 
+# SSE keep-alive: an idle stream gets comment lines, which are not events.
+FAKE_EPOCH_S=2.5 e2e_start --workers 1 --sse-ping 1
+P=$(submit '{"name":"slow pace","dataset":"iris","train":{"epochs":2}}')
+curl -sN --max-time 60 "$URL/api/v1/jobs/$P/events" >"$T/ping"
+check "keep-alive comments sent" grep -q '^: ping$' "$T/ping"
+check "events intact" sh -c "grep '^data: ' '$T/ping' | tail -1 | grep -q succeeded"
+e2e_stop
+
 # A config file with the command line's keys; the command line wins.
 cat >"$T/scannd.conf" <<CONF
 # scannd settings
