@@ -791,6 +791,15 @@ void scann_pool_dispatch(struct scann_pool *p)
 		free(ids);
 		if (job == NULL)
 			return;
+		if (job->cancel_requested) {
+			/* Cancelled while its worker was being drained. */
+			scann_store_job_transition(p->st, job->id,
+				SCANN_JOB_MASK_LIVE, SCANN_JOB_CANCELLED, NULL,
+				NULL, NULL);
+			changed(p, job->id);
+			scann_store_job_free(job);
+			continue;
+		}
 		if (scann_spec_parse(job->spec, strlen(job->spec), &spec,
 				     &err) != 0) {
 			scann_store_job_transition(p->st, job->id,
