@@ -8,12 +8,19 @@
  * dataset accepted here is one a worker can read, and a bad one is refused
  * with the loader's line and column), then renamed into place and recorded.
  * Datasets are shared by every user of the server.
+ *
+ * IDX data (the MNIST format) comes as multipart/form-data with four parts,
+ * train-images, train-labels, t10k-images and t10k-labels (each raw or
+ * gzip), stored as a directory the worker reads as one dataset whose t10k
+ * rows are the test set.
  */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/stat.h>
+#include <dirent.h>
 #include <unistd.h>
 
 #include "api_int.h"
@@ -84,6 +91,147 @@ static int write_file(const char *path, const char *data, size_t len)
 	return 0;
 }
 
+/* ---- IDX uploads --------------------------------------------------------- */
+
+static const char *const idx_parts[4][2] = {
+	{ "train-images", "train-images-idx3-ubyte" },
+	{ "train-labels", "train-labels-idx1-ubyte" },
+	{ "t10k-images", "t10k-images-idx3-ubyte" },
+	{ "t10k-labels", "t10k-labels-idx1-ubyte" },
+};
+
+struct idx_upload {
+	const char *dir;
+	FILE *f[4];
+	char bad[64];		/* an unexpected part's name */
+	int io_error;
+};
+
+static enum MHD_Result idx_part(void *cls, enum MHD_ValueKind kind,
+				const char *key, const char *filename,
+				const char *content_type,
+				const char *transfer_encoding,
+				const char *data, uint64_t off, size_t size)
+{
+	struct idx_upload *u = cls;
+	char path[4300];
+	int i;
+
+	for (i = 0; i < 4; i++)
+		if (strcmp(key, idx_parts[i][0]) == 0)
+			break;
+	if (i == 4) {
+		snprintf(u->bad, sizeof(u->bad), "%s", key);
+		return MHD_NO;
+	}
+	if (u->f[i] == NULL) {
+		/* gzip's magic decides the name the loader looks for. */
+		int gz = size >= 2 && (unsigned char)data[0] == 0x1f &&
+			 (unsigned char)data[1] == 0x8b;
+
+		snprintf(path, sizeof(path), "%s/%s%s", u->dir, idx_parts[i][1],
+			 gz ? ".gz" : "");
+		u->f[i] = fopen(path, "wb");
+		if (u->f[i] == NULL) {
+			u->io_error = errno;
+			return MHD_NO;
+		}
+	}
+	if (size > 0 && fwrite(data, 1, size, u->f[i]) != size) {
+		u->io_error = errno ? errno : EIO;
+		return MHD_NO;
+	}
+	return MHD_YES;
+}
+
+static void remove_dir(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *e;
+	char path[4400];
+
+	if (d != NULL) {
+		while ((e = readdir(d)) != NULL) {
+			if (e->d_name[0] == '.')
+				continue;
+			snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+			unlink(path);
+		}
+		closedir(d);
+	}
+	rmdir(dir);
+}
+
+/*
+ * Unpack r's multipart body into tmp (a new directory) and load it as an
+ * IDX dataset.  0 with *ds, or -1 with the reply queued in *res.
+ */
+static int idx_unpack(struct api_req *r, const char *tmp,
+		      struct scann_dataset **ds, enum MHD_Result *res)
+{
+	struct idx_upload u = { .dir = tmp };
+	struct MHD_PostProcessor *pp;
+	struct scann_error err;
+	int i, ok, closed = 1;
+
+	if (mkdir(tmp, 0755) != 0) {
+		*res = api_reply_error(r, MHD_HTTP_INSUFFICIENT_STORAGE,
+				       "storage", NULL, "cannot store the "
+				       "dataset: %s", strerror(errno));
+		return -1;
+	}
+	pp = MHD_create_post_processor(r->conn, 64 * 1024, idx_part, &u);
+	if (pp == NULL) {
+		remove_dir(tmp);
+		*res = api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				       "Content-Type", "multipart/form-data "
+				       "needs a boundary");
+		return -1;
+	}
+	ok = MHD_post_process(pp, r->body, r->len) == MHD_YES;
+	MHD_destroy_post_processor(pp);
+	for (i = 0; i < 4; i++)
+		if (u.f[i] != NULL && fclose(u.f[i]) != 0)
+			closed = 0;
+	if (u.bad[0] != '\0') {
+		remove_dir(tmp);
+		*res = api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid", u.bad,
+				       "unexpected part; IDX uploads have "
+				       "train-images, train-labels, "
+				       "t10k-images and t10k-labels");
+		return -1;
+	}
+	if (u.io_error != 0 || !closed) {
+		remove_dir(tmp);
+		*res = api_reply_error(r, MHD_HTTP_INSUFFICIENT_STORAGE,
+				       "storage", NULL, "cannot store the "
+				       "dataset: %s", strerror(u.io_error ?
+							       u.io_error :
+							       EIO));
+		return -1;
+	}
+	for (i = 0; i < 4; i++) {
+		if (u.f[i] == NULL) {
+			remove_dir(tmp);
+			*res = api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+					       idx_parts[i][0], "%s", ok ?
+					       "missing part" :
+					       "the multipart body is broken");
+			return -1;
+		}
+	}
+	scann_error_clear(&err);
+	if (scann_dataset_load_idx_dir(tmp, ds, &err) != 0) {
+		remove_dir(tmp);
+		*res = api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				       *err.field ? err.field : "body",
+				       "not a usable IDX dataset: %s",
+				       err.message);
+		return -1;
+	}
+	return 0;
+}
+
 enum MHD_Result api_datasets_create(struct scann_api *api, struct api_req *r)
 {
 	static const char *const allowed[] = { "name", "label", NULL };
@@ -91,7 +239,7 @@ enum MHD_Result api_datasets_create(struct scann_api *api, struct api_req *r)
 	struct scann_dataset *ds = NULL;
 	struct scann_error err;
 	enum MHD_Result res;
-	const char *name, *label;
+	const char *name, *label, *ctype, *format = "csv";
 	char hex[65], id[17], dir[4096], tmp[4200], path[4200];
 	int rc, created;
 
@@ -122,6 +270,22 @@ enum MHD_Result api_datasets_create(struct scann_api *api, struct api_req *r)
 	snprintf(dir, sizeof(dir), "%s/datasets", api->cfg.data_dir);
 	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
 		goto io_fail;
+	ctype = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+					    MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (ctype != NULL && strncasecmp(ctype, "multipart/form-data", 19) == 0) {
+		snprintf(tmp, sizeof(tmp), "%s/.upload-%s", dir, hex);
+		snprintf(path, sizeof(path), "%s/%s", dir, hex);
+		remove_dir(tmp);	/* a leftover of a crash mid-upload */
+		if (idx_unpack(r, tmp, &ds, &res) != 0)
+			return res;
+		if (rename(tmp, path) != 0) {
+			remove_dir(tmp);
+			scann_dataset_free(ds);
+			goto io_fail;
+		}
+		format = "idx";
+		goto record;
+	}
 	snprintf(tmp, sizeof(tmp), "%s/.upload-%s.csv", dir, hex);
 	snprintf(path, sizeof(path), "%s/%s.csv", dir, hex);
 	rc = write_file(tmp, r->body, r->len);
@@ -146,11 +310,12 @@ enum MHD_Result api_datasets_create(struct scann_api *api, struct api_req *r)
 		scann_dataset_free(ds);
 		goto io_fail;
 	}
+record:
 	d.id = id;
 	d.sha256 = hex;
 	d.name = (char *)(name ? name : "");
 	d.owner = r->user;
-	d.format = "csv";
+	d.format = (char *)format;
 	d.path = path;
 	d.bytes = (int64_t)r->len;
 	d.rows = ds->rows;

@@ -56,6 +56,23 @@ wait_checkpoint() {
 	return 1
 }
 
+# make_idx DIR: a tiny IDX dataset (2x2 images, two classes: 20 training
+# rows, 6 test rows) as the four files of the MNIST layout.
+make_idx() {
+	local d=$1 n i
+	mkdir -p "$d"
+	for set in train:20 t10k:6; do
+		n=${set#*:}
+		{ printf '\000\000\010\003\000\000\000'; printf "\\$(printf %03o "$n")"
+		  printf '\000\000\000\002\000\000\000\002'
+		  for i in $(seq 1 "$n"); do
+			if [ $((i % 2)) = 0 ]; then printf '\377\377\000\000'; else printf '\000\000\377\377'; fi
+		  done; } >"$d/${set%:*}-images"
+		{ printf '\000\000\010\001\000\000\000'; printf "\\$(printf %03o "$n")"
+		  for i in $(seq 1 "$n"); do printf "\\$(printf %03o $((i % 2)))"; done; } >"$d/${set%:*}-labels"
+	done
+}
+
 say() { printf '%s\n' "$*"; }
 ok() { CHECKS=$((CHECKS + 1)); }
 fail() {

@@ -23,6 +23,26 @@ WINE=$(upload "$DATA/wine.csv" wine)
 check "wine id" test -n "$WINE"
 SD=$(upload "$DATA/$SLOW_DATA")
 
+# IDX: four parts in one multipart body, one of them gzip'd.
+make_idx "$T/idx"
+gzip -c "$T/idx/train-images" >"$T/idx/train-images.gz"
+eq "IDX upload" "$(api POST '/api/v1/datasets?name=tiny-idx' \
+	-F "train-images=@$T/idx/train-images.gz" -F "train-labels=@$T/idx/train-labels" \
+	-F "t10k-images=@$T/idx/t10k-images" -F "t10k-labels=@$T/idx/t10k-labels")" 201
+eq "IDX format" "$(jv "$T/body" '$.format')" idx
+eq "IDX rows (train + t10k)" "$(jv "$T/body" '$.rows')" 26
+eq "IDX features" "$(jv "$T/body" '$.features')" 4
+eq "IDX classes" "$(jv "$T/body" '$.classes')" 2
+eq "IDX missing part" "$(api POST /api/v1/datasets -F "train-images=@$T/idx/train-images" \
+	-F "train-labels=@$T/idx/train-labels" -F "t10k-images=@$T/idx/t10k-images")" 400
+eq "IDX missing part named" "$(jv "$T/body" '$.error.field')" t10k-labels
+eq "IDX unknown part" "$(api POST /api/v1/datasets -F "colour=@$T/idx/train-images")" 400
+eq "IDX unknown part named" "$(jv "$T/body" '$.error.field')" colour
+eq "IDX labels as images" "$(api POST /api/v1/datasets -F "train-images=@$T/idx/train-labels" \
+	-F "train-labels=@$T/idx/train-labels" -F "t10k-images=@$T/idx/t10k-images" \
+	-F "t10k-labels=@$T/idx/t10k-labels")" 400
+check "no upload leftovers" sh -c "! ls -a '$T/data/datasets' | grep -q '^.upload'"
+
 # Submit: 201, Location, defaults filled in.
 code=$(curl -s -D "$T/h" -o "$T/body" -w '%{http_code}' -X POST \
 	-d "{\"name\":\"first\",\"dataset\":\"iris\",$QUICK}" "$J/jobs")
