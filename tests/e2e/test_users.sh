@@ -3,6 +3,7 @@
 # own jobs, an admin sees and cancels all, the store keeps only token
 # hashes, and scannd refuses a non-loopback address without tokens.
 . "${SCANN_SRCDIR:?}/tests/e2e/lib.sh"
+use_fake_worker	# the checks race running jobs; the fake worker's pace is set
 
 mkdir -p "$T/data" "$T/open"
 # No tokens + a non-loopback address: refuse to start.
