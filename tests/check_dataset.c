@@ -401,12 +401,5 @@ static Suite *dataset_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(dataset_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return test_run(dataset_suite());
 }

@@ -176,8 +176,6 @@ int main(void)
 {
 	Suite *s = suite_create("dr_api");
 	TCase *tc = tcase_create("api");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, bad_dr_specs_are_refused_with_the_field_named);
 	tcase_add_test(tc, fit_refuses_more_components_than_features);
@@ -185,10 +183,5 @@ int main(void)
 			    0, SCANN_DR_METHOD_COUNT);
 	tcase_add_test(tc, malformed_json_is_refused_naming_the_key);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }

@@ -100,16 +100,9 @@ int main(void)
 {
 	Suite *s = suite_create("dr_fa");
 	TCase *tc = tcase_create("fa");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_loop_test(tc, log_likelihood_never_decreases, 0, 2);
 	tcase_add_test(tc, loadings_of_a_known_factor_model_are_recovered);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }

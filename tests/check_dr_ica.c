@@ -59,15 +59,8 @@ int main(void)
 {
 	Suite *s = suite_create("dr_ica");
 	TCase *tc = tcase_create("ica");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, fastica_unmixes_independent_sources);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }

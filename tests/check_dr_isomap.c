@@ -123,18 +123,11 @@ int main(void)
 {
 	Suite *s = suite_create("dr_isomap");
 	TCase *tc = tcase_create("isomap");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, isomap_unrolls_swiss_roll_all_landmarks);
 	tcase_add_test(tc, isomap_unrolls_swiss_roll_with_landmarks);
 	tcase_add_test(tc, isomap_unrolls_swiss_roll_with_fewer_anchors);
 	tcase_add_test(tc, disconnected_graph_is_joined);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }

@@ -89,16 +89,9 @@ int main(void)
 {
 	Suite *s = suite_create("dr_pca");
 	TCase *tc = tcase_create("pca");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, projected_covariance_is_diagonal_and_descending);
 	tcase_add_test(tc, discarded_variance_equals_reconstruction_error);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }

@@ -89,16 +89,9 @@ int main(void)
 {
 	Suite *s = suite_create("dr_rp");
 	TCase *tc = tcase_create("rp");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, sparse_projections_have_their_density);
 	tcase_add_test(tc, pairwise_distances_within_jl_bound);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }

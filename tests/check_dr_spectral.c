@@ -119,16 +119,9 @@ int main(void)
 {
 	Suite *s = suite_create("dr_spectral");
 	TCase *tc = tcase_create("spectral");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, spectral_separates_well_separated_clusters);
 	tcase_add_test(tc, spectral_embeds_real_data_finitely);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }

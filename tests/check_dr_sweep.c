@@ -124,16 +124,9 @@ int main(void)
 {
 	Suite *s = suite_create("dr_sweep");
 	TCase *tc = tcase_create("sweep");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, sweep_stops_raising_r_after_a_large_drop);
 	tcase_add_test(tc, sweep_passes_callback_errors_and_checks_ratios);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(s);
 }

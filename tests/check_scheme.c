@@ -173,12 +173,5 @@ static Suite *scheme_suite(void)
 
 int main(void)
 {
-	SRunner *sr = srunner_create(scheme_suite());
-	int failed;
-
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? EXIT_FAILURE : EXIT_SUCCESS;
+	return test_run(scheme_suite());
 }

@@ -201,8 +201,6 @@ int main(void)
 {
 	Suite *s = suite_create("spec");
 	TCase *tc = tcase_create("spec");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, only_dataset_is_required_and_defaults_follow_design);
 	tcase_add_test(tc, design_example_spec_parses);
@@ -211,10 +209,5 @@ int main(void)
 	tcase_add_test(tc, json_syntax_errors_give_line_and_column);
 	tcase_add_test(tc, study_turns_dr_on_by_default);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return test_run(s);
 }

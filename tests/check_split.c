@@ -131,18 +131,11 @@ int main(void)
 {
 	Suite *s = suite_create("split");
 	TCase *tc = tcase_create("split");
-	SRunner *sr;
-	int failed;
 
 	tcase_add_test(tc, stratified_split_keeps_class_shares);
 	tcase_add_test(tc, test_last_is_the_statlog_test_file);
 	tcase_add_test(tc, same_seed_same_split_other_seed_other_split);
 	tcase_add_test(tc, bad_fractions_name_the_field);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return test_run(s);
 }

@@ -188,8 +188,6 @@ int main(void)
 {
 	Suite *s = suite_create("study");
 	TCase *tc = tcase_create("study");
-	SRunner *sr;
-	int failed;
 
 	wine_spec("study.json", "study");
 	wine_spec("drs.json", "synthesize");
@@ -198,10 +196,5 @@ int main(void)
 	tcase_add_test(tc, drscann_model_carries_its_transform_and_predicts_exactly);
 	tcase_add_test(tc, dr_job_resume_starts_over_with_the_same_stream);
 	suite_add_tcase(s, tc);
-	sr = srunner_create(s);
-	srunner_set_fork_status(sr, CK_NOFORK);
-	srunner_run_all(sr, CK_NORMAL);
-	failed = srunner_ntests_failed(sr);
-	srunner_free(sr);
-	return failed ? 1 : 0;
+	return test_run(s);
 }
