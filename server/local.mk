@@ -18,5 +18,5 @@ E2E_TESTS = \
 	tests/e2e/test_faults.sh tests/e2e/test_restart.sh \
 	tests/e2e/test_malformed.sh tests/e2e/test_openapi.sh
 TESTS += $(E2E_TESTS)
-EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh tests/e2e/fake-worker.sh
+EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh
 EXTRA_DIST += tests/bench/server_bench.sh tests/bench/server_results.md

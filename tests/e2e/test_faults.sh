@@ -1,41 +1,53 @@
 #!/bin/bash
-# test_faults.sh -- workers that fail: one that dies (a failed job with its
-# exit status and stderr tail), one killed with SIGKILL, one that ignores
-# SIGTERM on cancel (SIGKILL after the grace), a per-job timeout, a worker
-# program that does not exist, and a read-only data dir reported, not crashed on.  Uses the fake worker, which
-# can fail on request.
+# test_faults.sh -- workers that fail, all of them real scann-worker
+# processes: one whose dataset vanished from disk (a failed job with its
+# exit status and stderr tail), one killed with SIGKILL, one that cannot
+# answer SIGTERM on cancel (stopped with SIGSTOP: SIGKILL after the grace),
+# a per-job timeout enforced by scannd, a worker program that does not exist,
+# and a data dir that cannot be made, reported rather than crashed on.
 . "${SCANN_SRCDIR:?}/tests/e2e/lib.sh"
-WORKER=$FAKE
 
 e2e_start --workers 1 --grace 1
 upload "$DATA/iris.csv" iris >/dev/null
+SD=$(upload "$DATA/$SLOW_DATA")
 
-C=$(submit '{"name":"crash","dataset":"iris","train":{"epochs":10}}')
-check "crashing job fails" wait_state "$C" failed 60
-eq "exit status recorded" "$(jv "$T/ws" '$.error.exit_status')" 7
-check "stderr tail recorded" sh -c "sqlite3 :memory: \"select json_extract(readfile('$T/ws'), '\$.error.stderr')\" | grep -q 'simulated crash'"
-check "message says status" sh -c "grep -q 'exited with status 7' '$T/ws'"
+# The stored copy of a dataset disappears (a disk cleaned by hand): the
+# worker cannot load it, exits 2, and the job fails with what it said.
+WINE_ID=$(upload "$DATA/wine.csv" wine)
+rm -f "$T/data/datasets/$WINE_ID"*
+C=$(submit '{"name":"lost data","dataset":"wine","train":{"epochs":2}}')
+check "job with lost data fails" wait_state "$C" failed 60
+eq "exit status recorded" "$(jv "$T/ws" '$.error.exit_status')" 2
+check "stderr tail recorded" sh -c "sqlite3 :memory: \"select json_extract(readfile('$T/ws'), '\$.error.stderr')\" | grep -q 'cannot open'"
+check "message says status" sh -c "grep -q 'exited with status 2' '$T/ws'"
 
-K=$(submit '{"name":"victim","dataset":"iris","train":{"epochs":100}}')
+K=$(submit "{\"name\":\"victim\",\"dataset\":\"$SD\",$LONG}")
 wait_state "$K" running 30
-sleep 0.5
-pid=$(pgrep -P "$SPID" -f fake-worker | head -1)
+pid=$(worker_pid)
 check "worker pid found" test -n "$pid"
 [ -n "$pid" ] && kill -KILL "$pid"
 check "SIGKILLed worker fails its job" wait_state "$K" failed 30
 check "signal 9 recorded" test "$(jv "$T/ws" '$.error.signal')" = 9
 
-H=$(submit '{"name":"hang","dataset":"iris","train":{"epochs":100}}')
+# A stopped process keeps SIGTERM pending: only the SIGKILL after the
+# grace period ends it.
+H=$(submit "{\"name\":\"stuck\",\"dataset\":\"$SD\",$LONG}")
 wait_state "$H" running 30
-sleep 0.3
+pid=$(worker_pid)
+[ -n "$pid" ] && kill -STOP "$pid"
 t0=$(date +%s)
-eq "cancel a stubborn worker" "$(api POST /api/v1/jobs/$H/cancel)" 202
+eq "cancel a worker that cannot answer" "$(api POST /api/v1/jobs/$H/cancel)" 202
 check "cancelled after SIGKILL" wait_state "$H" cancelled 30
 check "within the grace" test $(( $(date +%s) - t0 )) -le 5
 
-TO=$(submit '{"name":"slow","dataset":"iris","train":{"epochs":100},"resources":{"timeout_s":1}}')
+# scannd's own clock ends a job past resources.timeout_s, even one whose
+# worker cannot notice (stopped).
+TO=$(submit "{\"name\":\"slow\",\"dataset\":\"$SD\",$LONG,\"resources\":{\"timeout_s\":2}}")
+wait_state "$TO" running 30
+pid=$(worker_pid)
+[ -n "$pid" ] && kill -STOP "$pid"
 check "timeout fails the job" wait_state "$TO" failed 30
-check "says timed out" grep -q 'timed out after 1 s' "$T/ws"
+check "says timed out" grep -q 'timed out after 2 s' "$T/ws"
 
 e2e_stop
 check "log has no sanitizer report" sh -c "! grep -q 'Sanitizer' '$T/scannd.log'"
@@ -47,12 +59,21 @@ check "missing worker fails the job" wait_state "$N" failed 30
 check "says cannot start" grep -q 'cannot start' "$T/ws"
 e2e_stop
 
-# SSE keep-alive: an idle stream gets comment lines, which are not events.
-FAKE_EPOCH_S=2.5 e2e_start --workers 1 --sse-ping 1
-P=$(submit '{"name":"slow pace","dataset":"iris","train":{"epochs":2}}')
-curl -sN --max-time 60 "$URL/api/v1/jobs/$P/events" >"$T/ping"
+# SSE keep-alive: an idle stream (its worker stopped) gets comment lines,
+# which are not events; the stream then ends as the job does.
+e2e_start --workers 1 --sse-ping 1 --grace 1
+SD=$(upload "$DATA/$SLOW_DATA")
+P=$(submit "{\"name\":\"idle\",\"dataset\":\"$SD\",$LONG}")
+wait_state "$P" running 30
+pid=$(worker_pid)
+[ -n "$pid" ] && kill -STOP "$pid"
+curl -sN --max-time 60 "$URL/api/v1/jobs/$P/events" >"$T/ping" &
+CP=$!
+sleep 3
+api POST /api/v1/jobs/$P/cancel >/dev/null
+wait $CP
 check "keep-alive comments sent" grep -q '^: ping$' "$T/ping"
-check "events intact" sh -c "grep '^data: ' '$T/ping' | tail -1 | grep -q succeeded"
+check "events intact" sh -c "grep '^data: ' '$T/ping' | tail -1 | grep -q cancelled"
 e2e_stop
 
 # A config file with the command line's keys; the command line wins.

@@ -92,15 +92,14 @@ eq "report" "$(api GET /api/v1/jobs/$ID/report)" 200
 code=$(api GET /api/v1/jobs/$ID/model.c)
 check "model.c 200 or 404" test "$code" = 200 -o "$code" = 404
 
-# What follows races running jobs: the fake worker's pace makes it fair.
+# What follows races running jobs: LONG runs until it is cancelled.
 e2e_stop
-use_fake_worker
 e2e_start --workers 1
 J="$URL/api/v1"
 SD=$(upload "$DATA/$SLOW_DATA")
 
 # Long poll answers when the state changes, well before the wait ends.
-ID2=$(submit "{\"name\":\"poll\",\"dataset\":\"$SD\",$SLOW}")
+ID2=$(submit "{\"name\":\"poll\",\"dataset\":\"$SD\",$LONG}")
 wait_state "$ID2" running 30 >/dev/null
 t0=$(date +%s%N)
 curl -s -o "$T/lp" "$J/jobs/$ID2?wait=2" >/dev/null

@@ -3,7 +3,6 @@
 # own jobs, an admin sees and cancels all, the store keeps only token
 # hashes, and scannd refuses a non-loopback address without tokens.
 . "${SCANN_SRCDIR:?}/tests/e2e/lib.sh"
-use_fake_worker	# the checks race running jobs; the fake worker's pace is set
 
 mkdir -p "$T/data" "$T/open"
 # No tokens + a non-loopback address: refuse to start.
@@ -21,7 +20,7 @@ check "no token in the database" sh -c "! sqlite3 '$T/data/scann.db' .dump | gre
 e2e_start --workers 1
 AUTH=$ANN upload "$DATA/iris.csv" iris >/dev/null
 SD=$(AUTH=$ANN upload "$DATA/$SLOW_DATA")
-A1=$(AUTH=$ANN submit "{\"name\":\"ann-1\",\"dataset\":\"$SD\",$SLOW}")
+A1=$(AUTH=$ANN submit "{\"name\":\"ann-1\",\"dataset\":\"$SD\",$LONG}")
 B1=$(AUTH=$BOB submit "{\"name\":\"bob-1\",\"dataset\":\"iris\",$QUICK}")
 check "ids" test -n "$A1" -a -n "$B1"
 eq "owner ann" "$(jv "$T/sub" '$.owner')" bob
@@ -48,7 +47,7 @@ eq "public healthz" "$(api GET /healthz)" 200
 
 # Fair dispatch with one slot: ann holds it and queues three more; bob
 # queues one after them, yet runs next; then ann's, in order.
-L=$(AUTH=$ANN submit "{\"name\":\"long\",\"dataset\":\"$SD\",$SLOW}")
+L=$(AUTH=$ANN submit "{\"name\":\"long\",\"dataset\":\"$SD\",$LONG}")
 AUTH=$ANN wait_state "$L" running 30
 A2=$(AUTH=$ANN submit "{\"name\":\"a2\",\"dataset\":\"iris\",$QUICK}")
 A3=$(AUTH=$ANN submit "{\"name\":\"a3\",\"dataset\":\"iris\",$QUICK}")
@@ -64,7 +63,7 @@ e2e_stop
 # --user-limit 1 with two slots: ann's second job waits though a slot is
 # free; bob's takes it.
 e2e_start --workers 2 --user-limit 1
-U1=$(AUTH=$ANN submit "{\"name\":\"u1\",\"dataset\":\"$SD\",$SLOW}")
+U1=$(AUTH=$ANN submit "{\"name\":\"u1\",\"dataset\":\"$SD\",$LONG}")
 U2=$(AUTH=$ANN submit "{\"name\":\"u2\",\"dataset\":\"iris\",$QUICK}")
 AUTH=$ANN check "ann's first runs" wait_state "$U1" running 30
 sleep 0.5
