@@ -709,7 +709,7 @@ static void start(struct scann_pool *p, const struct scann_store_job *job,
 	 * Workers run niced: they get every cycle the daemon leaves idle, and
 	 * the API stays responsive however busy the pool is.
 	 */
-	uv_os_setpriority(w->proc.pid, UV_PRIORITY_BELOW_NORMAL);
+	uv_os_setpriority(w->proc.pid, UV_PRIORITY_LOW);
 	scann_log("job %lld running (worker pid %d, %d thread%s%s)",
 		  (long long)job->id, w->proc.pid, threads,
 		  threads == 1 ? "" : "s", resume ? ", resuming" : "");
