@@ -60,6 +60,19 @@ json_t *api_view_job(const struct scann_store_job *j, int full)
 		abort();
 	json_object_set_new(v, "cancel_requested",
 			    json_boolean(j->cancel_requested));
+	json_object_set_new(v, "best_val_acc", j->has_best_val_acc ?
+			    json_real(j->best_val_acc) : json_null());
+	{
+		/* The worker reports progress in its epoch events; an ended
+		 * job that succeeded is done whatever its last epoch said. */
+		json_t *latest = json_object_get(v, "latest");
+		json_t *p = json_object_get(latest, "progress");
+
+		json_object_set_new(v, "progress",
+				    j->state == SCANN_JOB_SUCCEEDED ? json_real(1.0) :
+				    json_is_number(p) ? json_real(json_number_value(p)) :
+				    json_null());
+	}
 	if (full) {
 		json_object_set_new(v, "spec", embed(j->spec));
 		json_object_set_new(v, "result", embed(j->result));

@@ -75,6 +75,9 @@ int scann_store__event_append_locked(struct scann_store *st, int64_t id,
 		"UPDATE jobs SET last_seq = ?1,"
 		" stage = CASE WHEN ?2 = 'stage' THEN ?3 ELSE stage END,"
 		" latest = CASE WHEN ?2 = 'epoch' THEN ?3 ELSE latest END,"
+		" best_val_acc = CASE WHEN ?2 = 'epoch' THEN"
+		"   max(coalesce(best_val_acc, 0), coalesce(json_extract(?3, '$.val_acc'), 0))"
+		"   ELSE best_val_acc END,"
 		" result = CASE WHEN ?2 = 'result' THEN ?3 ELSE result END"
 		" WHERE id = ?4", err);
 	if (s == NULL) {

@@ -15,7 +15,7 @@ int scann_store__event_append_locked(struct scann_store *st, int64_t id,
 
 #define JOB_COLS "id, owner, name, dataset_id, spec, state, created_at, " \
 	"started_at, finished_at, error, stage, latest, result, last_seq, " \
-	"attempts, cancel_requested"
+	"attempts, cancel_requested, best_val_acc"
 
 void scann_store_job_free(struct scann_store_job *j)
 {
@@ -57,6 +57,8 @@ static struct scann_store_job *job_row(sqlite3_stmt *s)
 	j->last_seq = sqlite3_column_int64(s, 13);
 	j->attempts = sqlite3_column_int64(s, 14);
 	j->cancel_requested = sqlite3_column_int(s, 15);
+	j->has_best_val_acc = sqlite3_column_type(s, 16) != SQLITE_NULL;
+	j->best_val_acc = sqlite3_column_double(s, 16);
 	return j;
 }
 

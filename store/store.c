@@ -66,6 +66,10 @@ static const char *const migrations[] = {
 	"  data TEXT NOT NULL,"
 	"  created_at INTEGER NOT NULL,"
 	"  PRIMARY KEY (job_id, seq)) WITHOUT ROWID;",
+	/* 1 -> 2: the best validation accuracy of any epoch, for job lists. */
+	"ALTER TABLE jobs ADD COLUMN best_val_acc REAL;"
+	"UPDATE jobs SET best_val_acc = (SELECT max(json_extract(data, '$.val_acc'))"
+	"  FROM events WHERE job_id = jobs.id AND type = 'epoch');",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

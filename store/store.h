@@ -22,7 +22,7 @@
 
 #include "error.h"
 
-#define SCANN_STORE_SCHEMA_VERSION 1
+#define SCANN_STORE_SCHEMA_VERSION 2
 
 struct scann_store;
 
@@ -121,6 +121,8 @@ struct scann_store_job {
 	int64_t last_seq;	/* highest event seq stored */
 	int64_t attempts;	/* times a worker was started for it */
 	int cancel_requested;
+	int has_best_val_acc;	/* an epoch event has been stored */
+	double best_val_acc;	/* the highest val_acc of its epoch events */
 };
 
 void scann_store_job_free(struct scann_store_job *j);

@@ -161,6 +161,15 @@ START_TEST(job_lifecycle_numbers_events)
 	ck_assert_int_eq(json_integer_value(json_object_get(e, "worker_seq")),
 			 1);
 	json_decref(e);
+	/* The job keeps the best validation accuracy of its epochs. */
+	e = json_pack("{s:s,s:i,s:f}", "type", "epoch", "seq", 2, "val_acc", 0.8);
+	ck_assert_int_eq(scann_store_event_append(st, id, e, &seq, &err), 0);
+	json_decref(e);
+	ck_assert_int_eq(scann_store_job_get(st, id, &j, &err), 0);
+	ck_assert(j->has_best_val_acc);
+	ck_assert_double_eq(j->best_val_acc, 0.9);
+	ck_assert_ptr_nonnull(strstr(j->latest, "0.8"));
+	scann_store_job_free(j);
 	/* Running -> queued is refused from the wrong state. */
 	ck_assert_int_eq(scann_store_job_transition(st, id,
 		SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_CANCELLED, NULL,
@@ -169,23 +178,23 @@ START_TEST(job_lifecycle_numbers_events)
 	ck_assert_int_eq(scann_store_job_transition(st, id,
 		SCANN_JOB_MASK_LIVE, SCANN_JOB_FAILED, e, &seq, &err), 0);
 	json_decref(e);
-	ck_assert_int_eq(seq, 4);
+	ck_assert_int_eq(seq, 5);
 	ck_assert_int_eq(scann_store_job_get(st, id, &j, &err), 0);
 	ck_assert_int_eq(j->state, SCANN_JOB_FAILED);
 	ck_assert_ptr_nonnull(strstr(j->error, "boom"));
-	ck_assert_ptr_nonnull(strstr(j->latest, "0.9"));
+	ck_assert_ptr_nonnull(strstr(j->latest, "0.8"));
 	ck_assert(j->finished_at >= j->started_at && j->started_at > 0);
 	scann_store_job_free(j);
 
 	ck_assert_int_eq(scann_store_event_list(st, id, 1, 10, &ev, &n, &err),
 			 0);
-	ck_assert_int_eq(n, 3);
+	ck_assert_int_eq(n, 4);
 	ck_assert_int_eq(ev[0].seq, 2);
 	ck_assert_str_eq(ev[1].type, "epoch");
-	ck_assert_ptr_nonnull(strstr(ev[2].data, "\"failed\""));
+	ck_assert_ptr_nonnull(strstr(ev[3].data, "\"failed\""));
 	scann_store_event_list_free(ev, n);
 	ck_assert_int_eq(scann_store_event_count(st, &total, &err), 0);
-	ck_assert_int_eq(total, 4);
+	ck_assert_int_eq(total, 5);
 	ck_assert_int_eq(scann_store_job_request_cancel(st, id, &err), 0);
 	ck_assert_int_eq(scann_store_job_count_attempt(st, id, &err), 0);
 	ck_assert_int_eq(scann_store_job_request_cancel(st, 999, &err),

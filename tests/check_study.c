@@ -184,6 +184,48 @@ START_TEST(dr_job_resume_starts_over_with_the_same_stream)
 }
 END_TEST
 
+/* Epoch events carry progress: never decreasing, 1 at the last epoch. */
+static void assert_progress(const char *name)
+{
+	char path[1024], line[1 << 16];
+	double last = 0.0;
+	int epochs = 0;
+	FILE *f;
+
+	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
+	f = fopen(path, "r");
+	ck_assert_ptr_nonnull(f);
+	while (fgets(line, sizeof(line), f)) {
+		json_error_t jerr;
+		json_t *e = json_loads(line, 0, &jerr);
+		double p;
+
+		ck_assert_ptr_nonnull(e);
+		if (strcmp(json_string_value(json_object_get(e, "type")), "epoch") == 0) {
+			p = json_real_value(json_object_get(e, "progress"));
+			ck_assert_msg(p > 0.0 && p <= 1.0 && p >= last,
+				      "progress %g after %g", p, last);
+			last = p;
+			epochs++;
+		}
+		json_decref(e);
+	}
+	fclose(f);
+	ck_assert_int_gt(epochs, 10);
+	ck_assert_double_eq(last, 1.0);
+}
+
+START_TEST(progress_rises_to_one)
+{
+	ck_assert_int_eq(worker("run --out prog-study study.json", "prog-study.ndjson"), 0);
+	assert_progress("prog-study.ndjson");
+	ck_assert_int_eq(worker("run --out prog-drs drs.json", "prog-drs.ndjson"), 0);
+	assert_progress("prog-drs.ndjson");
+	ck_assert_int_eq(worker("run --out prog-plain plain.json", "prog-plain.ndjson"), 0);
+	assert_progress("prog-plain.ndjson");
+}
+END_TEST
+
 int main(void)
 {
 	Suite *s = suite_create("study");
@@ -191,10 +233,23 @@ int main(void)
 
 	wine_spec("study.json", "study");
 	wine_spec("drs.json", "synthesize");
+	{
+		/* The same job without DR: plain SCANN. */
+		char text[8192];
+
+		snprintf(text, sizeof(text),
+			 "{\"dataset\": \"%s\", \"baseline\": {\"hidden\": [24, 12]},"
+			 " \"scheme\": \"A\", \"scann\": {\"iterations\": 2,"
+			 " \"epochs_per_step\": 3, \"initial_hidden\": 8, \"max_hidden\": 16},"
+			 " \"train\": {\"epochs\": 10, \"batch\": 16, \"lr\": 0.01}}",
+			 test_data("wine.csv"));
+		test_write_str("plain.json", text);
+	}
 	tcase_set_timeout(tc, 600);
 	tcase_add_test(tc, study_reports_picks_candidates_and_a_table);
 	tcase_add_test(tc, drscann_model_carries_its_transform_and_predicts_exactly);
 	tcase_add_test(tc, dr_job_resume_starts_over_with_the_same_stream);
+	tcase_add_test(tc, progress_rises_to_one);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }

@@ -381,6 +381,9 @@ static int run_run(int argc, char **argv)
 	ctx.sparse_below = SCANN_SPARSE_BELOW;
 	ctx.checkpoint = checkpoint;
 	ctx.checkpoint_ctx = &r;
+	/* A DR job's plan is the study's (study.c); this is synthesize's. */
+	ctx.scheme_offset = scann_plan_baseline(&spec);
+	ctx.epochs_planned = ctx.scheme_offset + scann_plan_scheme(&spec);
 	{
 		struct timespec ts;
 

@@ -62,6 +62,50 @@ void scann_progress_free(struct scann_progress *p)
 	memset(p, 0, sizeof(*p));
 }
 
+uint64_t scann_plan_baseline(const struct scann_job_spec *spec)
+{
+	const struct scann_baseline_spec *b = &spec->baseline;
+	uint64_t models = b->search ? (uint64_t)b->n_depths * b->n_widths : 1;
+
+	return models * spec->train.epochs;
+}
+
+/* Training steps per scheme iteration: growth, (neuron growth,) pruning. */
+static uint32_t steps_per_iteration(const struct scann_job_spec *spec)
+{
+	return spec->scheme == SCANN_SCHEME_A ? 3 : 2;
+}
+
+static uint64_t first_step_epochs(const struct scann_job_spec *spec)
+{
+	return spec->scheme == SCANN_SCHEME_A ? spec->train.epochs :
+		spec->scann.epochs_per_step;
+}
+
+uint64_t scann_plan_scheme(const struct scann_job_spec *spec)
+{
+	return first_step_epochs(spec) + (uint64_t)spec->scann.iterations *
+		steps_per_iteration(spec) * spec->scann.epochs_per_step;
+}
+
+/* Epochs of the current stage done before the current step. */
+static uint64_t epochs_into_stage(const struct scann_ctx *c)
+{
+	const struct scann_job_spec *spec = c->spec;
+	uint64_t E = spec->scann.epochs_per_step, op;
+
+	if (strcmp(c->stage, "baseline") == 0 || strcmp(c->stage, "dr") == 0)
+		return (uint64_t)(c->iteration ? c->iteration - 1 : 0) *
+			spec->train.epochs;
+	if (c->iteration == 0)
+		return 0;	/* the scheme's first step */
+	op = strcmp(c->operation, "grow-connections") == 0 ? 0 :
+		strcmp(c->operation, "grow-neurons") == 0 ? 1 :
+		steps_per_iteration(spec) - 1;
+	return first_step_epochs(spec) +
+		(uint64_t)(c->iteration - 1) * steps_per_iteration(spec) * E + op * E;
+}
+
 static int on_epoch(void *ctx, struct scann_exec *ex, uint32_t epoch,
 		    double train_loss)
 {
@@ -81,6 +125,12 @@ static int on_epoch(void *ctx, struct scann_exec *ex, uint32_t epoch,
 			      "hidden", (json_int_t)c->step_cost.hidden,
 			      "depth", (json_int_t)c->step_cost.depth);
 
+	if (c->epochs_planned > 0) {
+		double done = (double)(c->stage_offset + epochs_into_stage(c) +
+				       epoch + 1) / (double)c->epochs_planned;
+
+		json_object_set_new(e, "progress", json_real(done < 1.0 ? done : 1.0));
+	}
 	if (c->ev->timings)
 		json_object_set_new(e, "elapsed_s", json_real(now_s() - c->t0));
 	scann_events_emit(c->ev, "epoch", e);
@@ -171,6 +221,7 @@ static int run_baseline(struct scann_ctx *c, struct scann_progress *p,
 	int rc = 0;
 
 	c->stage = "baseline";
+	c->stage_offset = 0;
 	c->iteration = 0;
 	scann_events_emit(c->ev, "stage",
 			  json_pack("{s:s, s:s}", "stage", "baseline", "state", "start"));
@@ -359,6 +410,7 @@ int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
 			return rc;
 	}
 	c->stage = c->scheme_stage ? c->scheme_stage : "scann";
+	c->stage_offset = c->scheme_offset;
 	if (!p->scheme_started) {
 		scann_events_emit(c->ev, "stage",
 				  json_pack("{s:s, s:s, s:s}", "stage", c->stage,

@@ -88,6 +88,15 @@ struct scann_ctx {
 	double dr_ratio;
 	/* Name of the scheme's stage in events: "scann" unless set. */
 	const char *scheme_stage;
+	/*
+	 * Progress, reported in epoch events as the fraction of the job's
+	 * planned training epochs done (none when epochs_planned is 0).  It is
+	 * derived from the position (stage, iteration, operation, epoch), not
+	 * counted, so a resumed job reports the same figures.
+	 */
+	uint64_t epochs_planned;
+	uint64_t stage_offset;		/* the job's epochs before this stage */
+	uint64_t scheme_offset;		/* stage_offset of the scheme's stage */
 	/* The step being trained, for epoch events. */
 	const char *stage, *operation;
 	uint32_t iteration;
@@ -104,6 +113,10 @@ struct scann_ctx {
 int scann_train_mlp(struct scann_ctx *c, const uint32_t *hidden, uint32_t n,
 		    const char *stage, json_t *extra, struct scann_net **out,
 		    struct scann_summary *sum, struct scann_error *err);
+
+/* Training epochs the baseline stage and the scheme stage plan to run. */
+uint64_t scann_plan_baseline(const struct scann_job_spec *spec);
+uint64_t scann_plan_scheme(const struct scann_job_spec *spec);
 
 /* Validation and test accuracy and cost of net. */
 void scann_summarize(struct scann_ctx *c, const struct scann_net *net,

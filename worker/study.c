@@ -40,6 +40,7 @@ struct study {
 	double dr_val, dr_ratio;
 	uint64_t dr_params;
 	const char *dr_method;
+	uint64_t sweep_offset, drscann_offset;	/* the plan's stage starts */
 };
 
 static int collect(void *ctx, const char *stage, const struct scann_summary *s,
@@ -188,6 +189,7 @@ static int run_sweep(struct study *st, const struct scann_summary *base,
 	if (st->train_x == NULL || st->val_x == NULL)
 		return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 	c->stage = "dr";
+	c->stage_offset = st->sweep_offset;
 	c->iteration = 0;
 	scann_events_emit(c->ev, "stage",
 			  json_pack("{s:s, s:s}", "stage", "dr", "state", "start"));
@@ -238,6 +240,7 @@ static int run_drscann(struct study *st, struct scann_progress *p,
 	c->dr_method = st->dr_method;
 	c->dr_ratio = st->dr_ratio;
 	c->scheme_stage = "dr+scann";
+	c->scheme_offset = st->drscann_offset;
 	rc = scann_job_run(c, p, err);
 	c->scheme_stage = NULL;
 	c->data = saved;
@@ -386,6 +389,24 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 
 	memset(out, 0, sizeof(*out));
 	st.rows = c->split->n_train + c->split->n_val + c->split->n_test;
+	/*
+	 * The plan: baseline, SCANN (studies), the sweep at its longest (every
+	 * method at every ratio; a method stopped early makes progress jump),
+	 * then DR+SCANN.
+	 */
+	{
+		const struct scann_job_spec *spec = c->spec;
+		uint64_t plan_base = scann_plan_baseline(spec), scheme = scann_plan_scheme(spec);
+		uint64_t methods = 0;
+
+		for (int m = 0; m < SCANN_DR_METHOD_COUNT; m++)
+			methods += (spec->dr.methods >> m) & 1;
+		c->scheme_offset = plan_base;
+		st.sweep_offset = plan_base + (study ? scheme : 0);
+		st.drscann_offset = st.sweep_offset +
+			methods * spec->dr.n_ratios * spec->train.epochs;
+		c->epochs_planned = st.drscann_offset + scheme;
+	}
 	c->checkpoint = NULL;
 	c->on_candidate = collect;
 	c->candidate_ctx = &st;

@@ -58,6 +58,9 @@ C1=$!
 curl -sN --max-time 120 "$J/jobs/$ID/events?format=ndjson" >"$T/nd" &
 C2=$!
 check "job succeeds" wait_state "$ID" succeeded 120
+eq "progress of a finished job" "$(jv "$T/ws" '$.progress')" 1.0
+check "best val acc is the best epoch's" test "$(jv "$T/ws" '$.best_val_acc')" = \
+	"$(sqlite3 "$T/data/scann.db" "SELECT max(json_extract(data, '\$.val_acc')) FROM events WHERE job_id=$ID AND type='epoch'")"
 wait $C1 $C2	# streams close at the job's end
 check "NDJSON seqs 1..n" seqs_ok "$T/nd"
 check "NDJSON ends with succeeded" sh -c "tail -1 '$T/nd' | grep -q '\"state\":\"succeeded\"'"
@@ -101,6 +104,9 @@ SD=$(upload "$DATA/$SLOW_DATA")
 # Long poll answers when the state changes, well before the wait ends.
 ID2=$(submit "{\"name\":\"poll\",\"dataset\":\"$SD\",$LONG}")
 wait_state "$ID2" running 30 >/dev/null
+sleep 1
+curl -s -o "$T/p2" "$J/jobs/$ID2" >/dev/null
+check "a running job reports progress in (0, 1)" sh -c "p=\$(sqlite3 :memory: \"SELECT json_extract(readfile('$T/p2'), '\\\$.progress') > 0 AND json_extract(readfile('$T/p2'), '\\\$.progress') < 1\"); test \"\$p\" = 1"
 t0=$(date +%s%N)
 curl -s -o "$T/lp" "$J/jobs/$ID2?wait=2" >/dev/null
 dt=$(( ($(date +%s%N) - t0) / 1000000 ))

@@ -59,7 +59,7 @@ export const tests = [
       await page.goto(base + '/#/jobs?state=cancelled');
       await page.locator('#jobs-table tbody tr').first().waitFor();
       const heads = await page.locator('#jobs-table thead th').allTextContents();
-      for (const h of ['Name', 'Dataset', 'Task', 'Scheme', 'State', 'Progress', 'Val. acc.', 'Params', 'Owner', 'Age']) {
+      for (const h of ['Name', 'Dataset', 'Task', 'Scheme', 'State', 'Progress', 'Best val. acc.', 'Params', 'Owner', 'Age']) {
         assert(heads.includes(h), 'missing column ' + h);
       }
       // Task and scheme come from each job's spec.

@@ -70,9 +70,9 @@ export async function renderJobs(ctx) {
       el('table', { class: 'jobs', id: 'jobs-table' }, [
         el('caption', { class: 'sr-only', text: 'Jobs' + (state ? ' in state ' + state : '') }),
         el('thead', {}, el('tr', {}, ['Name', 'Dataset', 'Task', 'Scheme', 'State', 'Progress',
-          'Val. acc.', 'Params', 'Owner', 'Age'].map((h) => el('th', {
+          'Best val. acc.', 'Params', 'Owner', 'Age'].map((h) => el('th', {
             scope: 'col', class: /acc|Params|Age/.test(h) ? 'num' : null, text: h,
-            title: h === 'Val. acc.' ? 'best validation accuracy when the API reports it, else the latest epoch\'s' : null,
+            title: h === 'Best val. acc.' ? 'the best validation accuracy of any epoch so far' : null,
           })))),
         tbody,
       ]),
@@ -151,7 +151,7 @@ export async function renderJobs(ctx) {
         el('td', { 'data-label': 'Scheme', text: v.scheme ?? '–' }),
         el('td', { 'data-label': 'State' }, el('span', { class: 'state state-' + v.state, text: v.state })),
         el('td', { 'data-label': 'Progress' }, [pr.value === null && v.state !== 'running' ? null : prog, ' ', el('span', { class: 'small', text: pr.text })]),
-        el('td', { 'data-label': 'Val. acc.', class: 'num', text: fmtPct(v.bestValAcc) }),
+        el('td', { 'data-label': 'Best val. acc.', class: 'num', text: fmtPct(v.bestValAcc) }),
         el('td', { 'data-label': 'Params', class: 'num', text: fmtInt(v.params) }),
         el('td', { 'data-label': 'Owner', text: v.owner ?? '–' }),
         el('td', { 'data-label': 'Age', class: 'num' }, el('time', { datetime: v.created || '', text: fmtAge(v.created) })),
