@@ -159,6 +159,22 @@ static int is_dir(const char *p)
 	return stat(p, &sb) == 0 && S_ISDIR(sb.st_mode);
 }
 
+/*
+ * Make a relative path absolute against the current directory: workers run
+ * in their job's directory, so a relative --worker, --data-dir or
+ * --web-dir would otherwise name something else for them.
+ */
+static void absolutize(char *path, size_t size)
+{
+	char cwd[1024], out[2400];
+
+	if (path[0] == '\0' || path[0] == '/' || getcwd(cwd, sizeof(cwd)) == NULL)
+		return;
+	snprintf(out, sizeof(out), "%s/%s", cwd, path);
+	if (strlen(out) < size)
+		memcpy(path, out, strlen(out) + 1);
+}
+
 static void default_paths(struct scann_config *cfg)
 {
 	char dir[1024], cand[1100];
@@ -185,6 +201,12 @@ static void default_paths(struct scann_config *cfg)
 			snprintf(cfg->web_dir, sizeof(cfg->web_dir), "%s/web",
 				 SCANN_PKGDATADIR);
 	}
+	/* A bare program name is looked up in PATH; anything with a slash
+	 * is a path. */
+	if (strchr(cfg->worker, '/') != NULL)
+		absolutize(cfg->worker, sizeof(cfg->worker));
+	absolutize(cfg->web_dir, sizeof(cfg->web_dir));
+	absolutize(cfg->data_dir, sizeof(cfg->data_dir));
 }
 
 static int parse_listen(const char *s, struct sockaddr_in *addr)

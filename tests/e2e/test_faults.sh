@@ -52,6 +52,16 @@ check "says timed out" grep -q 'timed out after 2 s' "$T/ws"
 e2e_stop
 check "log has no sanitizer report" sh -c "! grep -q 'Sanitizer' '$T/scannd.log'"
 
+# A relative --worker is taken from scannd's working directory, not
+# from the job directory the worker runs in.
+cd "$B"
+e2e_start --workers 1 --worker worker/scann-worker
+upload "$DATA/iris.csv" iris >/dev/null
+R=$(submit "{\"name\":\"relative\",\"dataset\":\"iris\",$QUICK}")
+check "relative worker path runs the job" wait_state "$R" succeeded 60
+e2e_stop
+cd - >/dev/null
+
 # A worker program that is not there: the job fails, scannd stays up.
 e2e_start --workers 1 --worker "$T/no-such-worker"
 N=$(submit '{"dataset":"iris","train":{"epochs":1}}')
