@@ -27,7 +27,7 @@ struct study_cand {
 struct study {
 	struct scann_ctx *c;
 	uint32_t rows;			/* of c->data */
-	float *train_x, *val_x;		/* gathered rows for the sweep's fits */
+	float *train_x;			/* the training rows, for the sweep's fits */
 	uint32_t base_hidden[SCANN_SPEC_MAX_LAYERS], base_layers;
 	/* Every candidate reported, in order. */
 	struct study_cand *cands;
@@ -96,7 +96,9 @@ static void layer_sizes(const struct scann_net *net, uint32_t *sizes,
 
 /*
  * Algorithm 1's "train and score" for one (method, ratio): transform every
- * row, train the baseline shrunk by ratio, keep it if it is the best yet.
+ * row (the training rows too, so the network learns the very map it is
+ * deployed with: the fit's own train_y is not used), train the baseline
+ * shrunk by ratio, keep it if it is the best yet.
  */
 static int sweep_score(void *ctx, const struct scann_dr *dr, double ratio,
 		       const float *train_y, const float *val_y,
@@ -185,15 +187,18 @@ static int run_sweep(struct study *st, const struct scann_summary *base,
 	for (uint32_t i = 0; i < dr->n_ratios; i++)
 		ratios[i] = dr->ratios[i];
 	st->train_x = gather(c->data.x, c->data.features, sp->train, sp->n_train);
-	st->val_x = gather(c->data.x, c->data.features, sp->val, sp->n_val);
-	if (st->train_x == NULL || st->val_x == NULL)
+	if (st->train_x == NULL)
 		return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 	c->stage = "dr";
 	c->stage_offset = st->sweep_offset;
 	c->iteration = 0;
 	scann_events_emit(c->ev, "stage",
 			  json_pack("{s:s, s:s}", "stage", "dr", "state", "start"));
-	rc = scann_dr_sweep(st->train_x, sp->n_train, st->val_x, sp->n_val,
+	/*
+	 * No validation rows for the sweep to transform: sweep_score maps every
+	 * row itself and scores the validation split from that.
+	 */
+	rc = scann_dr_sweep(st->train_x, sp->n_train, NULL, 0,
 			    c->data.features, dr->methods, ratios, dr->n_ratios,
 			    dr->max_drop, base->val_acc, c->spec->train.seed, NULL,
 			    sweep_score, st, &cands, &n_cands, &best, err);
@@ -506,7 +511,6 @@ out:
 	json_decref(st.dr_json);
 	free(st.dr_x);
 	free(st.train_x);
-	free(st.val_x);
 	free(st.cands);
 	c->on_candidate = NULL;
 	return rc;
