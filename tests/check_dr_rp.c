@@ -28,7 +28,7 @@ START_TEST(sparse_projections_have_their_density)
 		ck_assert_ptr_null(dr->w);	/* stored sparsely */
 		ck_assert_msg(fabs(dr->nnz - cells * p) < 4 * sd,
 			      "%s: %u nonzeros, expected %.0f +- %.0f",
-			      scann_dr_name(m), dr->nnz, cells * p, sd);
+			      scann_dr_method_name(m), dr->nnz, cells * p, sd);
 		for (uint32_t q = 0; q < dr->nnz; q++)
 			plus += dr->sp_sign[q] > 0;
 		ck_assert(fabs(plus - dr->nnz / 2.0) < 4 * sqrt(dr->nnz / 4.0));
@@ -77,7 +77,7 @@ START_TEST(pairwise_distances_within_jl_bound)
 				worst = fmax(worst, fabs(dy / dx - 1));
 			}
 		ck_assert_msg(worst < eps, "%s: distortion %.3f >= %.2f (k=%u)",
-			      scann_dr_name(m), worst, eps, k);
+			      scann_dr_method_name(m), worst, eps, k);
 		scann_dr_free(dr);
 	}
 	free(x);

@@ -15,31 +15,6 @@
 
 #define BLOCK 256
 
-static const char *const names[SCANN_DR_METHOD_COUNT] = {
-	[SCANN_DR_PCA] = "pca",
-	[SCANN_DR_FA] = "fa",
-	[SCANN_DR_ICA] = "ica",
-	[SCANN_DR_ISOMAP] = "isomap",
-	[SCANN_DR_SPECTRAL] = "spectral",
-	[SCANN_DR_RP_GAUSSIAN] = "rp-gaussian",
-	[SCANN_DR_RP_SIGN] = "rp-sign",
-	[SCANN_DR_RP_SPARSE] = "rp-sparse",
-	[SCANN_DR_RP_VERY_SPARSE] = "rp-very-sparse",
-};
-
-const char *scann_dr_name(enum scann_dr_method m)
-{
-	return (unsigned)m < SCANN_DR_METHOD_COUNT ? names[m] : NULL;
-}
-
-int scann_dr_method_lookup(const char *name)
-{
-	for (int m = 0; m < SCANN_DR_METHOD_COUNT; m++)
-		if (name != NULL && strcmp(names[m], name) == 0)
-			return m;
-	return -1;
-}
-
 uint32_t scann_dr_components(uint32_t d, double ratio)
 {
 	double k = ceil((double)d / ratio - 1e-9);	/* 36/4 is 9, not 10 */
@@ -67,11 +42,11 @@ int scann_dr_check(int m, uint32_t rows, uint32_t d, uint32_t k,
 	if (k == 0 || k > d)
 		return scann_error_set(err, SCANN_EINVAL, "dr.k",
 				       "%s cannot make %u components from %u features "
-				       "(need 1 to %u)", names[m], k, d, d);
+				       "(need 1 to %u)", scann_dr_method_name(m), k, d, d);
 	if (rows < 2 || (is_landmark(m) && k + 1 >= rows))
 		return scann_error_set(err, SCANN_EINVAL, "dr.k",
 				       "%s needs more than %u training rows for %u "
-				       "components (got %u)", names[m],
+				       "components (got %u)", scann_dr_method_name(m),
 				       is_landmark(m) ? k + 1 : 1, k, rows);
 	return 0;
 }
@@ -98,7 +73,7 @@ int scann_dr_check_json(const json_t *dr, uint32_t d, struct scann_error *err)
 						       "dr.methods must be a non-empty array of method names");
 			json_array_foreach(v, i, e) {
 				int m = json_is_string(e) ?
-					scann_dr_method_lookup(json_string_value(e)) : -1;
+					scann_dr_method_from_name(json_string_value(e)) : -1;
 
 				snprintf(field, sizeof(field), "dr.methods[%zu]", i);
 				if (!json_is_string(e))
@@ -113,7 +88,7 @@ int scann_dr_check_json(const json_t *dr, uint32_t d, struct scann_error *err)
 				if (seen & (1u << m))
 					return scann_error_set(err, SCANN_EINVAL, field,
 							       "method \"%s\" is listed twice",
-							       names[m]);
+							       scann_dr_method_name(m));
 				seen |= 1u << m;
 			}
 		} else if (strcmp(key, "ratios") == 0) {
@@ -496,7 +471,7 @@ json_t *scann_dr_to_json(const struct scann_dr *dr)
 {
 	json_t *j = json_pack("{s:s, s:s, s:I, s:I, s:s, s:I, s:I, s:I, s:I, s:f, s:f, s:f}",
 			      "format", "scann-dr/1",
-			      "method", names[dr->method],
+			      "method", scann_dr_method_name(dr->method),
 			      "inputs", (json_int_t)dr->d,
 			      "outputs", (json_int_t)dr->k,
 			      "seed", "", /* replaced below: u64 as text */
@@ -584,7 +559,7 @@ int scann_dr_from_json(const json_t *j, struct scann_dr **out,
 		return scann_error_set(err, SCANN_EINVAL, "format",
 				       "not a scann-dr/1 transform");
 	method = json_string_value(json_object_get(j, "method"));
-	m = scann_dr_method_lookup(method);
+	m = scann_dr_method_from_name(method);
 	if (m < 0)
 		return scann_error_set(err, SCANN_EINVAL, "method",
 				       "unknown method \"%s\"", method ? method : "");
@@ -654,7 +629,7 @@ int scann_dr_from_json(const json_t *j, struct scann_dr **out,
 	return 0;
 shape:
 	rc = scann_error_set(err, SCANN_EINVAL, "method",
-			     "the arrays do not fit a %s transform", names[m]);
+			     "the arrays do not fit a %s transform", scann_dr_method_name(m));
 fail:
 	scann_dr_free(dr);
 	return rc;

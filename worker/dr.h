@@ -86,11 +86,7 @@ struct scann_dr_options {
 /* k = ceil(d / ratio), at least 1: the features a ratio leaves. */
 uint32_t scann_dr_components(uint32_t d, double ratio);
 
-/* "pca", "fa", ...; NULL for a value out of range. */
-const char *scann_dr_name(enum scann_dr_method m);
-
-/* The method named name, or -1 (no error filled: see scann_dr_check_json). */
-int scann_dr_method_lookup(const char *name);
+/* Method names: scann_dr_method_name() and _from_name() of spec.h. */
 
 /*
  * Can method m reduce rows x d training data to k features?  Refuses (with

@@ -1,14 +1,12 @@
-# worker/dr.mk -- dimensionality reduction (worker/libscanndr.a): the nine
-# DR methods of DR+SCANN, their JSON codec and the Algorithm-1 sweep.
-noinst_LIBRARIES += worker/libscanndr.a
-worker_libscanndr_a_SOURCES = \
+# worker/dr.mk -- dimensionality reduction: the nine DR methods of
+# DR+SCANN, their JSON codec and the Algorithm-1 sweep.  Part of the engine
+# library (model files carry fitted transforms, and DR's method names are
+# the job spec's), kept in its own fragment.
+worker_libscann_a_SOURCES += \
 	worker/dr.c worker/dr.h worker/dr_impl.h \
 	worker/dr_linalg.c worker/dr_pca.c worker/dr_fa.c worker/dr_ica.c \
 	worker/dr_isomap.c worker/dr_spectral.c worker/dr_rp.c \
 	worker/dr_sweep.c
-worker_libscanndr_a_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS) \
-	$(LAPACKE_CFLAGS) $(JANSSON_CFLAGS)
-SCANN_DR_LIBS = worker/libscanndr.a
 
 # One Check program per method, plus the shared contract and the sweep.
 DR_CHECK_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS) \

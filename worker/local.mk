@@ -10,9 +10,7 @@ worker_libscann_a_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS) $(LAPACKE_CFLAGS) \
 	$(ZLIB_CFLAGS) $(JANSSON_CFLAGS)
 
 # Everything that links the engine links these, in this order.
-# libscann.a and the DR library call each other (model files carry DR
-# transforms; DR uses error/rng), so the DR library is named on both sides.
-SCANN_LIBS = $(SCANN_DR_LIBS) worker/libscann.a $(SCANN_DR_LIBS) $(JANSSON_LIBS) \
+SCANN_LIBS = worker/libscann.a $(JANSSON_LIBS) \
 	$(LAPACKE_LIBS) $(OPENBLAS_LIBS) $(ZLIB_LIBS) -lm
 
 bin_PROGRAMS += worker/scann-worker

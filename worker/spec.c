@@ -29,12 +29,15 @@ static const char *const schedule_names[] = { "constant", "step", "cosine" };
 
 const char *scann_task_name(enum scann_task t) { return task_names[t]; }
 const char *scann_scheme_name(enum scann_scheme s) { return scheme_names[s]; }
-const char *scann_dr_method_name(enum scann_dr_method m) { return dr_names[m]; }
+const char *scann_dr_method_name(enum scann_dr_method m)
+{
+	return (unsigned)m < SCANN_DR_METHOD_COUNT ? dr_names[m] : NULL;
+}
 
 int scann_dr_method_from_name(const char *name)
 {
 	for (int m = 0; m < SCANN_DR_METHOD_COUNT; m++)
-		if (strcmp(name, dr_names[m]) == 0)
+		if (name != NULL && strcmp(name, dr_names[m]) == 0)
 			return m;
 	return -1;
 }

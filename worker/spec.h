@@ -155,7 +155,9 @@ json_t *scann_spec_to_json(const struct scann_job_spec *spec);
 /* Names used in specs and events. */
 const char *scann_task_name(enum scann_task t);
 const char *scann_scheme_name(enum scann_scheme s);
-const char *scann_dr_method_name(enum scann_dr_method m);	/* "pca", ... */
-int scann_dr_method_from_name(const char *name);		/* -1 if unknown */
+/* "pca", ...: the one table of DR method names; NULL out of range. */
+const char *scann_dr_method_name(enum scann_dr_method m);
+/* The method named name (NULL allowed), or -1. */
+int scann_dr_method_from_name(const char *name);
 
 #endif

@@ -108,7 +108,7 @@ static int sweep_score(void *ctx, const struct scann_dr *dr, double ratio,
 	struct scann_ctx *c = st->c;
 	struct scann_data saved = c->data;
 	uint32_t k = scann_dr_outputs(dr), hidden[SCANN_SPEC_MAX_LAYERS];
-	const char *method = scann_dr_name(scann_dr_method(dr));
+	const char *method = scann_dr_method_name(scann_dr_method(dr));
 	struct scann_summary sum;
 	struct scann_net *net = NULL;
 	float *xr;

@@ -46,7 +46,7 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	clock_gettime(CLOCK_MONOTONIC, &t1);
-	printf("%s: %u x %u -> %u in %.1f s\n", scann_dr_name(m), n, d, k,
+	printf("%s: %u x %u -> %u in %.1f s\n", scann_dr_method_name(m), n, d, k,
 	       (t1.tv_sec - t0.tv_sec) + (t1.tv_nsec - t0.tv_nsec) * 1e-9);
 	scann_dr_free(dr);
 	free(x);
