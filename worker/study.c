@@ -58,10 +58,8 @@ static int collect(void *ctx, const char *stage, const struct scann_summary *s,
 		st->cands = grown;
 		st->cap = cap;
 	}
-	/* Stage names are the static strings of scheme.c and this file. */
-	st->cands[st->n_cands].stage = strcmp(stage, "baseline") == 0 ? "baseline" :
-		strcmp(stage, "dr") == 0 ? "dr" :
-		strcmp(stage, "dr+scann") == 0 ? "dr+scann" : "scann";
+	/* Stage names are string literals of scheme.c and this file. */
+	st->cands[st->n_cands].stage = stage;
 	st->cands[st->n_cands++].s = *s;
 	return 0;
 }
@@ -76,6 +74,40 @@ static float *gather(const float *x, uint32_t d, const uint32_t *idx, uint32_t n
 			memcpy(out + (size_t)i * d, x + (size_t)idx[i] * d,
 			       d * sizeof(float));
 	return out;
+}
+
+/*
+ * Point c at DR features: x holds k per row, made by method at ratio.
+ * Returns the data to hand back to leave_dr().
+ */
+static struct scann_data enter_dr(struct scann_ctx *c, const float *x,
+				  uint32_t k, const char *method, double ratio)
+{
+	struct scann_data saved = c->data;
+
+	c->data.x = x;
+	c->data.features = k;
+	c->dr_method = method;
+	c->dr_ratio = ratio;
+	return saved;
+}
+
+static void leave_dr(struct scann_ctx *c, struct scann_data saved)
+{
+	c->data = saved;
+	c->dr_method = NULL;
+	c->dr_ratio = 0;
+}
+
+/* Summary of net, which reads the sweep's best DR features. */
+static void summarize_on_best_dr(struct study *st, const struct scann_net *net,
+				 struct scann_summary *out)
+{
+	struct scann_data saved = enter_dr(st->c, st->dr_x, st->dr_k,
+					   st->dr_method, st->dr_ratio);
+
+	scann_summarize(st->c, net, out);
+	leave_dr(st->c, saved);
 }
 
 /* The hidden layer sizes of an MLP-shaped net (its layer tags). */
@@ -106,7 +138,7 @@ static int sweep_score(void *ctx, const struct scann_dr *dr, double ratio,
 {
 	struct study *st = ctx;
 	struct scann_ctx *c = st->c;
-	struct scann_data saved = c->data;
+	struct scann_data saved;
 	uint32_t k = scann_dr_outputs(dr), hidden[SCANN_SPEC_MAX_LAYERS];
 	const char *method = scann_dr_method_name(scann_dr_method(dr));
 	struct scann_summary sum;
@@ -119,7 +151,7 @@ static int sweep_score(void *ctx, const struct scann_dr *dr, double ratio,
 	xr = malloc((size_t)st->rows * k * sizeof(float) + 1);
 	if (xr == NULL)
 		return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
-	rc = scann_dr_transform(dr, saved.x, st->rows, xr, err);
+	rc = scann_dr_transform(dr, c->data.x, st->rows, xr, err);
 	if (rc != 0) {
 		free(xr);
 		return rc;
@@ -129,18 +161,13 @@ static int sweep_score(void *ctx, const struct scann_dr *dr, double ratio,
 		if (hidden[i] == 0)
 			hidden[i] = 1;
 	}
-	c->data.x = xr;
-	c->data.features = k;
-	c->dr_method = method;
-	c->dr_ratio = ratio;
+	saved = enter_dr(c, xr, k, method, ratio);
 	c->iteration++;
 	rc = scann_train_mlp(c, hidden, st->base_layers, "dr",
 			     json_pack("{s:s, s:f, s:I}", "method", method,
 				       "ratio", ratio, "features", (json_int_t)k),
 			     &net, &sum, err);
-	c->data = saved;
-	c->dr_method = NULL;
-	c->dr_ratio = 0;
+	leave_dr(c, saved);
 	if (rc != 0) {
 		free(xr);
 		return rc;
@@ -210,16 +237,8 @@ static int run_sweep(struct study *st, const struct scann_summary *base,
 				       "the DR sweep produced no candidate");
 	{
 		struct scann_summary s;
-		struct scann_data saved = c->data;
 
-		c->data.x = st->dr_x;
-		c->data.features = st->dr_k;
-		c->dr_method = st->dr_method;
-		c->dr_ratio = st->dr_ratio;
-		scann_summarize(c, st->dr_net, &s);
-		c->data = saved;
-		c->dr_method = NULL;
-		c->dr_ratio = 0;
+		summarize_on_best_dr(st, st->dr_net, &s);
 		scann_events_emit(c->ev, "stage",
 				  json_pack("{s:s, s:s, s:o}", "stage", "dr", "state",
 					    "end", "best", scann_summary_json(&s)));
@@ -232,7 +251,7 @@ static int run_drscann(struct study *st, struct scann_progress *p,
 		       struct scann_error *err)
 {
 	struct scann_ctx *c = st->c;
-	struct scann_data saved = c->data;
+	struct scann_data saved;
 	int rc;
 
 	memset(p, 0, sizeof(*p));
@@ -240,17 +259,12 @@ static int run_drscann(struct study *st, struct scann_progress *p,
 	if (p->baseline == NULL)
 		return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 	p->baseline_done = 1;
-	c->data.x = st->dr_x;
-	c->data.features = st->dr_k;
-	c->dr_method = st->dr_method;
-	c->dr_ratio = st->dr_ratio;
+	saved = enter_dr(c, st->dr_x, st->dr_k, st->dr_method, st->dr_ratio);
 	c->scheme_stage = "dr+scann";
 	c->scheme_offset = st->drscann_offset;
 	rc = scann_job_run(c, p, err);
 	c->scheme_stage = NULL;
-	c->data = saved;
-	c->dr_method = NULL;
-	c->dr_ratio = 0;
+	leave_dr(c, saved);
 	return rc;
 }
 
@@ -445,18 +459,7 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 		goto out;
 
 	/* The network to ship: DR+SCANN's best on validation. */
-	{
-		struct scann_data saved = c->data;
-
-		c->data.x = st.dr_x;
-		c->data.features = st.dr_k;
-		c->dr_method = st.dr_method;
-		c->dr_ratio = st.dr_ratio;
-		scann_summarize(c, drs.best, &ms);
-		c->data = saved;
-		c->dr_method = NULL;
-		c->dr_ratio = 0;
-	}
+	summarize_on_best_dr(&st, drs.best, &ms);
 	out->model = drs.best;
 	drs.best = NULL;
 	out->model_dr = st.dr_json;
