@@ -394,6 +394,30 @@ static int read_u32_array(const json_t *v, const char *path, uint32_t min,
 
 /* ---- the objects with more than ranges ------------------------------------ */
 
+/* Refuse a key of obj (at path, which err->field names) not in keys[]. */
+static int only_keys(const json_t *obj, const char *path,
+		     const char *const *keys, size_t n, struct scann_error *err)
+{
+	const char *key;
+	json_t *v;
+
+	json_object_foreach((json_t *)obj, key, v) {
+		size_t i = 0;
+
+		while (i < n && strcmp(key, keys[i]) != 0)
+			i++;
+		if (i == n)
+			return scann_error_set(err, SCANN_EINVAL, path,
+					       "unknown field \"%.64s\" in %s", key,
+					       path);
+	}
+	return 0;
+}
+
+#define ONLY_KEYS(obj, path, err, ...) \
+	only_keys((obj), (path), (const char *const[]){ __VA_ARGS__ }, \
+		  sizeof((const char *const[]){ __VA_ARGS__ }) / sizeof(char *), (err))
+
 static int no_custom(const char *name, const json_t *v, const char *path,
 		     struct scann_job_spec *spec, struct scann_error *err)
 {
@@ -428,18 +452,14 @@ static int read_baseline(const json_t *v, const char *path,
 			 struct scann_job_spec *spec, struct scann_error *err)
 {
 	struct scann_baseline_spec *b = &spec->baseline;
-	const char *key;
 	json_t *item;
 
 	if (!json_is_object(v))
 		return scann_error_set(err, SCANN_EINVAL, path,
 				       "baseline must be an object, not %s",
 				       json_kind(v));
-	json_object_foreach((json_t *)v, key, item)
-		if (strcmp(key, "hidden") != 0 && strcmp(key, "search") != 0)
-			return scann_error_set(err, SCANN_EINVAL, "baseline",
-					       "unknown field \"%.64s\" in baseline",
-					       key);
+	if (ONLY_KEYS(v, "baseline", err, "hidden", "search") != 0)
+		return SCANN_EINVAL;
 	if ((json_object_get(v, "hidden") != NULL) ==
 	    (json_object_get(v, "search") != NULL))
 		return scann_error_set(err, SCANN_EINVAL, "baseline",
@@ -456,11 +476,8 @@ static int read_baseline(const json_t *v, const char *path,
 		return scann_error_set(err, SCANN_EINVAL, "baseline.search",
 				       "baseline.search must be an object, not %s",
 				       json_kind(item));
-	json_object_foreach(item, key, v)
-		if (strcmp(key, "depths") != 0 && strcmp(key, "widths") != 0)
-			return scann_error_set(err, SCANN_EINVAL, "baseline.search",
-					       "unknown field \"%.64s\" in "
-					       "baseline.search", key);
+	if (ONLY_KEYS(item, "baseline.search", err, "depths", "widths") != 0)
+		return SCANN_EINVAL;
 	b->search = 1;
 	b->n_hidden = 0;
 	if (json_object_get(item, "depths") == NULL ||
@@ -481,7 +498,6 @@ static int read_dr(const json_t *v, const char *path,
 		   struct scann_job_spec *spec, struct scann_error *err)
 {
 	struct scann_dr_spec *dr = &spec->dr;
-	const char *key;
 	json_t *item;
 	size_t i;
 
@@ -494,11 +510,8 @@ static int read_dr(const json_t *v, const char *path,
 				       "dr must be an object or null, not %s",
 				       json_kind(v));
 	dr->enabled = 1;
-	json_object_foreach((json_t *)v, key, item)
-		if (strcmp(key, "methods") && strcmp(key, "ratios") &&
-		    strcmp(key, "max_drop"))
-			return scann_error_set(err, SCANN_EINVAL, "dr",
-					       "unknown field \"%.64s\" in dr", key);
+	if (ONLY_KEYS(v, "dr", err, "methods", "ratios", "max_drop") != 0)
+		return SCANN_EINVAL;
 	if ((item = json_object_get(v, "methods")) != NULL) {
 		if (!json_is_array(item) || json_array_size(item) == 0)
 			return scann_error_set(err, SCANN_EINVAL, "dr.methods",
@@ -546,7 +559,6 @@ static int read_growth(const json_t *v, const char *path,
 		       struct scann_job_spec *spec, struct scann_error *err)
 {
 	struct scann_synth_spec *s = &spec->scann;
-	const char *key;
 	json_t *item;
 	int mode;
 
@@ -554,11 +566,8 @@ static int read_growth(const json_t *v, const char *path,
 		return scann_error_set(err, SCANN_EINVAL, path,
 				       "%s must be an object, not %s", path,
 				       json_kind(v));
-	json_object_foreach((json_t *)v, key, item)
-		if (strcmp(key, "mode") && strcmp(key, "fraction"))
-			return scann_error_set(err, SCANN_EINVAL, path,
-					       "unknown field \"%.64s\" in %s", key,
-					       path);
+	if (ONLY_KEYS(v, path, err, "mode", "fraction") != 0)
+		return SCANN_EINVAL;
 	if ((item = json_object_get(v, "mode")) != NULL) {
 		if (read_enum(item, "scann.growth.mode", growth_names, 2, &mode,
 			      err) != 0)
@@ -583,18 +592,13 @@ static int read_pruning(const json_t *v, const char *path,
 {
 	struct scann_synth_spec *s = &spec->scann;
 	json_t *fraction, *keep;
-	const char *key;
-	json_t *item;
 
 	if (!json_is_object(v))
 		return scann_error_set(err, SCANN_EINVAL, path,
 				       "%s must be an object, not %s", path,
 				       json_kind(v));
-	json_object_foreach((json_t *)v, key, item)
-		if (strcmp(key, "fraction") && strcmp(key, "keep"))
-			return scann_error_set(err, SCANN_EINVAL, path,
-					       "unknown field \"%.64s\" in %s", key,
-					       path);
+	if (ONLY_KEYS(v, path, err, "fraction", "keep") != 0)
+		return SCANN_EINVAL;
 	fraction = json_object_get(v, "fraction");
 	keep = json_object_get(v, "keep");
 	if ((fraction != NULL) == (keep != NULL))
