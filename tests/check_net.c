@@ -9,9 +9,12 @@
 #include <check.h>
 #include <math.h>
 #include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
 
 #include "grow.h"
 #include "net.h"
+#include "par.h"
 #include "prune.h"
 #include "train.h"
 #include "testutil.h"
@@ -390,6 +393,109 @@ START_TEST(sgd_with_momentum_and_step_schedule_learns)
 }
 END_TEST
 
+/*
+ * An MLP 64-200-200-10 (FREE wiring) thinned to density p, plus skip
+ * connections (inputs to the second layer, first layer to the outputs), so
+ * the levels are large enough for the thread pool and one level's sources
+ * span inputs and hidden neurons.
+ */
+static struct scann_net *wide_skip_net(double p, struct scann_rng *rng)
+{
+	uint32_t hidden[2] = {200, 200};
+	struct scann_net *net = scann_net_new_mlp(64, hidden, 2, 10,
+						  SCANN_WIRING_FREE, rng);
+
+	for (uint32_t t = 0; t < scann_net_rows(net); t++)
+		for (uint32_t s = 0; s < scann_net_cols(net); s++) {
+			size_t at = scann_net_at(net, t, s);
+			uint32_t ls = s < 64 ? 0 : net->layer[s - 64];
+			uint32_t lt = t < 400 ? net->layer[t] : 3;
+			int skip = ls + 1 < lt && scann_rng_uniform(rng) < 0.05;
+
+			if (skip) {
+				net->mask[at] = 1;
+				net->w[at] = (float)(0.1 * scann_rng_normal(rng));
+			}
+			if (net->mask[at] && scann_rng_uniform(rng) >= p) {
+				net->mask[at] = 0;
+				net->w[at] = 0.0f;
+			}
+		}
+	scann_net_update(net);
+	return net;
+}
+
+/* Train the same net with 1 and with 2 threads; the weights must agree
+ * bit for bit (par.h: results never depend on the thread count). */
+static void threads_do_not_change_results(double density, int optimizer)
+{
+	enum { N = 300, D = 64 };
+	static float x[N * D];
+	static uint32_t y[N], idx[N];
+	struct scann_data data = {x, y, D, 10};
+	struct scann_train_spec opt = {
+		.optimizer = optimizer, .lr = 0.01, .weight_decay = 1e-4,
+		.momentum = 0.9, .batch = 128, .schedule = SCANN_LR_COSINE,
+	};
+	struct scann_net *net[2];
+	struct scann_exec ex;
+	struct scann_rng rng;
+	float *start = NULL;
+	size_t cells = 0;
+
+	for (int t = 0; t < 2; t++) {
+		scann_rng_seed(&rng, 21);
+		random_data(x, y, N, D, 10, &rng);
+		for (uint32_t i = 0; i < N; i++)
+			idx[i] = i;
+		net[t] = wide_skip_net(density, &rng);
+		cells = (size_t)scann_net_rows(net[t]) * scann_net_cols(net[t]);
+		if (t == 0) {
+			/* the kernels this case is about are the ones used */
+			ck_assert_int_eq(scann_exec_init(&ex, net[t], 128,
+							 SCANN_SPARSE_BELOW), 0);
+			ck_assert_int_eq(ex.lv[0].sparse, density < 0.2);
+			ck_assert_int_eq(ex.lv[1].sparse, density < 0.2);
+			scann_exec_free(&ex);
+			start = malloc(cells * sizeof(float));
+			memcpy(start, net[t]->w, cells * sizeof(float));
+		}
+		ck_assert_uint_eq(scann_par_set_threads((uint32_t)t + 1),
+				  (uint32_t)t + 1);
+		ck_assert_int_eq(scann_train(net[t], &data, idx, N, &opt, 3,
+					     SCANN_SPARSE_BELOW, &rng, NULL,
+					     NULL, NULL), 0);
+	}
+	scann_par_set_threads(1);
+	ck_assert_uint_eq(net[0]->depth, 2);	/* skips did not deepen it */
+	ck_assert(memcmp(net[0]->w, net[1]->w, cells * sizeof(float)) == 0);
+	ck_assert(memcmp(net[0]->bias, net[1]->bias,
+			 scann_net_rows(net[0]) * sizeof(float)) == 0);
+	/* and training did move the weights */
+	ck_assert(memcmp(net[0]->w, start, cells * sizeof(float)) != 0);
+	free(start);
+	scann_net_free(net[0]);
+	scann_net_free(net[1]);
+}
+
+START_TEST(two_threads_train_bit_identically_dense)
+{
+	threads_do_not_change_results(0.6, SCANN_OPT_ADAM);
+}
+END_TEST
+
+START_TEST(two_threads_train_bit_identically_sparse)
+{
+	threads_do_not_change_results(0.08, SCANN_OPT_ADAM);
+}
+END_TEST
+
+START_TEST(two_threads_train_bit_identically_sgd)
+{
+	threads_do_not_change_results(0.6, SCANN_OPT_SGD);
+}
+END_TEST
+
 static Suite *net_suite(void)
 {
 	Suite *s = suite_create("net");
@@ -406,6 +512,9 @@ static Suite *net_suite(void)
 	tcase_add_test(tc, pruning_removes_exactly_the_count_and_dead_neurons);
 	tcase_add_test(tc, training_learns_and_keeps_dormant_weights_zero);
 	tcase_add_test(tc, sgd_with_momentum_and_step_schedule_learns);
+	tcase_add_test(tc, two_threads_train_bit_identically_dense);
+	tcase_add_test(tc, two_threads_train_bit_identically_sparse);
+	tcase_add_test(tc, two_threads_train_bit_identically_sgd);
 	suite_add_tcase(s, tc);
 	return s;
 }

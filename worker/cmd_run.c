@@ -33,6 +33,7 @@
 #include "dataset.h"
 #include "model.h"
 #include "normalize.h"
+#include "par.h"
 #include "scheme.h"
 #include "spec.h"
 #include "split.h"
@@ -369,6 +370,7 @@ static int run_run(int argc, char **argv)
 		}
 	}
 	openblas_set_num_threads((int)spec.resources.threads);
+	scann_par_set_threads(spec.resources.threads);
 
 	ctx.spec = &spec;
 	ctx.data.x = xn;

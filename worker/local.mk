@@ -31,6 +31,7 @@ tests_check_split_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 # The synthesis engine (issue 3).
 worker_libscann_a_SOURCES += \
 	worker/net.c worker/net.h \
+	worker/par.c worker/par.h \
 	worker/train.c worker/train.h \
 	worker/grow.c worker/grow.h \
 	worker/prune.c worker/prune.h \

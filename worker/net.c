@@ -13,6 +13,7 @@
 #include <cblas.h>
 
 #include "net.h"
+#include "par.h"
 
 /*
  * The sparse kernels are plain loops over a contiguous batch row; build them
@@ -20,10 +21,15 @@
  * still gets the wide units where the machine has them.
  */
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
-	!defined(__SANITIZE_ADDRESS__)
+	!defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
 #define SCANN_KERNEL __attribute__((target_clones("avx2", "default")))
 #else
 #define SCANN_KERNEL
+#endif
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <immintrin.h>
+#define SCANN_LOAD_AVX 1
 #endif
 
 static void *xcalloc(size_t n, size_t size)
@@ -463,35 +469,148 @@ void scann_exec_store(const struct scann_exec *ex, struct scann_net *net)
 	}
 }
 
-void scann_exec_load(struct scann_exec *ex, const float *x,
-		     const uint32_t *idx, uint32_t n)
-{
-	uint32_t d = ex->n_in, B = ex->bmax, i = 0;
+/*
+ * Work below this many values (rows x batch columns) runs on the calling
+ * thread: handing it to the pool costs more than it saves.
+ */
+#define PAR_MIN_WORK 8192
 
-	assert(n <= B);
-	/*
-	 * A transpose: rows come row-major, the buffer is neuron-major.  Eight
-	 * rows at a time so each write fills 32 contiguous bytes instead of
-	 * touching a new cache line per value.
-	 */
-	for (; i + 8 <= n; i += 8) {
+/* fn over all parts, or in one piece on this thread for small work. */
+static void par_run(scann_par_fn fn, void *ctx, size_t work)
+{
+	if (work < PAR_MIN_WORK)
+		fn(ctx, 0, 1);
+	else
+		scann_par_run(fn, ctx);
+}
+
+/*
+ * Rows [lo, hi) of a level's CSR block, part p of parts, cut so that each
+ * part has about the same number of nonzeros (rows differ a lot).
+ */
+static void csr_part(const struct scann_level *L, uint32_t part,
+		     uint32_t parts, uint32_t *lo, uint32_t *hi)
+{
+	uint32_t cut[2];
+
+	for (int e = 0; e < 2; e++) {
+		size_t want = L->nnz * (part + (uint32_t)e) / parts;
+		uint32_t a = 0, b = L->count;
+
+		/* first row j with rowptr[j] >= want */
+		while (a < b) {
+			uint32_t m = a + (b - a) / 2;
+
+			if (L->rowptr[m] < want)
+				a = m + 1;
+			else
+				b = m;
+		}
+		cut[e] = a;
+	}
+	*lo = part == 0 ? 0 : cut[0];
+	*hi = part + 1 == parts ? L->count : cut[1];
+}
+
+struct load_job {
+	struct scann_exec *ex;
+	const float *x;
+	const uint32_t *idx;
+	uint32_t n;
+};
+
+/*
+ * Rows r[0..8) of d features into eight columns of the neuron-major buffer
+ * (stride B): a transpose.  Eight rows at a time so each write fills 32
+ * contiguous bytes instead of touching a new cache line per value.
+ */
+static void transpose8_scalar(float *to, const float *const r[8], uint32_t f0,
+			      uint32_t d, uint32_t B)
+{
+	for (uint32_t f = f0; f < d; f++)
+		for (int k = 0; k < 8; k++)
+			to[(size_t)f * B + k] = r[k][f];
+}
+
+#ifdef SCANN_LOAD_AVX
+/*
+ * The same with 8 x 8 register transposes: eight 32-byte loads, eight
+ * 32-byte stores per block, where the scalar loop's scattered single
+ * floats made the gather cost as much as a sparse epoch's arithmetic.
+ */
+__attribute__((target("avx")))
+static void transpose8_avx(float *to, const float *const r[8], uint32_t d,
+			   uint32_t B)
+{
+	uint32_t f = 0;
+
+	for (; f + 8 <= d; f += 8) {
+		__m256 a0 = _mm256_loadu_ps(r[0] + f), a1 = _mm256_loadu_ps(r[1] + f);
+		__m256 a2 = _mm256_loadu_ps(r[2] + f), a3 = _mm256_loadu_ps(r[3] + f);
+		__m256 a4 = _mm256_loadu_ps(r[4] + f), a5 = _mm256_loadu_ps(r[5] + f);
+		__m256 a6 = _mm256_loadu_ps(r[6] + f), a7 = _mm256_loadu_ps(r[7] + f);
+		__m256 t0 = _mm256_unpacklo_ps(a0, a1), t1 = _mm256_unpackhi_ps(a0, a1);
+		__m256 t2 = _mm256_unpacklo_ps(a2, a3), t3 = _mm256_unpackhi_ps(a2, a3);
+		__m256 t4 = _mm256_unpacklo_ps(a4, a5), t5 = _mm256_unpackhi_ps(a4, a5);
+		__m256 t6 = _mm256_unpacklo_ps(a6, a7), t7 = _mm256_unpackhi_ps(a6, a7);
+		__m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+		__m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+		__m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+		__m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+		float *o = to + (size_t)f * B;
+
+		_mm256_storeu_ps(o, _mm256_permute2f128_ps(u0, u4, 0x20));
+		_mm256_storeu_ps(o + B, _mm256_permute2f128_ps(u1, u5, 0x20));
+		_mm256_storeu_ps(o + 2 * (size_t)B, _mm256_permute2f128_ps(u2, u6, 0x20));
+		_mm256_storeu_ps(o + 3 * (size_t)B, _mm256_permute2f128_ps(u3, u7, 0x20));
+		_mm256_storeu_ps(o + 4 * (size_t)B, _mm256_permute2f128_ps(u0, u4, 0x31));
+		_mm256_storeu_ps(o + 5 * (size_t)B, _mm256_permute2f128_ps(u1, u5, 0x31));
+		_mm256_storeu_ps(o + 6 * (size_t)B, _mm256_permute2f128_ps(u2, u6, 0x31));
+		_mm256_storeu_ps(o + 7 * (size_t)B, _mm256_permute2f128_ps(u3, u7, 0x31));
+	}
+	transpose8_scalar(to, r, f, d, B);
+}
+#endif
+
+static void load_part(void *arg, uint32_t part, uint32_t parts)
+{
+	const struct load_job *j = arg;
+	uint32_t d = j->ex->n_in, B = j->ex->bmax;
+	float *a = j->ex->a;
+	size_t lo, hi, i;
+#ifdef SCANN_LOAD_AVX
+	int avx = __builtin_cpu_supports("avx");
+#endif
+
+	scann_par_range(j->n, 8, part, parts, &lo, &hi);
+	for (i = lo; i + 8 <= hi; i += 8) {
 		const float *r[8];
 
 		for (int k = 0; k < 8; k++)
-			r[k] = x + (size_t)idx[i + k] * d;
-		for (uint32_t f = 0; f < d; f++) {
-			float *to = ex->a + (size_t)f * B + i;
-
-			for (int k = 0; k < 8; k++)
-				to[k] = r[k][f];
+			r[k] = j->x + (size_t)j->idx[i + k] * d;
+#ifdef SCANN_LOAD_AVX
+		if (avx) {
+			transpose8_avx(a + i, r, d, B);
+			continue;
 		}
+#endif
+		transpose8_scalar(a + i, r, 0, d, B);
 	}
-	for (; i < n; i++) {
-		const float *row = x + (size_t)idx[i] * d;
+	for (; i < hi; i++) {
+		const float *row = j->x + (size_t)j->idx[i] * d;
 
 		for (uint32_t f = 0; f < d; f++)
-			ex->a[(size_t)f * B + i] = row[f];
+			a[(size_t)f * B + i] = row[f];
 	}
+}
+
+void scann_exec_load(struct scann_exec *ex, const float *x,
+		     const uint32_t *idx, uint32_t n)
+{
+	struct load_job j = {ex, x, idx, n};
+
+	assert(n <= ex->bmax);
+	par_run(load_part, &j, (size_t)n * ex->n_in);
 }
 
 /*
@@ -566,23 +685,18 @@ static void sparse_row_forward(float *restrict z, const float *restrict w,
 	}
 }
 
-/*
- * One sparse row, backward: g[k] = dz . a[col[k]], and d[col[k]] += w[k] dz
- * for hidden sources (positions >= n_in; inputs need no gradient).
- */
+/* One sparse row, backward, the weights' part: g[k] = dz . a[col[k]]. */
 SCANN_KERNEL
-static void sparse_row_backward(const float *restrict dz,
-				const float *restrict w, float *restrict g,
-				const uint32_t *restrict col, uint32_t cnt,
-				const float *restrict a, float *restrict d,
-				uint32_t n_in, uint32_t B, uint32_t n)
+static void sparse_row_grad(const float *restrict dz, float *restrict g,
+			    const uint32_t *restrict col, uint32_t cnt,
+			    const float *restrict a, uint32_t B, uint32_t n)
 {
 	uint32_t n8 = n & ~7u;
 
 	for (uint32_t k = 0; k < cnt; k++) {
 		const float *s = a + (size_t)col[k] * B;
 		v8f acc = {0};
-		float sum = 0.0f, wk = w[k];
+		float sum = 0.0f;
 
 		for (uint32_t b = 0; b < n8; b += 8)
 			acc += ld8(dz + b) * ld8(s + b);
@@ -591,14 +705,33 @@ static void sparse_row_backward(const float *restrict dz,
 		for (uint32_t b = n8; b < n; b++)
 			sum += dz[b] * s[b];
 		g[k] = sum;
-		if (col[k] >= n_in) {
-			float *ds = d + (size_t)col[k] * B;
+	}
+}
 
-			for (uint32_t b = 0; b < n8; b += 8)
-				st8(ds + b, ld8(ds + b) + wk * ld8(dz + b));
-			for (uint32_t b = n8; b < n; b++)
-				ds[b] += wk * dz[b];
-		}
+/*
+ * One sparse row, backward, the sources' part: d[col[k]][b0..b1) +=
+ * w[k] dz[b0..b1) for hidden sources (positions >= n_in; inputs need no
+ * gradient).  Split from sparse_row_grad because the two parallelise along
+ * different axes: g by rows, d (which many rows add into) by batch columns.
+ */
+SCANN_KERNEL
+static void sparse_row_spread(const float *restrict dz,
+			      const float *restrict w,
+			      const uint32_t *restrict col, uint32_t cnt,
+			      float *restrict d, uint32_t n_in, uint32_t B,
+			      uint32_t b0, uint32_t b1)
+{
+	uint32_t e8 = b0 + ((b1 - b0) & ~7u);
+
+	for (uint32_t k = 0; k < cnt; k++) {
+		float *ds = d + (size_t)col[k] * B, wk = w[k];
+
+		if (col[k] < n_in)
+			continue;
+		for (uint32_t b = b0; b < e8; b += 8)
+			st8(ds + b, ld8(ds + b) + wk * ld8(dz + b));
+		for (uint32_t b = e8; b < b1; b++)
+			ds[b] += wk * dz[b];
 	}
 }
 
@@ -698,41 +831,145 @@ static void rows_relu_grad_bias(float *restrict dz, const float *restrict a,
 	}
 }
 
+/* One level's pass, handed to the pool; which fields count depends on fn. */
+struct level_job {
+	struct scann_exec *ex;
+	const struct scann_level *L;
+	uint32_t n;
+	int hidden;		/* ReLU level (every level but the output) */
+};
+
+/* Forward through a CSR level, rows split by nonzeros. */
+static void forward_sparse_part(void *arg, uint32_t part, uint32_t parts)
+{
+	const struct level_job *j = arg;
+	const struct scann_level *L = j->L;
+	uint32_t B = j->ex->bmax, n8 = (j->n + 7) & ~7u, lo, hi;
+	const float *W = j->ex->param + L->w_off;
+	const float *bias = j->ex->param + L->b_off;
+	float *z = j->ex->a + (size_t)L->first * B;
+
+	csr_part(L, part, parts, &lo, &hi);
+	rows_fill_bias(z + (size_t)lo * B, bias + lo, hi - lo, B, n8);
+	for (uint32_t r = lo; r < hi; r++)
+		sparse_row_forward(z + (size_t)r * B, W + L->rowptr[r],
+				   L->col + L->rowptr[r],
+				   L->rowptr[r + 1] - L->rowptr[r], j->ex->a, B,
+				   j->n);
+	if (j->hidden)
+		rows_relu(z + (size_t)lo * B, hi - lo, B, n8);
+}
+
+/* Bias and ReLU after a dense level's GEMM, rows split evenly. */
+static void bias_relu_part(void *arg, uint32_t part, uint32_t parts)
+{
+	const struct level_job *j = arg;
+	const struct scann_level *L = j->L;
+	uint32_t B = j->ex->bmax;
+	size_t lo, hi;
+
+	scann_par_range(L->count, 1, part, parts, &lo, &hi);
+	rows_bias_relu(j->ex->a + (size_t)(L->first + lo) * B,
+		       j->ex->param + L->b_off + lo, j->hidden,
+		       (uint32_t)(hi - lo), B, j->n);
+}
+
 void scann_exec_forward(struct scann_exec *ex, uint32_t n)
 {
 	uint32_t B = ex->bmax;
 
 	for (uint32_t l = 0; l < ex->n_levels; l++) {
 		const struct scann_level *L = &ex->lv[l];
+		struct level_job j = {ex, L, n, l + 1 < ex->n_levels};
 		const float *W = ex->param + L->w_off, *bias = ex->param + L->b_off;
 		float *z = ex->a + (size_t)L->first * B;
 		uint32_t K = L->hi - L->lo;
-		int hidden = l + 1 < ex->n_levels;
 		uint32_t n8 = (n + 7) & ~7u;
 
 		if (L->sparse) {
-			rows_fill_bias(z, bias, L->count, B, n8);
-			for (uint32_t j = 0; j < L->count; j++)
-				sparse_row_forward(z + (size_t)j * B,
-						   W + L->rowptr[j],
-						   L->col + L->rowptr[j],
-						   L->rowptr[j + 1] - L->rowptr[j],
-						   ex->a, B, n);
-			if (hidden)
-				rows_relu(z, L->count, B, n8);
+			par_run(forward_sparse_part, &j, L->nnz * n);
 		} else if (K > 0 && L->count > 0) {
 			/* beta = 0, then bias and ReLU in one pass over z */
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
 				    (int)L->count, (int)n, (int)K, 1.0f, W, (int)K,
 				    ex->a + (size_t)L->lo * B, (int)B, 0.0f, z,
 				    (int)B);
-			rows_bias_relu(z, bias, hidden, L->count, B, n);
+			par_run(bias_relu_part, &j, (size_t)L->count * n);
 		} else {
 			rows_fill_bias(z, bias, L->count, B, n8);
-			if (hidden)
+			if (j.hidden)
 				rows_relu(z, L->count, B, n8);
 		}
 	}
+}
+
+/* ReLU' and the bias gradient of a level, rows split evenly. */
+static void relu_grad_part(void *arg, uint32_t part, uint32_t parts)
+{
+	const struct level_job *j = arg;
+	const struct scann_level *L = j->L;
+	uint32_t B = j->ex->bmax;
+	size_t lo, hi;
+
+	scann_par_range(L->count, 1, part, parts, &lo, &hi);
+	rows_relu_grad_bias(j->ex->d + (size_t)(L->first + lo) * B,
+			    j->ex->a + (size_t)(L->first + lo) * B,
+			    j->ex->grad + L->b_off + lo, j->hidden,
+			    (uint32_t)(hi - lo), B, j->n);
+}
+
+/* A CSR level's weight gradients, rows split by nonzeros. */
+static void grad_sparse_part(void *arg, uint32_t part, uint32_t parts)
+{
+	const struct level_job *j = arg;
+	const struct scann_level *L = j->L;
+	uint32_t B = j->ex->bmax, lo, hi;
+	const float *dz = j->ex->d + (size_t)L->first * B;
+	float *gW = j->ex->grad + L->w_off;
+
+	csr_part(L, part, parts, &lo, &hi);
+	for (uint32_t r = lo; r < hi; r++)
+		sparse_row_grad(dz + (size_t)r * B, gW + L->rowptr[r],
+				L->col + L->rowptr[r],
+				L->rowptr[r + 1] - L->rowptr[r], j->ex->a, B,
+				j->n);
+}
+
+/*
+ * A CSR level's dL/dz into its hidden sources, batch columns split: every
+ * value d[s][b] gets its terms in the same order (rows, then nonzeros) for
+ * any split.
+ */
+static void spread_sparse_part(void *arg, uint32_t part, uint32_t parts)
+{
+	const struct level_job *j = arg;
+	const struct scann_level *L = j->L;
+	uint32_t B = j->ex->bmax;
+	const float *dz = j->ex->d + (size_t)L->first * B;
+	const float *W = j->ex->param + L->w_off;
+	size_t b0, b1;
+
+	scann_par_range(j->n, 8, part, parts, &b0, &b1);
+	for (uint32_t r = 0; r < L->count; r++)
+		sparse_row_spread(dz + (size_t)r * B, W + L->rowptr[r],
+				  L->col + L->rowptr[r],
+				  L->rowptr[r + 1] - L->rowptr[r], j->ex->d,
+				  j->ex->n_in, B, (uint32_t)b0, (uint32_t)b1);
+}
+
+/* Dormant slots of a masked dense level get no gradient. */
+static void mask_grad_part(void *arg, uint32_t part, uint32_t parts)
+{
+	const struct level_job *j = arg;
+	const struct scann_level *L = j->L;
+	float *gW = j->ex->grad + L->w_off;
+	size_t lo, hi;
+
+	scann_par_range((size_t)L->count * (L->hi - L->lo), 64, part, parts,
+			&lo, &hi);
+	for (size_t i = lo; i < hi; i++)
+		if (!L->mask[i])
+			gW[i] = 0.0f;
 }
 
 double scann_exec_backward(struct scann_exec *ex, const uint32_t *y,
@@ -767,22 +1004,17 @@ double scann_exec_backward(struct scann_exec *ex, const uint32_t *y,
 
 	for (uint32_t l = ex->n_levels; l-- > 0;) {
 		const struct scann_level *L = &ex->lv[l];
+		struct level_job j = {ex, L, n, l + 1 < ex->n_levels};
 		const float *W = ex->param + L->w_off;
-		float *gW = ex->grad + L->w_off, *gb = ex->grad + L->b_off;
+		float *gW = ex->grad + L->w_off;
 		float *dz = ex->d + (size_t)L->first * B;
-		const float *az = ex->a + (size_t)L->first * B;
 		uint32_t K = L->hi - L->lo;
 
-		rows_relu_grad_bias(dz, az, gb, l + 1 < ex->n_levels, L->count,
-				    B, n);
+		par_run(relu_grad_part, &j, (size_t)L->count * n);
 		if (L->sparse) {
-			for (uint32_t j = 0; j < L->count; j++)
-				sparse_row_backward(dz + (size_t)j * B,
-						    W + L->rowptr[j],
-						    gW + L->rowptr[j],
-						    L->col + L->rowptr[j],
-						    L->rowptr[j + 1] - L->rowptr[j],
-						    ex->a, ex->d, ex->n_in, B, n);
+			par_run(grad_sparse_part, &j, L->nnz * n);
+			if (L->hi > ex->n_in)	/* some source is hidden */
+				par_run(spread_sparse_part, &j, L->nnz * n);
 			continue;
 		}
 		if (K == 0 || L->count == 0)
@@ -791,9 +1023,7 @@ double scann_exec_backward(struct scann_exec *ex, const uint32_t *y,
 			    (int)L->count, (int)K, (int)n, 1.0f, dz, (int)B,
 			    ex->a + (size_t)L->lo * B, (int)B, 0.0f, gW, (int)K);
 		if (L->mask)
-			for (size_t i = 0; i < (size_t)L->count * K; i++)
-				if (!L->mask[i])
-					gW[i] = 0.0f;
+			par_run(mask_grad_part, &j, (size_t)L->count * K);
 		/* Inputs need no gradient: only the hidden part of the range. */
 		{
 			uint32_t hlo = L->lo > ex->n_in ? L->lo : ex->n_in;

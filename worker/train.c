@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "par.h"
 #include "train.h"
 
 #if defined(__x86_64__) && defined(__GNUC__) && !defined(__SANITIZE_ADDRESS__)
@@ -84,17 +85,46 @@ static void adam_avx2(float *p, const float *g, float *m, float *v, size_t n,
 }
 #endif
 
-static void adam(float *p, const float *g, float *m, float *v, size_t n,
-		 float lr, float c1, float c2, float wd, float b1, float b2,
-		 float eps)
+/* One optimiser step over all parameters, handed to the pool. */
+struct step_job {
+	float *p, *m, *v;
+	const float *g;
+	size_t n;
+	int adam;
+	float lr, c1, c2, wd, mu, b1, b2, eps;
+};
+
+/*
+ * Part of the step: a contiguous slice whose boundaries are multiples of 8,
+ * so the vector path covers the same elements as in one piece and the
+ * result does not depend on the thread count.
+ */
+static void step_part(void *arg, uint32_t part, uint32_t parts)
 {
+	const struct step_job *j = arg;
+	size_t lo, hi;
+
+	scann_par_range(j->n, 8, part, parts, &lo, &hi);
+	if (j->adam) {
 #ifdef SCANN_ADAM_AVX2
-	if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
-		adam_avx2(p, g, m, v, n, lr, c1, c2, wd, b1, b2, eps);
+		if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) {
+			adam_avx2(j->p + lo, j->g + lo, j->m + lo, j->v + lo,
+				  hi - lo, j->lr, j->c1, j->c2, j->wd, j->b1,
+				  j->b2, j->eps);
+			return;
+		}
+#endif
+		adam_scalar(j->p + lo, j->g + lo, j->m + lo, j->v + lo,
+			    hi - lo, j->lr, j->c1, j->c2, j->wd, j->b1, j->b2,
+			    j->eps);
 		return;
 	}
-#endif
-	adam_scalar(p, g, m, v, n, lr, c1, c2, wd, b1, b2, eps);
+	for (size_t k = lo; k < hi; k++) {
+		float gk = j->g[k] + j->wd * j->p[k];
+
+		j->m[k] = j->mu * j->m[k] + gk;
+		j->p[k] -= j->lr * j->m[k];
+	}
 }
 
 int scann_train(struct scann_net *net, const struct scann_data *data,
@@ -104,6 +134,7 @@ int scann_train(struct scann_net *net, const struct scann_data *data,
 		scann_epoch_fn fn, void *ctx, struct scann_error *err)
 {
 	struct scann_exec ex;
+	struct step_job job;
 	float *m = NULL, *v = NULL;
 	uint32_t *order = NULL, batch = opt->batch ? opt->batch : 128;
 	const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
@@ -124,6 +155,11 @@ int scann_train(struct scann_net *net, const struct scann_data *data,
 		goto out;
 	}
 	memcpy(order, rows, n * sizeof(uint32_t));
+	job = (struct step_job){
+		.p = ex.param, .g = ex.grad, .m = m, .v = v, .n = ex.n_param,
+		.adam = opt->optimizer == SCANN_OPT_ADAM, .wd = wd, .mu = mu,
+		.b1 = b1, .b2 = b2, .eps = eps,
+	};
 	for (uint32_t e = 0; e < epochs; e++) {
 		float lr = (float)lr_at(opt, e, epochs);
 		double loss_sum = 0.0;
@@ -131,8 +167,6 @@ int scann_train(struct scann_net *net, const struct scann_data *data,
 		scann_rng_shuffle_u32(rng, order, n);
 		for (uint32_t i = 0; i < n; i += batch) {
 			uint32_t nb = n - i < batch ? n - i : batch;
-			float *p = ex.param, *g = ex.grad;
-
 			if (scann_stop_requested) {
 				rc = scann_error_set(err, SCANN_ECANCELED, NULL,
 						     "stopped on request");
@@ -142,20 +176,14 @@ int scann_train(struct scann_net *net, const struct scann_data *data,
 			scann_exec_forward(&ex, nb);
 			loss_sum += scann_exec_backward(&ex, data->y, order + i, nb) * nb;
 			step++;
-			if (opt->optimizer == SCANN_OPT_ADAM) {
-				float c1 = 1.0f / (1.0f - powf(b1, (float)step));
-				float c2 = 1.0f / (1.0f - powf(b2, (float)step));
-
-				adam(p, g, m, v, ex.n_param, lr, c1, c2, wd, b1,
-				     b2, eps);
-			} else {
-				for (size_t k = 0; k < ex.n_param; k++) {
-					float gk = g[k] + wd * p[k];
-
-					m[k] = mu * m[k] + gk;
-					p[k] -= lr * m[k];
-				}
-			}
+			job.lr = lr;
+			job.c1 = 1.0f / (1.0f - powf(b1, (float)step));
+			job.c2 = 1.0f / (1.0f - powf(b2, (float)step));
+			/* small nets are not worth a hand-off */
+			if (ex.n_param < 16384)
+				step_part(&job, 0, 1);
+			else
+				scann_par_run(step_part, &job);
 		}
 		if (fn) {
 			rc = fn(ctx, &ex, e, n ? loss_sum / n : 0.0);

@@ -25,6 +25,7 @@
 #include "dataset.h"
 #include "net.h"
 #include "normalize.h"
+#include "par.h"
 #include "train.h"
 
 void openblas_set_num_threads(int num_threads);
@@ -113,6 +114,7 @@ int main(int argc, char **argv)
 	if (epochs < 1 || epochs > 64)
 		epochs = 3;
 	openblas_set_num_threads(threads);
+	scann_par_set_threads((uint32_t)threads);
 	scann_rng_seed(&rng, 1);
 	x = malloc((size_t)N * d * sizeof(float));
 	y = malloc(N * sizeof(uint32_t));
