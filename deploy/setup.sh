@@ -6,7 +6,9 @@
 #   deploy/setup.sh demo      ... then run the main job on bundled data
 #   deploy/setup.sh test      install build + test packages and the browser
 #                             test's npm packages, build with ASan + UBSan
-#                             and -Werror in build-test/, run `make check`
+#                             and -Werror in build-test/, run `make check`,
+#                             then check_net under ThreadSanitizer in
+#                             build-tsan/ (the engine's thread pool)
 #
 # Idempotent: a package already installed is not reinstalled, autoreconf runs
 # only when a build file changed, configure only when there is no build yet
@@ -143,6 +145,18 @@ test)
 			;;
 		esac
 	done
+	# The thread pool (worker/par.c) under ThreadSanitizer: check_net
+	# trains with one and two threads and compares the weights.
+	configure_in build-tsan --enable-sanitizers=thread --enable-werror
+	make -s -C build-tsan -j"$jobs" tests/check_net
+	if TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/check_net \
+		>build-tsan/check_net.log 2>&1; then
+		passed=$((passed + 1))
+	else
+		failed=$((failed + 1)) status=1
+		say "---- build-tsan/check_net.log (ThreadSanitizer) ----"
+		tail -n 60 build-tsan/check_net.log >&2 || true
+	fi
 	echo "tests: $passed passed, $failed failed"
 	exit "$status"
 	;;
