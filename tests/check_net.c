@@ -394,22 +394,24 @@ START_TEST(sgd_with_momentum_and_step_schedule_learns)
 END_TEST
 
 /*
- * An MLP 64-200-200-10 (FREE wiring) thinned to density p, plus skip
- * connections (inputs to the second layer, first layer to the outputs), so
- * the levels are large enough for the thread pool and one level's sources
- * span inputs and hidden neurons.
+ * An MLP 600-600-600-10 (FREE wiring) thinned to density p, plus skip
+ * connections (inputs to the second layer, first layer to the outputs).
+ * Levels this wide hand every pass to the thread pool (net.c's
+ * PAR_MIN_WORK), and one level's sources span inputs and hidden neurons.
  */
+enum { WIDE_IN = 600, WIDE_H = 600 };
+
 static struct scann_net *wide_skip_net(double p, struct scann_rng *rng)
 {
-	uint32_t hidden[2] = {200, 200};
-	struct scann_net *net = scann_net_new_mlp(64, hidden, 2, 10,
+	uint32_t hidden[2] = {WIDE_H, WIDE_H};
+	struct scann_net *net = scann_net_new_mlp(WIDE_IN, hidden, 2, 10,
 						  SCANN_WIRING_FREE, rng);
 
 	for (uint32_t t = 0; t < scann_net_rows(net); t++)
 		for (uint32_t s = 0; s < scann_net_cols(net); s++) {
 			size_t at = scann_net_at(net, t, s);
-			uint32_t ls = s < 64 ? 0 : net->layer[s - 64];
-			uint32_t lt = t < 400 ? net->layer[t] : 3;
+			uint32_t ls = s < WIDE_IN ? 0 : net->layer[s - WIDE_IN];
+			uint32_t lt = t < 2 * WIDE_H ? net->layer[t] : 3;
 			int skip = ls + 1 < lt && scann_rng_uniform(rng) < 0.05;
 
 			if (skip) {
@@ -429,7 +431,7 @@ static struct scann_net *wide_skip_net(double p, struct scann_rng *rng)
  * bit for bit (par.h: results never depend on the thread count). */
 static void threads_do_not_change_results(double density, int optimizer)
 {
-	enum { N = 300, D = 64 };
+	enum { N = 300, D = WIDE_IN };
 	static float x[N * D];
 	static uint32_t y[N], idx[N];
 	struct scann_data data = {x, y, D, 10};

@@ -473,7 +473,7 @@ void scann_exec_store(const struct scann_exec *ex, struct scann_net *net)
  * Work below this many values (rows x batch columns) runs on the calling
  * thread: handing it to the pool costs more than it saves.
  */
-#define PAR_MIN_WORK 8192
+#define PAR_MIN_WORK 65536
 
 /* fn over all parts, or in one piece on this thread for small work. */
 static void par_run(scann_par_fn fn, void *ctx, size_t work)
