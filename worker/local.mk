@@ -78,7 +78,9 @@ EXTRA_DIST += worker/README.md tests/bench/README.md tests/bench/run.sh \
 	tests/bench/specs/satellite-A.json \
 	tests/bench/specs/satellite-B.json tests/bench/specs/satellite-C.json \
 	tests/bench/specs/dna-A.json tests/bench/specs/dna-B.json \
-	tests/bench/specs/dna-C.json
+	tests/bench/specs/dna-C.json \
+	tests/bench/study.sh tests/bench/dna_dr_ceiling.py \
+	tests/bench/specs/satellite-study.json tests/bench/specs/dna-study.json
 
 # The model-file reader's fuzz target (tests/fuzz/fuzz_model.c), replayed.
 check_PROGRAMS += tests/fuzz/replay_model
