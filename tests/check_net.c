@@ -427,8 +427,9 @@ static struct scann_net *wide_skip_net(double p, struct scann_rng *rng)
 	return net;
 }
 
-/* Train the same net with 1 and with 2 threads; the weights must agree
- * bit for bit (par.h: results never depend on the thread count). */
+/* Train the same net with 1 and with 2 pool threads (BLAS's thread count
+ * unchanged); the weights must agree bit for bit (par.h: the pool's split
+ * never changes a result). */
 static void threads_do_not_change_results(double density, int optimizer)
 {
 	enum { N = 300, D = WIDE_IN };

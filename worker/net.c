@@ -276,6 +276,9 @@ void scann_exec_free(struct scann_exec *ex)
 			free(ex->lv[l].mask);
 			free(ex->lv[l].rowptr);
 			free(ex->lv[l].col);
+			free(ex->lv[l].t_ptr);
+			free(ex->lv[l].t_row);
+			free(ex->lv[l].t_at);
 		}
 	free(ex->lv);
 	free(ex->pos);
@@ -294,6 +297,47 @@ static uint32_t target_at(const struct scann_exec *ex, uint32_t p)
 	uint32_t id = ex->neuron[p];
 
 	return id < ex->n_in + ex->n_hidden ? id - ex->n_in : id - ex->n_in;
+}
+
+/*
+ * The CSC form of a sparse level's nonzeros from hidden sources (see
+ * net.h).  Rows are walked in order, so each source's list is in row order:
+ * the order in which the row-wise loop used to add into the source.
+ */
+static int transpose_csr(struct scann_level *L, uint32_t n_in)
+{
+	uint32_t lo = L->lo > n_in ? L->lo : n_in, ns = L->hi - lo;
+	size_t kept = 0;
+
+	L->t_lo = lo;
+	L->t_ptr = xcalloc((size_t)ns + 1, sizeof(uint32_t));
+	if (L->t_ptr == NULL)
+		return SCANN_ENOMEM;
+	for (size_t k = 0; k < L->nnz; k++)
+		if (L->col[k] >= lo) {
+			L->t_ptr[L->col[k] - lo + 1]++;
+			kept++;
+		}
+	for (uint32_t s = 0; s < ns; s++)
+		L->t_ptr[s + 1] += L->t_ptr[s];
+	L->t_row = xcalloc(kept, sizeof(uint32_t));
+	L->t_at = xcalloc(kept, sizeof(uint32_t));
+	if (L->t_row == NULL || L->t_at == NULL)
+		return SCANN_ENOMEM;
+	for (uint32_t j = 0; j < L->count; j++)
+		for (uint32_t k = L->rowptr[j]; k < L->rowptr[j + 1]; k++) {
+			uint32_t s = L->col[k];
+
+			if (s < lo)
+				continue;
+			/* t_ptr[s - lo] is the next free slot; restored below */
+			L->t_row[L->t_ptr[s - lo]] = j;
+			L->t_at[L->t_ptr[s - lo]++] = k;
+		}
+	for (uint32_t s = ns; s > 0; s--)
+		L->t_ptr[s] = L->t_ptr[s - 1];
+	L->t_ptr[0] = 0;
+	return 0;
 }
 
 int scann_exec_init(struct scann_exec *ex, const struct scann_net *net,
@@ -431,6 +475,8 @@ int scann_exec_init(struct scann_exec *ex, const struct scann_net *net,
 			if (L->sparse)
 				L->rowptr[j + 1] = k;
 		}
+		if (L->sparse && L->hi > ex->n_in && transpose_csr(L, ex->n_in) != 0)
+			goto out;
 	}
 	rc = 0;
 out:
@@ -485,23 +531,24 @@ static void par_run(scann_par_fn fn, void *ctx, size_t work)
 }
 
 /*
- * Rows [lo, hi) of a level's CSR block, part p of parts, cut so that each
- * part has about the same number of nonzeros (rows differ a lot).
+ * Rows [lo, hi) of a compressed (CSR or CSC) block of rows rows with row
+ * pointers ptr, part p of parts, cut so that each part has about the same
+ * number of nonzeros (rows differ a lot).
  */
-static void csr_part(const struct scann_level *L, uint32_t part,
+static void ptr_part(const uint32_t *ptr, uint32_t rows, uint32_t part,
 		     uint32_t parts, uint32_t *lo, uint32_t *hi)
 {
 	uint32_t cut[2];
 
 	for (int e = 0; e < 2; e++) {
-		size_t want = L->nnz * (part + (uint32_t)e) / parts;
-		uint32_t a = 0, b = L->count;
+		size_t want = (size_t)ptr[rows] * (part + (uint32_t)e) / parts;
+		uint32_t a = 0, b = rows;
 
-		/* first row j with rowptr[j] >= want */
+		/* first row r with ptr[r] >= want */
 		while (a < b) {
 			uint32_t m = a + (b - a) / 2;
 
-			if (L->rowptr[m] < want)
+			if (ptr[m] < want)
 				a = m + 1;
 			else
 				b = m;
@@ -509,7 +556,7 @@ static void csr_part(const struct scann_level *L, uint32_t part,
 		cut[e] = a;
 	}
 	*lo = part == 0 ? 0 : cut[0];
-	*hi = part + 1 == parts ? L->count : cut[1];
+	*hi = part + 1 == parts ? rows : cut[1];
 }
 
 struct load_job {
@@ -639,6 +686,8 @@ static inline __attribute__((always_inline)) void st8(float *p, v8f v)
 	memcpy(p, &v, sizeof(v));
 }
 
+#define PF_AHEAD 6	/* nonzeros ahead whose source rows are prefetched */
+
 /*
  * z[0..n) += sum_k w[k] * a[col[k]][0..n): one sparse row, forward.  The
  * batch is walked in blocks of 32 held in registers across all k, so each
@@ -651,6 +700,44 @@ static void sparse_row_forward(float *restrict z, const float *restrict w,
 {
 	uint32_t b = 0;
 
+	/* 64 wide: half the passes over (w, col) of 32 wide, eight
+	 * accumulators still leave registers for the loads */
+	for (; b + 64 <= n; b += 64) {
+		v8f z0 = ld8(z + b), z1 = ld8(z + b + 8);
+		v8f z2 = ld8(z + b + 16), z3 = ld8(z + b + 24);
+		v8f z4 = ld8(z + b + 32), z5 = ld8(z + b + 40);
+		v8f z6 = ld8(z + b + 48), z7 = ld8(z + b + 56);
+
+		for (uint32_t k = 0; k < cnt; k++) {
+			const float *s = a + (size_t)col[k] * B + b;
+			float wk = w[k];
+
+			if (k + PF_AHEAD < cnt) {
+				const float *p = a + (size_t)col[k + PF_AHEAD] * B + b;
+
+				__builtin_prefetch(p);
+				__builtin_prefetch(p + 16);
+				__builtin_prefetch(p + 32);
+				__builtin_prefetch(p + 48);
+			}
+			z0 += wk * ld8(s);
+			z1 += wk * ld8(s + 8);
+			z2 += wk * ld8(s + 16);
+			z3 += wk * ld8(s + 24);
+			z4 += wk * ld8(s + 32);
+			z5 += wk * ld8(s + 40);
+			z6 += wk * ld8(s + 48);
+			z7 += wk * ld8(s + 56);
+		}
+		st8(z + b, z0);
+		st8(z + b + 8, z1);
+		st8(z + b + 16, z2);
+		st8(z + b + 24, z3);
+		st8(z + b + 32, z4);
+		st8(z + b + 40, z5);
+		st8(z + b + 48, z6);
+		st8(z + b + 56, z7);
+	}
 	for (; b + 32 <= n; b += 32) {
 		v8f z0 = ld8(z + b), z1 = ld8(z + b + 8);
 		v8f z2 = ld8(z + b + 16), z3 = ld8(z + b + 24);
@@ -685,53 +772,118 @@ static void sparse_row_forward(float *restrict z, const float *restrict w,
 	}
 }
 
-/* One sparse row, backward, the weights' part: g[k] = dz . a[col[k]]. */
+/* A dot product of n values as the kernels sum it: 8 lanes, then the lanes
+ * in order, then the tail. */
+static inline __attribute__((always_inline)) float
+dot_lanes(v8f acc, const float *dz, const float *s, uint32_t n8, uint32_t n)
+{
+	float sum = 0.0f;
+
+	for (int i = 0; i < 8; i++)
+		sum += acc[i];
+	for (uint32_t b = n8; b < n; b++)
+		sum += dz[b] * s[b];
+	return sum;
+}
+
+/*
+ * One sparse row, backward, the weights' part: g[k] = dz . a[col[k]].  Four
+ * nonzeros at a time share each load of dz, which otherwise doubles the
+ * loads per multiply-add; each g[k] is still summed in the same order.
+ */
 SCANN_KERNEL
 static void sparse_row_grad(const float *restrict dz, float *restrict g,
 			    const uint32_t *restrict col, uint32_t cnt,
 			    const float *restrict a, uint32_t B, uint32_t n)
 {
-	uint32_t n8 = n & ~7u;
+	uint32_t n8 = n & ~7u, k = 0;
 
-	for (uint32_t k = 0; k < cnt; k++) {
+	for (; k + 4 <= cnt; k += 4) {
+		const float *s0 = a + (size_t)col[k] * B;
+		const float *s1 = a + (size_t)col[k + 1] * B;
+		const float *s2 = a + (size_t)col[k + 2] * B;
+		const float *s3 = a + (size_t)col[k + 3] * B;
+		v8f c0 = {0}, c1 = {0}, c2 = {0}, c3 = {0};
+
+		for (uint32_t b = 0; b < n8; b += 8) {
+			v8f d = ld8(dz + b);
+
+			c0 += d * ld8(s0 + b);
+			c1 += d * ld8(s1 + b);
+			c2 += d * ld8(s2 + b);
+			c3 += d * ld8(s3 + b);
+		}
+		g[k] = dot_lanes(c0, dz, s0, n8, n);
+		g[k + 1] = dot_lanes(c1, dz, s1, n8, n);
+		g[k + 2] = dot_lanes(c2, dz, s2, n8, n);
+		g[k + 3] = dot_lanes(c3, dz, s3, n8, n);
+	}
+	for (; k < cnt; k++) {
 		const float *s = a + (size_t)col[k] * B;
 		v8f acc = {0};
-		float sum = 0.0f;
 
 		for (uint32_t b = 0; b < n8; b += 8)
 			acc += ld8(dz + b) * ld8(s + b);
-		for (int i = 0; i < 8; i++)
-			sum += acc[i];
-		for (uint32_t b = n8; b < n; b++)
-			sum += dz[b] * s[b];
-		g[k] = sum;
+		g[k] = dot_lanes(acc, dz, s, n8, n);
 	}
 }
 
 /*
- * One sparse row, backward, the sources' part: d[col[k]][b0..b1) +=
- * w[k] dz[b0..b1) for hidden sources (positions >= n_in; inputs need no
- * gradient).  Split from sparse_row_grad because the two parallelise along
- * different axes: g by rows, d (which many rows add into) by batch columns.
+ * One hidden source, backward: ds[0..n) += sum_k w[at[k]] dz[row[k]][0..n)
+ * over the source's nonzeros in row order -- the forward kernel's shape on
+ * the transposed (CSC) level, so sources split across threads without two
+ * threads ever adding into one row, and each ds[b] gets its terms in the
+ * same order for any split.
  */
 SCANN_KERNEL
-static void sparse_row_spread(const float *restrict dz,
-			      const float *restrict w,
-			      const uint32_t *restrict col, uint32_t cnt,
-			      float *restrict d, uint32_t n_in, uint32_t B,
-			      uint32_t b0, uint32_t b1)
+static void sparse_col_backward(float *restrict ds, const float *restrict w,
+				const uint32_t *restrict at,
+				const uint32_t *restrict row, uint32_t cnt,
+				const float *restrict dz, uint32_t B, uint32_t n)
 {
-	uint32_t e8 = b0 + ((b1 - b0) & ~7u);
+	uint32_t b = 0;
 
-	for (uint32_t k = 0; k < cnt; k++) {
-		float *ds = d + (size_t)col[k] * B, wk = w[k];
+	for (; b + 64 <= n; b += 64) {
+		v8f s0 = ld8(ds + b), s1 = ld8(ds + b + 8);
+		v8f s2 = ld8(ds + b + 16), s3 = ld8(ds + b + 24);
+		v8f s4 = ld8(ds + b + 32), s5 = ld8(ds + b + 40);
+		v8f s6 = ld8(ds + b + 48), s7 = ld8(ds + b + 56);
 
-		if (col[k] < n_in)
-			continue;
-		for (uint32_t b = b0; b < e8; b += 8)
-			st8(ds + b, ld8(ds + b) + wk * ld8(dz + b));
-		for (uint32_t b = e8; b < b1; b++)
-			ds[b] += wk * dz[b];
+		for (uint32_t k = 0; k < cnt; k++) {
+			const float *d = dz + (size_t)row[k] * B + b;
+			float wk = w[at[k]];
+
+			s0 += wk * ld8(d);
+			s1 += wk * ld8(d + 8);
+			s2 += wk * ld8(d + 16);
+			s3 += wk * ld8(d + 24);
+			s4 += wk * ld8(d + 32);
+			s5 += wk * ld8(d + 40);
+			s6 += wk * ld8(d + 48);
+			s7 += wk * ld8(d + 56);
+		}
+		st8(ds + b, s0);
+		st8(ds + b + 8, s1);
+		st8(ds + b + 16, s2);
+		st8(ds + b + 24, s3);
+		st8(ds + b + 32, s4);
+		st8(ds + b + 40, s5);
+		st8(ds + b + 48, s6);
+		st8(ds + b + 56, s7);
+	}
+	for (; b + 8 <= n; b += 8) {
+		v8f s0 = ld8(ds + b);
+
+		for (uint32_t k = 0; k < cnt; k++)
+			s0 += w[at[k]] * ld8(dz + (size_t)row[k] * B + b);
+		st8(ds + b, s0);
+	}
+	for (; b < n; b++) {
+		float acc = ds[b];
+
+		for (uint32_t k = 0; k < cnt; k++)
+			acc += w[at[k]] * dz[(size_t)row[k] * B + b];
+		ds[b] = acc;
 	}
 }
 
@@ -849,7 +1001,7 @@ static void forward_sparse_part(void *arg, uint32_t part, uint32_t parts)
 	const float *bias = j->ex->param + L->b_off;
 	float *z = j->ex->a + (size_t)L->first * B;
 
-	csr_part(L, part, parts, &lo, &hi);
+	ptr_part(L->rowptr, L->count, part, parts, &lo, &hi);
 	rows_fill_bias(z + (size_t)lo * B, bias + lo, hi - lo, B, n8);
 	for (uint32_t r = lo; r < hi; r++)
 		sparse_row_forward(z + (size_t)r * B, W + L->rowptr[r],
@@ -927,7 +1079,7 @@ static void grad_sparse_part(void *arg, uint32_t part, uint32_t parts)
 	const float *dz = j->ex->d + (size_t)L->first * B;
 	float *gW = j->ex->grad + L->w_off;
 
-	csr_part(L, part, parts, &lo, &hi);
+	ptr_part(L->rowptr, L->count, part, parts, &lo, &hi);
 	for (uint32_t r = lo; r < hi; r++)
 		sparse_row_grad(dz + (size_t)r * B, gW + L->rowptr[r],
 				L->col + L->rowptr[r],
@@ -935,26 +1087,21 @@ static void grad_sparse_part(void *arg, uint32_t part, uint32_t parts)
 				j->n);
 }
 
-/*
- * A CSR level's dL/dz into its hidden sources, batch columns split: every
- * value d[s][b] gets its terms in the same order (rows, then nonzeros) for
- * any split.
- */
+/* A CSR level's dL/dz into its hidden sources, sources split by nonzeros. */
 static void spread_sparse_part(void *arg, uint32_t part, uint32_t parts)
 {
 	const struct level_job *j = arg;
 	const struct scann_level *L = j->L;
-	uint32_t B = j->ex->bmax;
+	uint32_t B = j->ex->bmax, ns = L->hi - L->t_lo, lo, hi;
 	const float *dz = j->ex->d + (size_t)L->first * B;
 	const float *W = j->ex->param + L->w_off;
-	size_t b0, b1;
 
-	scann_par_range(j->n, 8, part, parts, &b0, &b1);
-	for (uint32_t r = 0; r < L->count; r++)
-		sparse_row_spread(dz + (size_t)r * B, W + L->rowptr[r],
-				  L->col + L->rowptr[r],
-				  L->rowptr[r + 1] - L->rowptr[r], j->ex->d,
-				  j->ex->n_in, B, (uint32_t)b0, (uint32_t)b1);
+	ptr_part(L->t_ptr, ns, part, parts, &lo, &hi);
+	for (uint32_t s = lo; s < hi; s++)
+		sparse_col_backward(j->ex->d + (size_t)(L->t_lo + s) * B, W,
+				    L->t_at + L->t_ptr[s],
+				    L->t_row + L->t_ptr[s],
+				    L->t_ptr[s + 1] - L->t_ptr[s], dz, B, j->n);
 }
 
 /* Dormant slots of a masked dense level get no gradient. */

@@ -121,6 +121,14 @@ struct scann_level {
 	uint32_t *rowptr;	/* sparse: count + 1 */
 	uint32_t *col;		/* sparse: source positions */
 	size_t nnz;		/* active connections of the level */
+	/*
+	 * Sparse levels with hidden sources: the same nonzeros by source
+	 * (CSC) for the backward pass into the sources, positions
+	 * [t_lo, hi): t_ptr (hi - t_lo + 1), t_row (the level's row of each),
+	 * t_at (its index in the CSR order, i.e. into the weights).
+	 */
+	uint32_t t_lo;
+	uint32_t *t_ptr, *t_row, *t_at;
 };
 
 struct scann_exec {

@@ -14,7 +14,8 @@
  *
  * Results never depend on T: callers split work so that each output value is
  * computed by the same operations in the same order whatever the split
- * (tests/check_net.c compares one and two threads bit for bit).
+ * (tests/check_net.c compares one and two pool threads bit for bit; OpenBLAS
+ * itself does not promise that across its own thread counts).
  */
 #ifndef SCANN_PAR_H
 #define SCANN_PAR_H
