@@ -73,7 +73,7 @@ struct scann_dr_options {
 	uint32_t landmarks;	/* m: isomap min(n, 500), spectral min(n, 1000) */
 	uint32_t anchors;	/* isomap: rows kept for new rows; min(n, 2048) */
 	uint32_t max_iter;	/* fa 1000, ica 200 */
-	double tol;		/* fa 1e-3 (log-likelihood gain per row), ica 1e-4 */
+	double tol;		/* fa 1e-4 (log-likelihood gain per row), ica 1e-4 */
 	/*
 	 * Called once per iteration of an iterative fit (fa: the
 	 * log-likelihood after the iteration; ica: the largest change of an
