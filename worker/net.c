@@ -1127,7 +1127,9 @@ double scann_exec_backward(struct scann_exec *ex, const uint32_t *y,
 	const float *z = ex->a + (size_t)out->first * B;
 	float *dout = ex->d + (size_t)out->first * B;
 	double loss = 0.0;
+	float beta = ex->grad_zero ? 1.0f : 0.0f;
 
+	ex->grad_zero = 0;
 	/* Softmax cross-entropy; dL/dz = (p - onehot) / n. */
 	for (uint32_t b = 0; b < n; b++) {
 		float mx = z[b];
@@ -1168,7 +1170,7 @@ double scann_exec_backward(struct scann_exec *ex, const uint32_t *y,
 			continue;
 		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans,
 			    (int)L->count, (int)K, (int)n, 1.0f, dz, (int)B,
-			    ex->a + (size_t)L->lo * B, (int)B, 0.0f, gW, (int)K);
+			    ex->a + (size_t)L->lo * B, (int)B, beta, gW, (int)K);
 		if (L->mask)
 			par_run(mask_grad_part, &j, (size_t)L->count * K);
 		/* Inputs need no gradient: only the hidden part of the range. */

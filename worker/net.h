@@ -142,6 +142,14 @@ struct scann_exec {
 	float *a;		/* n_pos x bmax activations (outputs: logits) */
 	float *d;		/* n_pos x bmax: dL/dz (hidden, outputs) */
 	float *prob;		/* bmax softmax scratch */
+	/*
+	 * Set by the caller when every gradient is zero (train.c's step clears
+	 * them as it reads them): the next backward pass then accumulates its
+	 * GEMMs into the gradients (beta = 1) and skips the separate pass
+	 * over them that beta = 0 costs in OpenBLAS; same result, bit for
+	 * bit.  scann_exec_backward clears it.
+	 */
+	int grad_zero;
 };
 
 /* Default density below which a level is evaluated as CSR (see bench). */

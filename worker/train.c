@@ -39,13 +39,14 @@ static double lr_at(const struct scann_train_spec *o, uint32_t e, uint32_t E)
  * of n floats per batch, as much traffic as the GEMMs' operands for a dense
  * net, so it gets an AVX2 path chosen at run time.
  */
-static void adam_scalar(float *p, const float *g, float *m, float *v, size_t n,
+static void adam_scalar(float *p, float *g, float *m, float *v, size_t n,
 			float lr, float c1, float c2, float wd, float b1,
 			float b2, float eps)
 {
 	for (size_t k = 0; k < n; k++) {
 		float gk = g[k] + wd * p[k];
 
+		g[k] = 0.0f;	/* see scann_exec.grad_zero */
 		m[k] = b1 * m[k] + (1.0f - b1) * gk;
 		v[k] = b2 * v[k] + (1.0f - b2) * gk * gk;
 		p[k] -= lr * (m[k] * c1) / (sqrtf(v[k] * c2) + eps);
@@ -54,7 +55,7 @@ static void adam_scalar(float *p, const float *g, float *m, float *v, size_t n,
 
 #ifdef SCANN_ADAM_AVX2
 __attribute__((target("avx2,fma")))
-static void adam_avx2(float *p, const float *g, float *m, float *v, size_t n,
+static void adam_avx2(float *p, float *g, float *m, float *v, size_t n,
 		      float lr, float c1, float c2, float wd, float b1, float b2,
 		      float eps)
 {
@@ -75,6 +76,7 @@ static void adam_avx2(float *p, const float *g, float *m, float *v, size_t n,
 		__m256 den = _mm256_add_ps(_mm256_sqrt_ps(_mm256_mul_ps(vk, vc2)),
 					   veps);
 
+		_mm256_storeu_ps(g + k, _mm256_setzero_ps());
 		_mm256_storeu_ps(m + k, mk);
 		_mm256_storeu_ps(v + k, vk);
 		pk = _mm256_sub_ps(pk, _mm256_div_ps(_mm256_mul_ps(vlr,
@@ -88,7 +90,7 @@ static void adam_avx2(float *p, const float *g, float *m, float *v, size_t n,
 /* One optimiser step over all parameters, handed to the pool. */
 struct step_job {
 	float *p, *m, *v;
-	const float *g;
+	float *g;		/* read, then cleared */
 	size_t n;
 	int adam;
 	float lr, c1, c2, wd, mu, b1, b2, eps;
@@ -122,6 +124,7 @@ static void step_part(void *arg, uint32_t part, uint32_t parts)
 	for (size_t k = lo; k < hi; k++) {
 		float gk = j->g[k] + j->wd * j->p[k];
 
+		j->g[k] = 0.0f;
 		j->m[k] = j->mu * j->m[k] + gk;
 		j->p[k] -= j->lr * j->m[k];
 	}
@@ -184,6 +187,7 @@ int scann_train(struct scann_net *net, const struct scann_data *data,
 				step_part(&job, 0, 1);
 			else
 				scann_par_run(step_part, &job);
+			ex.grad_zero = 1;	/* the step cleared every gradient */
 		}
 		if (fn) {
 			rc = fn(ctx, &ex, e, n ? loss_sum / n : 0.0);
