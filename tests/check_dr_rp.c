@@ -40,6 +40,52 @@ START_TEST(sparse_projections_have_their_density)
 }
 END_TEST
 
+/*
+ * The dense projections take mostly-zero rows through a sparse path and
+ * other rows through GEMM (dr.c's transform_linear): both must equal x R
+ * computed plainly.  k = 23 covers the kernel's 16-, 4- and 1-wide parts.
+ */
+START_TEST(sparse_and_dense_rows_project_alike)
+{
+	uint32_t d = 60, k = 23, n = 40;
+	float *x = xmalloc((size_t)n * d * sizeof(*x));
+	float *y = xmalloc((size_t)n * k * sizeof(*y));
+	struct scann_rng rng;
+	struct scann_error err;
+
+	scann_rng_seed(&rng, 5);
+	for (uint32_t i = 0; i < n; i++)	/* even rows 80% zeros, odd dense */
+		for (uint32_t j = 0; j < d; j++)
+			x[(size_t)i * d + j] = i % 2 == 0 &&
+				scann_rng_uniform(&rng) < 0.8 ? 0.0f :
+				(float)scann_rng_uniform(&rng);
+	for (int m = SCANN_DR_RP_GAUSSIAN; m <= SCANN_DR_RP_SIGN; m++) {
+		struct scann_dr *dr;
+
+		ck_assert_int_eq(scann_dr_fit(m, x, n, d, k, 9, NULL, &dr, NULL,
+					      &err), 0);
+		ck_assert_ptr_nonnull(dr->w);
+		ck_assert_int_eq(scann_dr_transform(dr, x, n, y, &err), 0);
+		for (uint32_t i = 0; i < n; i++)
+			for (uint32_t c = 0; c < k; c++) {
+				double want = 0.0;
+
+				for (uint32_t j = 0; j < d; j++)
+					want += (double)x[(size_t)i * d + j] *
+						dr->w[(size_t)j * k + c];
+				ck_assert_msg(fabs(y[(size_t)i * k + c] - want) <
+					      1e-5 * (1.0 + fabs(want)),
+					      "%s row %u column %u: %g, want %g",
+					      scann_dr_method_name(m), i, c,
+					      y[(size_t)i * k + c], want);
+			}
+		scann_dr_free(dr);
+	}
+	free(x);
+	free(y);
+}
+END_TEST
+
 START_TEST(pairwise_distances_within_jl_bound)
 {
 	/* JL (Dasgupta-Gupta): k >= 4 ln n / (eps^2/2 - eps^3/3) keeps every
@@ -92,6 +138,7 @@ int main(void)
 
 	tcase_add_test(tc, sparse_projections_have_their_density);
 	tcase_add_test(tc, pairwise_distances_within_jl_bound);
+	tcase_add_test(tc, sparse_and_dense_rows_project_alike);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }
