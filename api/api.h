@@ -39,6 +39,14 @@ struct scann_api_hooks {
 	/* Worker slots in use, and in all (for /metrics). */
 	int (*slots_busy)(void *cls);
 	int slots;
+	/*
+	 * Run work(arg) on another thread, then done(arg) on the loop; 0, or
+	 * nonzero when it cannot (the api then runs work itself).  Used for
+	 * the long part of a CSV upload (hashing, writing, parsing), so a
+	 * 100 MB dataset does not stall every other request.  NULL: inline.
+	 */
+	int (*offload)(void *cls, void (*work)(void *arg),
+		       void (*done)(void *arg), void *arg);
 };
 
 struct scann_api_config {

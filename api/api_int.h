@@ -52,6 +52,8 @@ struct api_req {
 	int suspended;
 	int woken;
 	struct api_req *next_wait;
+	/* A CSV upload whose parsing runs off the loop (datasets.c). */
+	struct api_upload *upload;
 };
 
 /* An event stream (SSE or NDJSON); owned by its MHD response. */
@@ -152,6 +154,8 @@ enum MHD_Result api_artifacts_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_datasets_create(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_datasets_list(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_datasets_get(struct scann_api *api, struct api_req *r);
+/* Free r's upload state, if any (from the completion callback). */
+void api_upload_free(struct api_req *r);
 enum MHD_Result api_health_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_metrics_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_static_get(struct scann_api *api, struct api_req *r);

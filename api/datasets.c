@@ -232,17 +232,160 @@ static int idx_unpack(struct api_req *r, const char *tmp,
 	return 0;
 }
 
+/*
+ * A CSV upload's long part -- SHA-256 of the body, the temporary file
+ * (fsync'd), the engine's loader over it: about a second per 100 MB --
+ * runs through hooks.offload on another thread while the connection is
+ * suspended; the loop then finishes it (store lookups and inserts stay on
+ * the loop).  Temporary names are unique per upload, so two uploads of the
+ * same bytes in flight at once do not share a file; the second to finish
+ * finds the first's record and answers 200 with it.
+ */
+struct api_upload {
+	struct api_req *r;
+	char *label;			/* the label column, or NULL */
+	char tmp[4200];
+	int done;
+	/* results of upload_work */
+	char hex[65];
+	int io_errno;			/* writing tmp failed */
+	int rc;				/* the loader's */
+	struct scann_error err;
+	struct scann_dataset *ds;
+};
+
+static void upload_work(void *arg)
+{
+	struct api_upload *u = arg;
+	int rc;
+
+	scann_sha256_hex_of(u->r->body, u->r->len, u->hex);
+	rc = write_file(u->tmp, u->r->body, u->r->len);
+	if (rc != 0) {
+		u->io_errno = -rc;
+		return;
+	}
+	scann_error_clear(&u->err);
+	u->rc = scann_dataset_load_csv(u->tmp, u->label, &u->ds, &u->err);
+	if (u->rc != 0)
+		unlink(u->tmp);
+}
+
+static void upload_done(void *arg)
+{
+	struct api_upload *u = arg;
+
+	u->done = 1;
+	MHD_resume_connection(u->r->conn);
+}
+
+void api_upload_free(struct api_req *r)
+{
+	struct api_upload *u = r->upload;
+
+	if (u == NULL)
+		return;
+	scann_dataset_free(u->ds);
+	free(u->label);
+	free(u);
+	r->upload = NULL;
+}
+
+/* The record of a new dataset at path; the reply. */
+static enum MHD_Result record_dataset(struct scann_api *api,
+				      struct api_req *r, const char *hex,
+				      const char *format, const char *path,
+				      struct scann_dataset *ds)
+{
+	struct scann_store_dataset d = { 0 };
+	struct scann_error err;
+	const char *name = MHD_lookup_connection_value(r->conn,
+						       MHD_GET_ARGUMENT_KIND,
+						       "name");
+	char id[17];
+	int created;
+
+	memcpy(id, hex, 16);
+	id[16] = '\0';
+	d.id = id;
+	d.sha256 = (char *)hex;
+	d.name = (char *)(name ? name : "");
+	d.owner = r->user;
+	d.format = (char *)format;
+	d.path = (char *)path;
+	d.bytes = (int64_t)r->len;
+	d.rows = ds->rows;
+	d.features = ds->features;
+	d.classes = ds->classes;
+	d.created_at = scann_store_now_ms();
+	if (scann_store_dataset_insert(api->st, &d, &created, &err) != 0)
+		return api_reply_scann_error(r, &err);
+	scann_log("dataset %s stored (%lld rows, %lld features, %lld classes)",
+		  id, (long long)d.rows, (long long)d.features,
+		  (long long)d.classes);
+	return reply_dataset(r, created ? MHD_HTTP_CREATED : MHD_HTTP_OK, &d);
+}
+
+static enum MHD_Result storage_error(struct api_req *r, const char *dir,
+				     int e)
+{
+	scann_log("dataset upload: %s: %s", dir, strerror(e));
+	return api_reply_error(r, MHD_HTTP_INSUFFICIENT_STORAGE, "storage",
+			       NULL, "cannot store the dataset: %s",
+			       strerror(e));
+}
+
+/* The loop's part of a CSV upload, once upload_work is done. */
+static enum MHD_Result upload_finish(struct scann_api *api, struct api_req *r,
+				     struct api_upload *u)
+{
+	struct scann_store_dataset *old = NULL;
+	char dir[4096], path[4200];
+	enum MHD_Result res;
+
+	snprintf(dir, sizeof(dir), "%s/datasets", api->cfg.data_dir);
+	if (u->io_errno != 0)
+		return storage_error(r, dir, u->io_errno);
+	if (u->rc != 0)
+		/* The loader names the temporary file; the client sent a body. */
+		return api_reply_error(r, u->rc == SCANN_ENOMEM ?
+				       MHD_HTTP_INTERNAL_SERVER_ERROR :
+				       MHD_HTTP_BAD_REQUEST, "invalid",
+				       *u->err.field ? u->err.field : "body",
+				       "not a usable CSV dataset: %s",
+				       u->err.message);
+	if (scann_store_dataset_by_hash(api->st, u->hex, &old, NULL) == 0) {
+		unlink(u->tmp);
+		res = reply_dataset(r, MHD_HTTP_OK, old);
+		scann_store_dataset_free(old);
+		return res;
+	}
+	snprintf(path, sizeof(path), "%s/%s.csv", dir, u->hex);
+	if (rename(u->tmp, path) != 0) {
+		int e = errno;
+
+		unlink(u->tmp);
+		return storage_error(r, dir, e);
+	}
+	return record_dataset(api, r, u->hex, "csv", path, u->ds);
+}
+
 enum MHD_Result api_datasets_create(struct scann_api *api, struct api_req *r)
 {
 	static const char *const allowed[] = { "name", "label", NULL };
-	struct scann_store_dataset d = { 0 }, *old = NULL;
+	static unsigned long uploads;	/* unique temporary names */
+	struct scann_store_dataset *old = NULL;
 	struct scann_dataset *ds = NULL;
-	struct scann_error err;
+	struct api_upload *u;
 	enum MHD_Result res;
-	const char *name, *label, *ctype, *format = "csv";
-	char hex[65], id[17], dir[4096], tmp[4200], path[4200];
-	int rc, created;
+	const char *name, *label, *ctype;
+	char hex[65], dir[4096], tmp[4200], path[4200];
 
+	if (r->upload != NULL) {
+		if (!r->upload->done)
+			return MHD_YES;	/* a spurious call while suspended */
+		return upload_finish(api, r, r->upload);
+	}
 	if (api_query_only(r, allowed, &res) != 0)
 		return res;
 	name = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
@@ -259,81 +402,53 @@ enum MHD_Result api_datasets_create(struct scann_api *api, struct api_req *r)
 	if (r->len == 0)
 		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid", "body",
 				       "the request body must be a CSV file");
+	snprintf(dir, sizeof(dir), "%s/datasets", api->cfg.data_dir);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
+		return storage_error(r, dir, errno);
+	ctype = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+					    MHD_HTTP_HEADER_CONTENT_TYPE);
+	if (ctype == NULL || strncasecmp(ctype, "multipart/form-data", 19) != 0) {
+		u = calloc(1, sizeof(*u));
+		if (u == NULL || (label != NULL &&
+				  (u->label = strdup(label)) == NULL))
+			abort();
+		u->r = r;
+		snprintf(u->tmp, sizeof(u->tmp), "%s/.upload-%ld-%lu.csv", dir,
+			 (long)getpid(), ++uploads);
+		r->upload = u;
+		scann_log("dataset upload: %zu bytes received; parsing", r->len);
+		if (api->hooks.offload != NULL &&
+		    api->hooks.offload(api->hooks.cls, upload_work, upload_done,
+				       u) == 0) {
+			MHD_suspend_connection(r->conn);
+			return MHD_YES;
+		}
+		upload_work(u);
+		u->done = 1;
+		return upload_finish(api, r, u);
+	}
+	/* IDX, multipart: unpacked and checked on the loop (see the README). */
 	scann_sha256_hex_of(r->body, r->len, hex);
 	if (scann_store_dataset_by_hash(api->st, hex, &old, NULL) == 0) {
 		res = reply_dataset(r, MHD_HTTP_OK, old);
 		scann_store_dataset_free(old);
 		return res;
 	}
-	memcpy(id, hex, 16);
-	id[16] = '\0';
-	snprintf(dir, sizeof(dir), "%s/datasets", api->cfg.data_dir);
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST)
-		goto io_fail;
-	ctype = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
-					    MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (ctype != NULL && strncasecmp(ctype, "multipart/form-data", 19) == 0) {
-		snprintf(tmp, sizeof(tmp), "%s/.upload-%s", dir, hex);
-		snprintf(path, sizeof(path), "%s/%s", dir, hex);
-		remove_dir(tmp);	/* a leftover of a crash mid-upload */
-		if (idx_unpack(r, tmp, &ds, &res) != 0)
-			return res;
-		if (rename(tmp, path) != 0) {
-			remove_dir(tmp);
-			scann_dataset_free(ds);
-			goto io_fail;
-		}
-		format = "idx";
-		goto record;
-	}
-	snprintf(tmp, sizeof(tmp), "%s/.upload-%s.csv", dir, hex);
-	snprintf(path, sizeof(path), "%s/%s.csv", dir, hex);
-	rc = write_file(tmp, r->body, r->len);
-	if (rc != 0) {
-		errno = -rc;
-		goto io_fail;
-	}
-	scann_error_clear(&err);
-	rc = scann_dataset_load_csv(tmp, label, &ds, &err);
-	if (rc != 0) {
-		unlink(tmp);
-		/* The loader names the temporary file; the client sent a body. */
-		return api_reply_error(r, rc == SCANN_ENOMEM ?
-				       MHD_HTTP_INTERNAL_SERVER_ERROR :
-				       MHD_HTTP_BAD_REQUEST, "invalid",
-				       *err.field ? err.field : "body",
-				       "not a usable CSV dataset: %s",
-				       err.message);
-	}
+	snprintf(tmp, sizeof(tmp), "%s/.upload-%s", dir, hex);
+	snprintf(path, sizeof(path), "%s/%s", dir, hex);
+	remove_dir(tmp);	/* a leftover of a crash mid-upload */
+	if (idx_unpack(r, tmp, &ds, &res) != 0)
+		return res;
 	if (rename(tmp, path) != 0) {
-		unlink(tmp);
+		int e = errno;
+
+		remove_dir(tmp);
 		scann_dataset_free(ds);
-		goto io_fail;
+		return storage_error(r, dir, e);
 	}
-record:
-	d.id = id;
-	d.sha256 = hex;
-	d.name = (char *)(name ? name : "");
-	d.owner = r->user;
-	d.format = (char *)format;
-	d.path = path;
-	d.bytes = (int64_t)r->len;
-	d.rows = ds->rows;
-	d.features = ds->features;
-	d.classes = ds->classes;
-	d.created_at = scann_store_now_ms();
+	res = record_dataset(api, r, hex, "idx", path, ds);
 	scann_dataset_free(ds);
-	if (scann_store_dataset_insert(api->st, &d, &created, &err) != 0)
-		return api_reply_scann_error(r, &err);
-	scann_log("dataset %s stored (%lld rows, %lld features, %lld classes)",
-		  id, (long long)d.rows, (long long)d.features,
-		  (long long)d.classes);
-	return reply_dataset(r, created ? MHD_HTTP_CREATED : MHD_HTTP_OK, &d);
-io_fail:
-	scann_log("dataset upload: %s: %s", dir, strerror(errno));
-	return api_reply_error(r, MHD_HTTP_INSUFFICIENT_STORAGE, "storage",
-			       NULL, "cannot store the dataset: %s",
-			       strerror(errno));
+	return res;
 }
 
 enum MHD_Result api_datasets_list(struct scann_api *api, struct api_req *r)

@@ -568,6 +568,7 @@ void scann_api_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		return;
 	if (r->kind == API_REQ_WAIT)
 		api_wait_remove(api, r);
+	api_upload_free(r);
 	free(r->path);
 	free(r->body);
 	free(r->user);

@@ -45,6 +45,8 @@ struct daemon {
 	uv_timer_t tick;
 	uv_signal_t sigterm, sigint;
 	int draining;
+	int offloaded;		/* api work on libuv's thread pool */
+	int http_stop_wanted;	/* drained, waiting for offloaded work */
 };
 
 /* ---- hooks between the api and the pool -------------------------------- */
@@ -79,6 +81,61 @@ static void hook_job_changed(void *cls, int64_t id)
 		scann_httpd_kick(d->httpd);
 }
 
+/* One piece of api work on libuv's thread pool. */
+struct offload {
+	uv_work_t req;
+	struct daemon *d;
+	void (*work)(void *arg);
+	void (*done)(void *arg);
+	void *arg;
+};
+
+static void on_http_stopped(void *cls);
+
+static void offload_work(uv_work_t *req)
+{
+	struct offload *o = req->data;
+
+	o->work(o->arg);
+}
+
+static void offload_done(uv_work_t *req, int status)
+{
+	struct offload *o = req->data;
+	struct daemon *d = o->d;
+
+	(void)status;	/* never cancelled: uv_cancel is not used */
+	o->done(o->arg);
+	free(o);
+	if (d->httpd != NULL)
+		scann_httpd_kick(d->httpd);
+	if (--d->offloaded == 0 && d->http_stop_wanted) {
+		d->http_stop_wanted = 0;
+		scann_httpd_stop(d->httpd, on_http_stopped, d);
+	}
+}
+
+static int hook_offload(void *cls, void (*work)(void *arg),
+			void (*done)(void *arg), void *arg)
+{
+	struct daemon *d = cls;
+	struct offload *o = malloc(sizeof(*o));
+
+	if (o == NULL)
+		return -1;
+	o->d = d;
+	o->work = work;
+	o->done = done;
+	o->arg = arg;
+	o->req.data = o;
+	if (uv_queue_work(d->loop, &o->req, offload_work, offload_done) != 0) {
+		free(o);
+		return -1;
+	}
+	d->offloaded++;
+	return 0;
+}
+
 static void on_tick(uv_timer_t *t)
 {
 	struct daemon *d = t->data;
@@ -109,6 +166,13 @@ static void on_drained(void *cls)
 {
 	struct daemon *d = cls;
 
+	if (d->offloaded > 0) {
+		/* MHD cannot stop with an upload's connection suspended */
+		scann_log("workers stopped; closing HTTP after %d upload%s",
+			  d->offloaded, d->offloaded == 1 ? "" : "s");
+		d->http_stop_wanted = 1;
+		return;
+	}
 	scann_log("workers stopped; closing HTTP");
 	scann_httpd_stop(d->httpd, on_http_stopped, d);
 }
@@ -337,6 +401,7 @@ int main(int argc, char **argv)
 	ah.job_cancel = hook_job_cancel;
 	ah.slots_busy = hook_slots_busy;
 	ah.slots = cfg.workers;
+	ah.offload = hook_offload;
 	d.api = scann_api_new(d.st, &acfg, &ah);
 	memset(&pcfg, 0, sizeof(pcfg));
 	pcfg.slots = cfg.workers;

@@ -1,0 +1,61 @@
+#!/bin/sh
+# test_uploads.sh -- a big CSV upload is hashed, written and parsed off the
+# daemon's loop: while it is being parsed, /healthz still answers at once;
+# the dataset is stored with every row; two uploads of the same bytes in
+# flight at once both succeed, as one dataset.
+. "${SCANN_SRCDIR:?}/tests/e2e/lib.sh"
+
+e2e_start
+
+# ~50 MB: satellite.csv's rows 60 times (386,100 rows).  Parsing it takes
+# about a second here (several under ASan) -- the window the check needs.
+big=$T/big.csv
+head -1 "$DATA/satellite.csv" >"$big"
+for i in $(seq 1 60); do tail -n +2 "$DATA/satellite.csv"; done >>"$big"
+rows=$(( $(wc -l <"$big") - 1 ))
+
+curl -s -o "$T/up.json" -w '%{http_code} %{time_total}\n' \
+	-H 'Content-Type: text/csv' --data-binary "@$big" \
+	"$URL/api/v1/datasets?name=big" >"$T/up.timing" &
+up=$!
+# /healthz every 20 ms while the upload runs; keep the slowest answer.
+slow=0 probes=0
+while kill -0 $up 2>/dev/null; do
+	t=$(curl -s -o /dev/null -w '%{time_total}' --max-time 30 "$URL/healthz")
+	probes=$((probes + 1))
+	slow=$(echo "$t $slow" | awk '{print ($1 > $2) ? $1 : $2}')
+	sleep 0.02
+done
+wait $up
+read -r code total <"$T/up.timing"
+eq "big upload status" "$code" 201
+eq "big upload rows" "$(jv "$T/up.json" '$.rows')" "$rows"
+# The server's processing time, from its log: body received -> stored.
+# Parsing on the loop made every probe in that window wait for it.
+proc=$(grep -E 'dataset upload: [0-9]+ bytes received|dataset [0-9a-f]+ stored' \
+	"$T/scannd.log" | head -2 |
+	awk '{ split(substr($1, 12, 12), t, ":"); s[NR] = t[1] * 3600 + t[2] * 60 + t[3] }
+	     END { printf "%.3f", s[2] - s[1] }')
+say "upload: ${total}s in all, ${proc}s processing; $probes /healthz probes, slowest ${slow}s"
+check "the upload's processing is long enough to tell (${proc}s >= 0.3s)" \
+	awk -v p="$proc" 'BEGIN { exit !(p >= 0.3) }'
+check "/healthz answered during the upload's processing (slowest ${slow}s < half of ${proc}s)" \
+	awk -v s="$slow" -v p="$proc" 'BEGIN { exit !(s < p / 2) }'
+
+# The same bytes twice at once: both succeed, one dataset.
+small=$T/small.csv
+{ head -1 "$DATA/satellite.csv"; for i in 1 2 3 4 5; do tail -n +2 "$DATA/satellite.csv"; done; } >"$small"
+pids=
+for k in 1 2; do
+	curl -s -o "$T/dup$k.json" -w '%{http_code}\n' -H 'Content-Type: text/csv' \
+		--data-binary "@$small" "$URL/api/v1/datasets" >"$T/dup$k.code" &
+	pids="$pids $!"
+done
+wait $pids	# not a bare wait: scannd is a child too
+codes=$(cat "$T/dup1.code" "$T/dup2.code" | sort | tr '\n' ' ')
+eq "two identical uploads at once" "$codes" "200 201 "
+eq "one dataset id for both" "$(jv "$T/dup1.json" '$.id')" "$(jv "$T/dup2.json" '$.id')"
+eq "no temporary file left" "$(ls -a "$T/data/datasets" | grep -c '^\.upload')" 0
+
+e2e_stop
+e2e_done
