@@ -162,6 +162,27 @@ static void remove_dir(const char *dir)
 	rmdir(dir);
 }
 
+void api_datasets_sweep(const char *data_dir)
+{
+	char dir[4096], path[4400];
+	struct dirent *e;
+	DIR *d;
+
+	snprintf(dir, sizeof(dir), "%s/datasets", data_dir);
+	d = opendir(dir);
+	if (d == NULL)
+		return;
+	while ((e = readdir(d)) != NULL) {
+		if (strncmp(e->d_name, ".upload-", 8) != 0)
+			continue;
+		snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+		if (unlink(path) != 0)
+			remove_dir(path);	/* an IDX upload's directory */
+		scann_log("removed %s, left by an upload cut short", path);
+	}
+	closedir(d);
+}
+
 /*
  * Unpack r's multipart body into tmp (a new directory) and load it as an
  * IDX dataset.  0 with *ds, or -1 with the reply queued in *res.

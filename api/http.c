@@ -55,6 +55,8 @@ struct scann_api *scann_api_new(struct scann_store *st,
 	if (api->cfg.data_dir == NULL)
 		abort();
 	api->hooks = *hooks;
+	/* No upload is in flight yet: any temporary file is a crash's. */
+	api_datasets_sweep(api->cfg.data_dir);
 	return api;
 }
 

@@ -2,10 +2,17 @@
 # test_uploads.sh -- a big CSV upload is hashed, written and parsed off the
 # daemon's loop: while it is being parsed, /healthz still answers at once;
 # the dataset is stored with every row; two uploads of the same bytes in
-# flight at once both succeed, as one dataset.
+# flight at once both succeed, as one dataset; temporary files a crash left
+# are removed when scannd starts.
 . "${SCANN_SRCDIR:?}/tests/e2e/lib.sh"
 
+# What a crash mid-upload leaves behind is removed at start-up.
+mkdir -p "$T/data/datasets/.upload-0123abcd"
+echo 'a,label' >"$T/data/datasets/.upload-4242-1.csv"
+echo x >"$T/data/datasets/.upload-0123abcd/train-images"
 e2e_start
+eq "crash leftovers removed at start" \
+	"$(ls -a "$T/data/datasets" | grep -c '^\.upload')" 0
 
 # ~50 MB: satellite.csv's rows 60 times (386,100 rows).  Parsing it takes
 # about a second here (several under ASan) -- the window the check needs.
