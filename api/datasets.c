@@ -184,15 +184,14 @@ void api_datasets_sweep(const char *data_dir)
 }
 
 /*
- * Unpack r's multipart body into tmp (a new directory) and load it as an
- * IDX dataset.  0 with *ds, or -1 with the reply queued in *res.
+ * Unpack r's multipart body into tmp (a new directory): its four files.
+ * 0, or -1 with tmp removed and the reply queued in *res.  The loader runs
+ * later, off the loop (upload_work).
  */
-static int idx_unpack(struct api_req *r, const char *tmp,
-		      struct scann_dataset **ds, enum MHD_Result *res)
+static int idx_unpack(struct api_req *r, const char *tmp, enum MHD_Result *res)
 {
 	struct idx_upload u = { .dir = tmp };
 	struct MHD_PostProcessor *pp;
-	struct scann_error err;
 	int i, ok, closed = 1;
 
 	if (mkdir(tmp, 0755) != 0) {
@@ -241,30 +240,23 @@ static int idx_unpack(struct api_req *r, const char *tmp,
 			return -1;
 		}
 	}
-	scann_error_clear(&err);
-	if (scann_dataset_load_idx_dir(tmp, ds, &err) != 0) {
-		remove_dir(tmp);
-		*res = api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
-				       *err.field ? err.field : "body",
-				       "not a usable IDX dataset: %s",
-				       err.message);
-		return -1;
-	}
 	return 0;
 }
 
 /*
- * A CSV upload's long part -- SHA-256 of the body, the temporary file
- * (fsync'd), the engine's loader over it: about a second per 100 MB --
- * runs through hooks.offload on another thread while the connection is
- * suspended; the loop then finishes it (store lookups and inserts stay on
- * the loop).  Temporary names are unique per upload, so two uploads of the
+ * An upload's long part -- SHA-256 of the body, for CSV the temporary file
+ * (fsync'd), the engine's loader (CSV parsing, IDX gunzip and checks):
+ * about a second per 100 MB -- runs through hooks.offload on another
+ * thread while the connection is suspended; the loop then finishes it
+ * (store lookups and inserts stay on the loop, and so does an IDX body's
+ * multipart unpacking, which needs the connection's headers).  Temporary names are unique per upload, so two uploads of the
  * same bytes in flight at once do not share a file; the second to finish
  * finds the first's record and answers 200 with it.
  */
 struct api_upload {
 	struct api_req *r;
-	char *label;			/* the label column, or NULL */
+	int idx;			/* IDX: tmp is an unpacked directory */
+	char *label;			/* CSV: the label column, or NULL */
 	char tmp[4200];
 	int done;
 	/* results of upload_work */
@@ -281,12 +273,16 @@ static void upload_work(void *arg)
 	int rc;
 
 	scann_sha256_hex_of(u->r->body, u->r->len, u->hex);
+	scann_error_clear(&u->err);
+	if (u->idx) {
+		u->rc = scann_dataset_load_idx_dir(u->tmp, &u->ds, &u->err);
+		return;
+	}
 	rc = write_file(u->tmp, u->r->body, u->r->len);
 	if (rc != 0) {
 		u->io_errno = -rc;
 		return;
 	}
-	scann_error_clear(&u->err);
 	u->rc = scann_dataset_load_csv(u->tmp, u->label, &u->ds, &u->err);
 	if (u->rc != 0)
 		unlink(u->tmp);
@@ -356,7 +352,16 @@ static enum MHD_Result storage_error(struct api_req *r, const char *dir,
 			       strerror(e));
 }
 
-/* The loop's part of a CSV upload, once upload_work is done. */
+/* Remove an upload's temporary file or directory. */
+static void upload_discard(const struct api_upload *u)
+{
+	if (u->idx)
+		remove_dir(u->tmp);
+	else
+		unlink(u->tmp);
+}
+
+/* The loop's part of an upload, once upload_work is done. */
 static enum MHD_Result upload_finish(struct scann_api *api, struct api_req *r,
 				     struct api_upload *u)
 {
@@ -367,40 +372,44 @@ static enum MHD_Result upload_finish(struct scann_api *api, struct api_req *r,
 	snprintf(dir, sizeof(dir), "%s/datasets", api->cfg.data_dir);
 	if (u->io_errno != 0)
 		return storage_error(r, dir, u->io_errno);
-	if (u->rc != 0)
+	if (u->rc != 0) {
+		if (u->idx)
+			remove_dir(u->tmp);
 		/* The loader names the temporary file; the client sent a body. */
 		return api_reply_error(r, u->rc == SCANN_ENOMEM ?
 				       MHD_HTTP_INTERNAL_SERVER_ERROR :
 				       MHD_HTTP_BAD_REQUEST, "invalid",
 				       *u->err.field ? u->err.field : "body",
-				       "not a usable CSV dataset: %s",
-				       u->err.message);
+				       "not a usable %s dataset: %s",
+				       u->idx ? "IDX" : "CSV", u->err.message);
+	}
 	if (scann_store_dataset_by_hash(api->st, u->hex, &old, NULL) == 0) {
-		unlink(u->tmp);
+		upload_discard(u);
 		res = reply_dataset(r, MHD_HTTP_OK, old);
 		scann_store_dataset_free(old);
 		return res;
 	}
-	snprintf(path, sizeof(path), "%s/%s.csv", dir, u->hex);
+	snprintf(path, sizeof(path), "%s/%s%s", dir, u->hex,
+		 u->idx ? "" : ".csv");
 	if (rename(u->tmp, path) != 0) {
 		int e = errno;
 
-		unlink(u->tmp);
+		upload_discard(u);
 		return storage_error(r, dir, e);
 	}
-	return record_dataset(api, r, u->hex, "csv", path, u->ds);
+	return record_dataset(api, r, u->hex, u->idx ? "idx" : "csv", path,
+			      u->ds);
 }
 
 enum MHD_Result api_datasets_create(struct scann_api *api, struct api_req *r)
 {
 	static const char *const allowed[] = { "name", "label", NULL };
 	static unsigned long uploads;	/* unique temporary names */
-	struct scann_store_dataset *old = NULL;
-	struct scann_dataset *ds = NULL;
 	struct api_upload *u;
 	enum MHD_Result res;
 	const char *name, *label, *ctype;
-	char hex[65], dir[4096], tmp[4200], path[4200];
+	char dir[4096];
+	int idx;
 
 	if (r->upload != NULL) {
 		if (!r->upload->done)
@@ -428,48 +437,31 @@ enum MHD_Result api_datasets_create(struct scann_api *api, struct api_req *r)
 		return storage_error(r, dir, errno);
 	ctype = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 					    MHD_HTTP_HEADER_CONTENT_TYPE);
-	if (ctype == NULL || strncasecmp(ctype, "multipart/form-data", 19) != 0) {
-		u = calloc(1, sizeof(*u));
-		if (u == NULL || (label != NULL &&
-				  (u->label = strdup(label)) == NULL))
-			abort();
-		u->r = r;
-		snprintf(u->tmp, sizeof(u->tmp), "%s/.upload-%ld-%lu.csv", dir,
-			 (long)getpid(), ++uploads);
-		r->upload = u;
-		scann_log("dataset upload: %zu bytes received; parsing", r->len);
-		if (api->hooks.offload != NULL &&
-		    api->hooks.offload(api->hooks.cls, upload_work, upload_done,
-				       u) == 0) {
-			MHD_suspend_connection(r->conn);
-			return MHD_YES;
-		}
-		upload_work(u);
-		u->done = 1;
-		return upload_finish(api, r, u);
-	}
-	/* IDX, multipart: unpacked and checked on the loop (see the README). */
-	scann_sha256_hex_of(r->body, r->len, hex);
-	if (scann_store_dataset_by_hash(api->st, hex, &old, NULL) == 0) {
-		res = reply_dataset(r, MHD_HTTP_OK, old);
-		scann_store_dataset_free(old);
+	idx = ctype != NULL &&
+	      strncasecmp(ctype, "multipart/form-data", 19) == 0;
+	u = calloc(1, sizeof(*u));
+	if (u == NULL || (!idx && label != NULL &&
+			  (u->label = strdup(label)) == NULL))
+		abort();
+	u->r = r;
+	u->idx = idx;
+	snprintf(u->tmp, sizeof(u->tmp), "%s/.upload-%ld-%lu%s", dir,
+		 (long)getpid(), ++uploads, idx ? "" : ".csv");
+	r->upload = u;
+	/* IDX: the multipart body needs the connection; unpack it here. */
+	if (idx && idx_unpack(r, u->tmp, &res) != 0)
 		return res;
+	scann_log("dataset upload: %zu bytes received; %s", r->len,
+		  idx ? "checking IDX" : "parsing");
+	if (api->hooks.offload != NULL &&
+	    api->hooks.offload(api->hooks.cls, upload_work, upload_done,
+			       u) == 0) {
+		MHD_suspend_connection(r->conn);
+		return MHD_YES;
 	}
-	snprintf(tmp, sizeof(tmp), "%s/.upload-%s", dir, hex);
-	snprintf(path, sizeof(path), "%s/%s", dir, hex);
-	remove_dir(tmp);	/* a leftover of a crash mid-upload */
-	if (idx_unpack(r, tmp, &ds, &res) != 0)
-		return res;
-	if (rename(tmp, path) != 0) {
-		int e = errno;
-
-		remove_dir(tmp);
-		scann_dataset_free(ds);
-		return storage_error(r, dir, e);
-	}
-	res = record_dataset(api, r, hex, "idx", path, ds);
-	scann_dataset_free(ds);
-	return res;
+	upload_work(u);
+	u->done = 1;
+	return upload_finish(api, r, u);
 }
 
 enum MHD_Result api_datasets_list(struct scann_api *api, struct api_req *r)
