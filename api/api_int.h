@@ -159,6 +159,7 @@ void api_upload_free(struct api_req *r);
 /* Remove the temporary files of uploads a crash cut short (at start-up). */
 void api_datasets_sweep(const char *data_dir);
 enum MHD_Result api_health_get(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_me_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_metrics_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_static_get(struct scann_api *api, struct api_req *r);
 

@@ -48,7 +48,9 @@ void scann_config_usage(void)
 	size_t i;
 
 	printf("Usage: scannd [--config FILE] [--KEY VALUE ...]\n"
-	       "       scannd [--data-dir DIR] token add NAME [--admin]\n\n"
+	       "       scannd [--data-dir DIR] token add NAME [--admin]\n"
+	       "       scannd [--data-dir DIR] token list\n"
+	       "       scannd [--data-dir DIR] token revoke NAME\n\n"
 	       "Serves the scann REST API (see api/openapi.yaml).\n\n");
 	for (i = 0; i < N_KEYS; i++)
 		printf("  --%-12s %s\n", keys[i].name, keys[i].help);
@@ -175,15 +177,27 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 			return 1;
 		}
 		if (strcmp(a, "token") == 0) {
-			if (i + 2 >= argc || strcmp(argv[i + 1], "add") != 0)
+			const char *verb = i + 1 < argc ? argv[i + 1] : "";
+
+			if (strcmp(verb, "list") == 0) {
+				cfg->token_list = 1;
+				i += 1;
+				continue;
+			}
+			if (i + 2 >= argc || (strcmp(verb, "add") != 0 &&
+					      strcmp(verb, "revoke") != 0))
 				return scann_error_set(err, SCANN_EINVAL, "token",
 						       "usage: scannd token add "
-						       "NAME [--admin]");
+						       "NAME [--admin] | token "
+						       "list | token revoke NAME");
 			if (strlen(argv[i + 2]) >= sizeof(cfg->token_name) ||
 			    argv[i + 2][0] == '\0' || argv[i + 2][0] == '-')
 				return scann_error_set(err, SCANN_EINVAL, "token",
 						       "bad user name");
-			cfg->token_add = 1;
+			if (strcmp(verb, "add") == 0)
+				cfg->token_add = 1;
+			else
+				cfg->token_revoke = 1;
 			strcpy(cfg->token_name, argv[i + 2]);
 			i += 2;
 			continue;

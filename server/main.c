@@ -18,6 +18,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include <uv.h>
@@ -325,6 +326,53 @@ static int token_add(struct scann_store *st, const struct scann_config *cfg)
 	return 0;
 }
 
+/* "token list": one line a token; the hash prefix tells tokens apart. */
+static int token_list(struct scann_store *st)
+{
+	struct scann_store_token *v;
+	struct scann_error err;
+	int n;
+
+	if (scann_store_token_list(st, &v, &n, &err) != 0) {
+		fprintf(stderr, "scannd: %s\n", err.message);
+		return 1;
+	}
+	printf("%-6s %-24s %-5s %-24s %s\n", "id", "user", "admin", "created",
+	       "sha256");
+	for (int i = 0; i < n; i++) {
+		time_t t = (time_t)(v[i].created_at / 1000);
+		char when[32];
+
+		strftime(when, sizeof(when), "%Y-%m-%dT%H:%M:%SZ", gmtime(&t));
+		printf("%-6lld %-24s %-5s %-24s %s...\n", (long long)v[i].id,
+		       v[i].user, v[i].admin ? "yes" : "no", when,
+		       v[i].hash_prefix);
+	}
+	if (n == 0)
+		fprintf(stderr, "scannd: no tokens: the API runs without "
+			"authentication, on loopback only\n");
+	scann_store_tokens_free(v, n);
+	return 0;
+}
+
+/* "token revoke NAME": effective at once, also on a running scannd. */
+static int token_revoke(struct scann_store *st, const char *name)
+{
+	struct scann_error err;
+	int64_t n, left;
+
+	if (scann_store_token_revoke(st, name, &n, &err) != 0) {
+		fprintf(stderr, "scannd: token revoke: %s\n", err.message);
+		return err.code == SCANN_ENOENT ? 2 : 1;
+	}
+	fprintf(stderr, "scannd: revoked %lld token%s of %s\n", (long long)n,
+		n == 1 ? "" : "s", name);
+	if (scann_store_token_count(st, &left, &err) == 0 && left == 0)
+		fprintf(stderr, "scannd: no tokens remain: after a restart the "
+			"API runs without authentication, on loopback only\n");
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct scann_config cfg;
@@ -359,8 +407,10 @@ int main(int argc, char **argv)
 		fprintf(stderr, "scannd: %s\n", err.message);
 		return 1;
 	}
-	if (cfg.token_add) {
-		rc = token_add(d.st, &cfg);
+	if (cfg.token_add || cfg.token_list || cfg.token_revoke) {
+		rc = cfg.token_add ? token_add(d.st, &cfg) :
+		     cfg.token_list ? token_list(d.st) :
+				      token_revoke(d.st, cfg.token_name);
 		scann_store_close(d.st);
 		return rc;
 	}

@@ -241,6 +241,28 @@ int scann_store_token_lookup(struct scann_store *st, const char *token_hash,
 /* Number of tokens (0 means the server runs without authentication). */
 int scann_store_token_count(struct scann_store *st, int64_t *n,
 			    struct scann_error *err);
+/*
+ * Delete every token of user name; *n gets how many.  SCANN_ENOENT (and
+ * nothing changed) when there is no such user.  A running scannd looks
+ * tokens up per request, so the next request with one of them gets 401.
+ */
+int scann_store_token_revoke(struct scann_store *st, const char *name,
+			     int64_t *n, struct scann_error *err);
+
+struct scann_store_token {
+	int64_t id;
+	char *user;
+	int admin;
+	int64_t created_at;
+	char hash_prefix[9];	/* the first 8 hex digits of its SHA-256 */
+};
+
+/* Every token, oldest first; *out (n entries) is the caller's to free with
+ * scann_store_tokens_free. */
+int scann_store_token_list(struct scann_store *st,
+			   struct scann_store_token **out, int *n,
+			   struct scann_error *err);
+void scann_store_tokens_free(struct scann_store_token *v, int n);
 
 /* Current time in Unix milliseconds. */
 int64_t scann_store_now_ms(void);

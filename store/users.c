@@ -122,3 +122,89 @@ int scann_store_token_count(struct scann_store *st, int64_t *n,
 	sqlite3_reset(s);
 	return 0;
 }
+
+int scann_store_token_revoke(struct scann_store *st, const char *name,
+			     int64_t *n, struct scann_error *err)
+{
+	sqlite3_stmt *s;
+	int rc;
+
+	*n = 0;
+	s = scann_store__stmt(st, STMT_USER_ID,
+			      "SELECT id FROM users WHERE name = ?", err);
+	if (s == NULL)
+		return err ? err->code : SCANN_EIO;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	sqlite3_reset(s);
+	if (rc == SQLITE_DONE)
+		return scann_error_set(err, SCANN_ENOENT, "name",
+				       "no user '%s'", name);
+	if (rc != SQLITE_ROW)
+		return scann_store__fail(st, err, "token revoke");
+	s = scann_store__stmt(st, STMT_TOKEN_REVOKE,
+		"DELETE FROM tokens WHERE user_id ="
+		" (SELECT id FROM users WHERE name = ?)", err);
+	if (s == NULL)
+		return err ? err->code : SCANN_EIO;
+	sqlite3_bind_text(s, 1, name, -1, SQLITE_STATIC);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		rc = scann_store__fail(st, err, "token revoke");
+		sqlite3_reset(s);
+		return rc;
+	}
+	*n = sqlite3_changes(st->db);
+	sqlite3_reset(s);
+	return 0;
+}
+
+void scann_store_tokens_free(struct scann_store_token *v, int n)
+{
+	for (int i = 0; i < n; i++)
+		free(v[i].user);
+	free(v);
+}
+
+int scann_store_token_list(struct scann_store *st,
+			   struct scann_store_token **out, int *n,
+			   struct scann_error *err)
+{
+	sqlite3_stmt *s = scann_store__stmt(st, STMT_TOKEN_LIST,
+		"SELECT t.id, u.name, u.admin, t.created_at, t.hash"
+		" FROM tokens t JOIN users u ON u.id = t.user_id ORDER BY t.id",
+		err);
+	struct scann_store_token *v = NULL;
+	int cap = 0, rc;
+
+	*out = NULL;
+	*n = 0;
+	if (s == NULL)
+		return err ? err->code : SCANN_EIO;
+	while ((rc = sqlite3_step(s)) == SQLITE_ROW) {
+		const unsigned char *h = sqlite3_column_text(s, 4);
+
+		if (*n == cap) {
+			cap = cap ? 2 * cap : 8;
+			v = realloc(v, (size_t)cap * sizeof(*v));
+			if (v == NULL)
+				abort();
+		}
+		v[*n].id = sqlite3_column_int64(s, 0);
+		v[*n].user = scann_store__text(s, 1, 1);
+		v[*n].admin = sqlite3_column_int(s, 2);
+		v[*n].created_at = sqlite3_column_int64(s, 3);
+		snprintf(v[*n].hash_prefix, sizeof(v[*n].hash_prefix), "%.8s",
+			 h ? (const char *)h : "");
+		(*n)++;
+	}
+	if (rc != SQLITE_DONE) {
+		rc = scann_store__fail(st, err, "token list");
+		sqlite3_reset(s);
+		scann_store_tokens_free(v, *n);
+		*n = 0;
+		return rc;
+	}
+	sqlite3_reset(s);
+	*out = v;
+	return 0;
+}

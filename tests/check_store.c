@@ -305,6 +305,46 @@ START_TEST(tokens_store_only_hashes)
 }
 END_TEST
 
+START_TEST(tokens_revoke_by_user_and_list)
+{
+	struct scann_store *st = open_fresh("rev.db");
+	struct scann_store_token *v;
+	struct scann_store_user *u;
+	struct scann_error err;
+	int64_t n;
+	int count;
+
+	ck_assert_int_eq(scann_store_token_add(st, "ann", 0, "aaaa1111ffff", &err), 0);
+	ck_assert_int_eq(scann_store_token_add(st, "bob", 1, "bbbb2222ffff", &err), 0);
+	ck_assert_int_eq(scann_store_token_add(st, "ann", 0, "aaaa3333ffff", &err), 0);
+	ck_assert_int_eq(scann_store_token_list(st, &v, &count, &err), 0);
+	ck_assert_int_eq(count, 3);
+	ck_assert_str_eq(v[0].user, "ann");
+	ck_assert_str_eq(v[0].hash_prefix, "aaaa1111");
+	ck_assert_str_eq(v[1].user, "bob");
+	ck_assert_int_eq(v[1].admin, 1);
+	ck_assert_int_gt(v[2].created_at, 0);
+	scann_store_tokens_free(v, count);
+	/* an unknown user: refused, nothing removed */
+	ck_assert_int_eq(scann_store_token_revoke(st, "carl", &n, &err),
+			 SCANN_ENOENT);
+	ck_assert_str_eq(err.field, "name");
+	ck_assert_int_eq(scann_store_token_count(st, &n, &err), 0);
+	ck_assert_int_eq(n, 3);
+	/* ann's two go, bob's stays */
+	ck_assert_int_eq(scann_store_token_revoke(st, "ann", &n, &err), 0);
+	ck_assert_int_eq(n, 2);
+	ck_assert_int_eq(scann_store_token_lookup(st, "aaaa1111ffff", &u, &err),
+			 SCANN_ENOENT);
+	ck_assert_int_eq(scann_store_token_lookup(st, "bbbb2222ffff", &u, &err), 0);
+	scann_store_user_free(u);
+	/* revoking again: the user exists, nothing left to revoke */
+	ck_assert_int_eq(scann_store_token_revoke(st, "ann", &n, &err), 0);
+	ck_assert_int_eq(n, 0);
+	scann_store_close(st);
+}
+END_TEST
+
 START_TEST(caller_transaction_rolls_back)
 {
 	struct scann_store *st = open_fresh("tx.db");
@@ -333,6 +373,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, job_lifecycle_numbers_events);
 	tcase_add_test(tc, job_list_filters_and_pages);
 	tcase_add_test(tc, tokens_store_only_hashes);
+	tcase_add_test(tc, tokens_revoke_by_user_and_list);
 	tcase_add_test(tc, caller_transaction_rolls_back);
 	suite_add_tcase(s, tc);
 	return s;

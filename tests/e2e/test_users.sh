@@ -1,7 +1,9 @@
 #!/bin/bash
 # test_users.sh -- tokens and ownership: two users see and cancel only their
 # own jobs, an admin sees and cancels all, the store keeps only token
-# hashes, and scannd refuses a non-loopback address without tokens.
+# hashes, and scannd refuses a non-loopback address without tokens; GET
+# /api/v1/me names the caller; token list and token revoke (effective on
+# the running server at once).
 . "${SCANN_SRCDIR:?}/tests/e2e/lib.sh"
 
 mkdir -p "$T/data" "$T/open"
@@ -44,6 +46,27 @@ AUTH=$ANN check "ann's job cancelled" wait_state "$A1" cancelled 30
 AUTH=$BOB check "bob's job runs and succeeds" wait_state "$B1" succeeded 60
 eq "datasets are shared" "$(as "$BOB" GET /api/v1/datasets/iris)" 200
 eq "public healthz" "$(api GET /healthz)" 200
+
+# Who am I; revoking a user's tokens takes effect on the running server.
+eq "me (ann)" "$(as "$ANN" GET /api/v1/me)" 200
+eq "me: ann, no admin" "$(jv "$T/body" '$.user') $(jv "$T/body" '$.admin')" "ann 0"
+eq "me (root)" "$(as "$ROOT" GET /api/v1/me)" 200
+eq "me: root, admin" "$(jv "$T/body" '$.user') $(jv "$T/body" '$.admin')" "root 1"
+eq "me without a token" "$(api GET /api/v1/me)" 401
+BOB2=$("$SCANND" --data-dir "$T/data" token add bob 2>/dev/null)
+"$SCANND" --data-dir "$T/data" token list >"$T/tokens" 2>&1
+eq "token list: four tokens" "$(grep -c '\.\.\.$' "$T/tokens")" 4
+check "token list shows no token" sh -c "! grep -q '$BOB' '$T/tokens'"
+"$SCANND" --data-dir "$T/data" token revoke bob 2>"$T/revoke"
+check "revoke says how many" grep -q "revoked 2 tokens of bob" "$T/revoke"
+eq "bob's old token refused at once" "$(as "$BOB" GET /api/v1/me)" 401
+eq "bob's new token too" "$(as "$BOB2" GET /api/v1/me)" 401
+eq "ann unaffected" "$(as "$ANN" GET /api/v1/me)" 200
+"$SCANND" --data-dir "$T/data" token revoke nobody 2>"$T/revoke"
+eq "revoking an unknown user: exit 2" "$?" 2
+check "and says so" grep -q "no user 'nobody'" "$T/revoke"
+BOB=$("$SCANND" --data-dir "$T/data" token add bob 2>/dev/null)
+eq "bob's next new token works" "$(as "$BOB" GET /api/v1/me)" 200
 
 # Fair dispatch with one slot: ann holds it and queues three more; bob
 # queues one after them, yet runs next; then ann's, in order.
