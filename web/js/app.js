@@ -36,11 +36,19 @@ function setNav(name) {
   }
 }
 
-function showWho() {
+// The header's "signed in as": GET /api/v1/me names the token's user.
+async function showWho() {
   const who = document.getElementById('who');
+  const name = document.getElementById('who-name');
   const tok = api.getToken();
   who.hidden = !tok;
-  document.getElementById('who-name').textContent = tok ? 'Signed in' : '';
+  if (!tok) { name.textContent = ''; return; }
+  name.textContent = 'Signed in';
+  try {
+    const me = await api.get('/me');
+    if (api.getToken() === tok)
+      name.textContent = 'Signed in as ' + me.user + (me.admin ? ' (admin)' : '');
+  } catch (_) { /* a 401 sends the user to #/signin already */ }
 }
 
 function renderSignin(ctx) {

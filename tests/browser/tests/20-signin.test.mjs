@@ -1,6 +1,6 @@
 // signin.test.mjs -- a scannd with tokens: the dashboard asks for one, says
-// so when it is wrong, keeps the right one for the tab only, and shows only
-// the signed-in user's jobs.
+// so when it is wrong, keeps the right one for the tab only, names the
+// signed-in user, and shows only that user's jobs.
 
 import { assert, tinySpec } from '../lib.mjs';
 
@@ -32,6 +32,9 @@ export const tests = [
       const kept = await page.evaluate(() => sessionStorage.getItem('scann.token'));
       assert(kept === tok, 'token not in sessionStorage');
       assert(await page.locator('#sign-out').isVisible(), 'no sign-out button');
+      // The header names the token's user (GET /api/v1/me).
+      await page.locator('#who-name', { hasText: 'Signed in as alice' }).waitFor();
+      assert(!/admin/.test(await page.locator('#who-name').textContent()), 'alice shown as admin');
 
       // The job page streams its events and fetches artifacts with the token.
       await page.getByRole('link', { name: 'alice-job' }).click();
