@@ -84,14 +84,15 @@ export async function blob(path) {
   return res.blob();
 }
 
-// Upload a dataset file as the request body.  fetch() reports no upload
+// Upload a dataset as the request body: a File (CSV) or a FormData (IDX,
+// multipart; the browser sets its boundary).  fetch() reports no upload
 // progress, so this uses XMLHttpRequest; onProgress(fraction) is called as
 // bytes leave.  Resolves with the dataset description.
 export function upload(path, file, query, onProgress) {
   return new Promise((resolve, reject) => {
     const xhr = new XMLHttpRequest();
     xhr.open('POST', url(path, query));
-    const h = headers({ 'Content-Type': file.type || 'text/csv' });
+    const h = headers(file instanceof FormData ? {} : { 'Content-Type': file.type || 'text/csv' });
     for (const [k, v] of Object.entries(h)) xhr.setRequestHeader(k, v);
     xhr.upload.addEventListener('progress', (e) => {
       if (e.lengthComputable && onProgress) onProgress(e.loaded / e.total);

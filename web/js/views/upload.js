@@ -39,6 +39,39 @@ export function uploadWidget(idPrefix, onDone) {
     }
   });
 
+  // IDX (the MNIST format): four files, sent as multipart; the t10k rows
+  // become the test set.  The name field above names it too.
+  const parts = ['train-images', 'train-labels', 't10k-images', 't10k-labels'];
+  const idxInputs = parts.map((p) => el('input', { type: 'file', id: `${idPrefix}-idx-${p}`, name: p, accept: '.gz,application/octet-stream,*/*' }));
+  const idxBtn = el('button', { type: 'button', id: idPrefix + '-idx-go', text: 'Upload IDX' });
+  idxBtn.addEventListener('click', async () => {
+    msg.classList.remove('error');
+    const missing = parts.filter((p, i) => !(idxInputs[i].files && idxInputs[i].files[0]));
+    if (missing.length) {
+      msg.textContent = 'Choose all four IDX files; missing: ' + missing.join(', ') + '.';
+      msg.classList.add('error');
+      idxInputs[parts.indexOf(missing[0])].focus();
+      return;
+    }
+    const fd = new FormData();
+    parts.forEach((p, i) => fd.append(p, idxInputs[i].files[0]));
+    const nm = name.value.trim() || idxInputs[0].files[0].name.replace(/[-.]?(train-images|images).*$/i, '').replace(/[^A-Za-z0-9._-]+/g, '-').replace(/^[.-]+/, '').slice(0, 64) || 'idx';
+    bar.hidden = false; bar.value = 0;
+    idxBtn.disabled = true;
+    msg.textContent = 'Uploading the IDX files…';
+    try {
+      const ds = await api.upload('/datasets', fd, { name: nm }, (p) => { bar.value = p; });
+      const d = ds && (ds.dataset || ds);
+      msg.textContent = `Uploaded ${d.name || nm}: ${fmtInt(d.rows)} rows, ${fmtInt(d.features)} features, ${fmtInt(d.classes)} classes.`;
+      if (onDone) onDone(d, { label: '' });
+    } catch (err) {
+      msg.textContent = 'Upload failed: ' + err.message;
+      msg.classList.add('error');
+    } finally {
+      idxBtn.disabled = false;
+    }
+  });
+
   return el('fieldset', { class: 'upload' }, [
     el('legend', { text: 'Upload a dataset (CSV with a header row)' }),
     el('div', { class: 'row' }, [
@@ -46,6 +79,13 @@ export function uploadWidget(idPrefix, onDone) {
       el('div', {}, [el('label', { for: name.id, text: 'Dataset name' }), name]),
       el('div', {}, [el('label', { for: label.id, text: 'Label column' }), label]),
       el('div', { class: 'end' }, btn),
+    ]),
+    el('details', { id: idPrefix + '-idx' }, [
+      el('summary', { text: 'or IDX files (the MNIST format, raw or .gz)' }),
+      el('div', { class: 'row' }, [
+        ...parts.map((p, i) => el('div', {}, [el('label', { for: idxInputs[i].id, text: p }), idxInputs[i]])),
+        el('div', { class: 'end' }, idxBtn),
+      ]),
     ]),
     bar, msg,
   ]);
