@@ -21,7 +21,7 @@ struct key {
 
 #define OFF(f) offsetof(struct scann_config, f)
 static const struct key keys[] = {
-	{ "listen", K_STR, OFF(listen), 256, 0, 0, "HOST:PORT to serve on" },
+	{ "listen", K_STR, OFF(listen), 256, 0, 0, "HOST:PORT or [IPv6]:PORT to serve on" },
 	{ "data-dir", K_STR, OFF(data_dir), 1024, 0, 0,
 	  "database, datasets and job files" },
 	{ "web-dir", K_STR, OFF(web_dir), 1200, 0, 0, "dashboard files" },

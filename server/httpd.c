@@ -54,20 +54,24 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 	scann_log("http: %s", buf);
 }
 
-int scann_httpd_start(uv_loop_t *loop, const struct sockaddr_in *addr,
+int scann_httpd_start(uv_loop_t *loop, const struct sockaddr *addr,
 		      struct scann_api *api, struct scann_httpd **out,
 		      struct scann_error *err)
 {
 	struct scann_httpd *h = calloc(1, sizeof(*h));
 	const union MHD_DaemonInfo *info;
+	int v6 = addr->sa_family == AF_INET6;
+	uint16_t port = ntohs(v6 ?
+		((const struct sockaddr_in6 *)(const void *)addr)->sin6_port :
+		((const struct sockaddr_in *)(const void *)addr)->sin_port);
 
 	if (h == NULL)
 		abort();
 	h->loop = loop;
 	h->api = api;
 	h->d = MHD_start_daemon(MHD_USE_EPOLL | MHD_ALLOW_SUSPEND_RESUME |
-				MHD_USE_ERROR_LOG,
-				ntohs(addr->sin_port), NULL, NULL,
+				MHD_USE_ERROR_LOG | (v6 ? MHD_USE_IPv6 : 0),
+				port, NULL, NULL,
 				scann_api_handle, api,
 				MHD_OPTION_EXTERNAL_LOGGER, log_mhd, NULL,
 				MHD_OPTION_SOCK_ADDR, addr,
@@ -83,7 +87,7 @@ int scann_httpd_start(uv_loop_t *loop, const struct sockaddr_in *addr,
 		free(h);
 		return scann_error_set(err, SCANN_EIO, "listen",
 				       "cannot listen on port %u (in use?)",
-				       ntohs(addr->sin_port));
+				       port);
 	}
 	info = MHD_get_daemon_info(h->d, MHD_DAEMON_INFO_EPOLL_FD);
 	uv_poll_init(loop, &h->poll, info->epoll_fd);

@@ -16,10 +16,10 @@
 struct scann_httpd;
 
 /*
- * Listen on addr and serve api.  *out owns the daemon; 0 or a negative
- * SCANN_E* code with err filled (address in use, ...).
+ * Listen on addr (IPv4 or IPv6) and serve api.  *out owns the daemon; 0 or
+ * a negative SCANN_E* code with err filled (address in use, ...).
  */
-int scann_httpd_start(uv_loop_t *loop, const struct sockaddr_in *addr,
+int scann_httpd_start(uv_loop_t *loop, const struct sockaddr *addr,
 		      struct scann_api *api, struct scann_httpd **out,
 		      struct scann_error *err);
 /* Let MHD run soon (after connections were resumed from outside it). */

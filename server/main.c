@@ -274,26 +274,57 @@ static void default_paths(struct scann_config *cfg)
 	absolutize(cfg->data_dir, sizeof(cfg->data_dir));
 }
 
-static int parse_listen(const char *s, struct sockaddr_in *addr)
+/*
+ * HOST:PORT, HOST an IPv4 address or "localhost", or [IPv6]:PORT; 0 with
+ * *addr filled, or -1.
+ */
+static int parse_listen(const char *s, struct sockaddr_storage *addr)
 {
 	char host[256];
 	const char *colon = strrchr(s, ':');
+	int v6 = s[0] == '[';
 	char *end;
 	long port;
 
 	if (colon == NULL || (size_t)(colon - s) >= sizeof(host))
 		return -1;
-	memcpy(host, s, (size_t)(colon - s));
-	host[colon - s] = '\0';
+	if (v6 && (colon - s < 3 || colon[-1] != ']'))
+		return -1;
+	memcpy(host, s + v6, (size_t)(colon - s - 2 * v6));
+	host[colon - s - 2 * v6] = '\0';
 	port = strtol(colon + 1, &end, 10);
-	if (*end != '\0' || port < 1 || port > 65535)
+	if (*end != '\0' || colon[1] == '\0' || port < 1 || port > 65535)
 		return -1;
 	memset(addr, 0, sizeof(*addr));
-	addr->sin_family = AF_INET;
-	addr->sin_port = htons((uint16_t)port);
-	if (strcmp(host, "localhost") == 0)
-		strcpy(host, "127.0.0.1");
-	return inet_pton(AF_INET, host, &addr->sin_addr) == 1 ? 0 : -1;
+	if (v6) {
+		struct sockaddr_in6 *a6 = (struct sockaddr_in6 *)addr;
+
+		a6->sin6_family = AF_INET6;
+		a6->sin6_port = htons((uint16_t)port);
+		return inet_pton(AF_INET6, host, &a6->sin6_addr) == 1 ? 0 : -1;
+	} else {
+		struct sockaddr_in *a4 = (struct sockaddr_in *)addr;
+
+		a4->sin_family = AF_INET;
+		a4->sin_port = htons((uint16_t)port);
+		if (strcmp(host, "localhost") == 0)
+			strcpy(host, "127.0.0.1");
+		return inet_pton(AF_INET, host, &a4->sin_addr) == 1 ? 0 : -1;
+	}
+}
+
+/* 127.0.0.0/8, ::1, or ::ffff:127.x.y.z: only this machine can connect. */
+static int is_loopback(const struct sockaddr_storage *addr)
+{
+	if (addr->ss_family == AF_INET6) {
+		const struct in6_addr *a =
+			&((const struct sockaddr_in6 *)addr)->sin6_addr;
+
+		return IN6_IS_ADDR_LOOPBACK(a) ||
+		       (IN6_IS_ADDR_V4MAPPED(a) && a->s6_addr[12] == 127);
+	}
+	return (ntohl(((const struct sockaddr_in *)addr)->sin_addr.s_addr) >>
+		24) == 127;
 }
 
 static int token_add(struct scann_store *st, const struct scann_config *cfg)
@@ -377,7 +408,7 @@ int main(int argc, char **argv)
 {
 	struct scann_config cfg;
 	struct scann_error err;
-	struct sockaddr_in addr;
+	struct sockaddr_storage addr;
 	struct daemon d;
 	struct scann_api_config acfg;
 	struct scann_api_hooks ah;
@@ -415,8 +446,8 @@ int main(int argc, char **argv)
 		return rc;
 	}
 	if (parse_listen(cfg.listen, &addr) != 0) {
-		fprintf(stderr, "scannd: --listen %s: expected IPv4:PORT\n",
-			cfg.listen);
+		fprintf(stderr, "scannd: --listen %s: expected IPv4:PORT or "
+			"[IPv6]:PORT\n", cfg.listen);
 		scann_store_close(d.st);
 		return 2;
 	}
@@ -425,7 +456,7 @@ int main(int argc, char **argv)
 		scann_store_close(d.st);
 		return 1;
 	}
-	if ((ntohl(addr.sin_addr.s_addr) >> 24) != 127 && tokens == 0) {
+	if (!is_loopback(&addr) && tokens == 0) {
 		fprintf(stderr, "scannd: refusing to listen on %s without API "
 			"tokens: run 'scannd --data-dir %s token add NAME "
 			"--admin' first\n", cfg.listen, cfg.data_dir);
@@ -464,7 +495,8 @@ int main(int argc, char **argv)
 	ph.job_changed = hook_job_changed;
 	d.pool = scann_pool_new(d.loop, d.st, &pcfg, &ph);
 
-	if (scann_httpd_start(d.loop, &addr, d.api, &d.httpd, &err) != 0) {
+	if (scann_httpd_start(d.loop, (const struct sockaddr *)&addr, d.api,
+			      &d.httpd, &err) != 0) {
 		fprintf(stderr, "scannd: %s: %s\n", cfg.listen, err.message);
 		rc = 1;
 		goto out;
