@@ -40,6 +40,8 @@ static const struct key keys[] = {
 	  "seconds between SSE keep-alive comments" },
 	{ "job-timeout", K_INT, OFF(job_timeout_s), 0, 0, 30 * 24 * 3600,
 	  "cap on any job's timeout_s (0: none)" },
+	{ "max-db", K_SIZE, OFF(max_db), 0, 0, 1LL << 40,
+	  "cap on the database file, bytes (0: none)" },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 

@@ -17,6 +17,7 @@ struct scann_config {
 	char worker[1200];	/* "" = scann-worker next to scannd */
 	int workers;		/* slots; 0 = number of cores */
 	size_t max_body;	/* JSON bodies; default 1 MiB */
+	size_t max_db;		/* database file cap; 0 = none */
 	size_t max_dataset;	/* uploads; default 256 MiB */
 	int user_limit;		/* running jobs per user; 0 = no cap */
 	int grace_s;		/* SIGTERM -> SIGKILL; default 10 */

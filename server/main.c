@@ -445,6 +445,12 @@ int main(int argc, char **argv)
 		scann_store_close(d.st);
 		return rc;
 	}
+	if (cfg.max_db > 0 &&
+	    scann_store_set_max_bytes(d.st, (int64_t)cfg.max_db, &err) != 0) {
+		fprintf(stderr, "scannd: --max-db: %s\n", err.message);
+		scann_store_close(d.st);
+		return 1;
+	}
 	if (parse_listen(cfg.listen, &addr) != 0) {
 		fprintf(stderr, "scannd: --listen %s: expected IPv4:PORT or "
 			"[IPv6]:PORT\n", cfg.listen);

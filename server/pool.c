@@ -31,7 +31,7 @@
 
 extern char **environ;
 
-enum stop_reason { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT, STOP_DRAIN };
+enum stop_reason { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT, STOP_DRAIN, STOP_STORE };
 enum timer_mode { TIMER_TIMEOUT, TIMER_KILL, TIMER_REAP };
 
 struct worker {
@@ -57,6 +57,8 @@ struct worker {
 	int64_t exit_status;
 	int term_signal;
 	enum stop_reason reason;
+	int64_t events_lost;	/* events the store refused */
+	char store_error[160];	/* the first refusal's message */
 };
 
 struct owner_turn {
@@ -242,6 +244,17 @@ static void settle(struct worker *w)
 	}
 	if (w->reason == STOP_CANCEL) {
 		to = SCANN_JOB_CANCELLED;
+	} else if (w->reason == STOP_STORE || w->events_lost > 0) {
+		/*
+		 * Its record is incomplete, so it did not succeed, whatever
+		 * the worker's exit.  A short message, no stderr tail: the
+		 * store is full, and this row is all that may still fit.
+		 */
+		to = SCANN_JOB_FAILED;
+		snprintf(msg, sizeof(msg), "%lld event%s could not be stored "
+			 "(%s); the job was stopped", (long long)w->events_lost,
+			 w->events_lost == 1 ? "" : "s", w->store_error);
+		extra = json_pack("{s:s}", "message", msg);
 	} else if (w->reason == STOP_TIMEOUT) {
 		to = SCANN_JOB_FAILED;
 		snprintf(msg, sizeof(msg), "timed out after %u s",
@@ -293,15 +306,26 @@ static void maybe_settle(struct worker *w)
 
 /* ---- events from stdout ------------------------------------------------ */
 
+static void stop(struct worker *w, enum stop_reason why);
+
 static void store_event(struct worker *w, json_t *ev)
 {
 	struct scann_error err;
 
 	if (scann_store_event_append(w->pool->st, w->job_id, ev, NULL,
 				     &err) != 0) {
-		/* A full disk: say so; the job goes on and may yet finish. */
-		scann_log("job %lld: event not stored: %s", (long long)w->job_id,
-			  err.message);
+		/*
+		 * A full disk (or --max-db): the job's record can no longer
+		 * be kept, so running it on would spend hours on a result
+		 * nobody can read.  Stop it; settle() fails it and says why.
+		 */
+		if (w->events_lost++ == 0) {
+			snprintf(w->store_error, sizeof(w->store_error), "%.*s",
+				 (int)sizeof(w->store_error) - 1, err.message);
+			scann_log("job %lld: event not stored (%s): stopping "
+				  "the job", (long long)w->job_id, err.message);
+			stop(w, STOP_STORE);
+		}
 		return;
 	}
 	changed(w->pool, w->job_id);

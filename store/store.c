@@ -303,3 +303,27 @@ int scann_job_state_from_name(const char *name)
 			return i;
 	return -1;
 }
+
+int scann_store_set_max_bytes(struct scann_store *st, int64_t bytes,
+			      struct scann_error *err)
+{
+	sqlite3_stmt *s = NULL;
+	int64_t page = 4096;
+	char sql[96];
+	int rc;
+
+	if (sqlite3_prepare_v2(st->db, "PRAGMA page_size", -1, &s, NULL) ==
+	    SQLITE_OK && sqlite3_step(s) == SQLITE_ROW)
+		page = sqlite3_column_int64(s, 0);
+	sqlite3_finalize(s);
+	if (page <= 0)
+		page = 4096;
+	snprintf(sql, sizeof(sql), "PRAGMA max_page_count = %lld",
+		 (long long)((bytes + SCANN_STORE_CAP_RESERVE) / page));
+	rc = sqlite3_exec(st->db, sql, NULL, NULL, NULL);
+	if (rc != SQLITE_OK)
+		return scann_store__fail(st, err, "max_page_count");
+	st->event_page_cap = bytes / page;
+	st->cap_bytes = bytes;
+	return 0;
+}

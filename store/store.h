@@ -55,6 +55,16 @@ static inline int scann_job_state_terminal(enum scann_job_state s)
 int scann_store_open(const char *path, struct scann_store **out,
 		     struct scann_error *err);
 void scann_store_close(struct scann_store *st);
+/*
+ * Cap the database at about bytes.  Past the cap, scann_store_event_append
+ * refuses a worker's events (as a full disk would); job state changes
+ * still have SCANN_STORE_CAP_RESERVE bytes above it (SQLite's
+ * max_page_count), so a job stopped for it can still be failed and say
+ * why.  Never below the file's current size.
+ */
+#define SCANN_STORE_CAP_RESERVE (1 << 20)
+int scann_store_set_max_bytes(struct scann_store *st, int64_t bytes,
+			      struct scann_error *err);
 
 /* The schema version of the open file (for tests). */
 int scann_store_schema_version(struct scann_store *st);

@@ -21,6 +21,7 @@ enum scann_store_stmt {
 	STMT_EV_INSERT, STMT_EV_LIST, STMT_EV_COUNT,
 	STMT_USER_UPSERT, STMT_USER_ID, STMT_TOKEN_INSERT, STMT_TOKEN_LOOKUP,
 	STMT_TOKEN_COUNT, STMT_TOKEN_REVOKE, STMT_TOKEN_LIST,
+	STMT_PAGE_COUNT,
 	STMT_COUNT
 };
 
@@ -28,6 +29,8 @@ struct scann_store {
 	sqlite3 *db;
 	sqlite3_stmt *stmt[STMT_COUNT];
 	int in_txn;		/* a caller's scann_store_begin is open */
+	int64_t event_page_cap;	/* scann_store_set_max_bytes; 0 = none */
+	int64_t cap_bytes;
 };
 
 /*

@@ -345,6 +345,47 @@ START_TEST(tokens_revoke_by_user_and_list)
 }
 END_TEST
 
+/* --max-db: past the cap a worker's events are refused, but the job can
+ * still be failed (the reserve above the cap), and the reason recorded. */
+START_TEST(cap_refuses_events_but_not_the_state_change)
+{
+	struct scann_store *st = open_fresh("cap.db");
+	struct scann_store_job *j;
+	json_t *extra;
+	struct scann_error err;
+	int64_t id, seq;
+	int i, refused = -1;
+
+	ck_assert_int_eq(scann_store_job_insert(st, "ann", "t", "ds1",
+						"{\"dataset\":\"ds1\"}", &id,
+						&err), 0);
+	ck_assert_int_eq(scann_store_job_transition(st, id,
+		SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_RUNNING, NULL,
+		&seq, &err), 0);
+	ck_assert_int_eq(scann_store_set_max_bytes(st, 256 * 1024, &err), 0);
+	for (i = 0; i < 100000 && refused < 0; i++) {
+		json_t *e = json_pack("{s:s,s:i,s:s}", "type", "log", "seq", i,
+				      "message", "a line of padding to fill "
+				      "pages a little faster than bare numbers");
+
+		if (scann_store_event_append(st, id, e, &seq, &err) != 0)
+			refused = i;
+		json_decref(e);
+	}
+	ck_assert_int_gt(refused, 100);	/* it took a while, then refused */
+	ck_assert_ptr_nonnull(strstr(err.message, "--max-db"));
+	extra = json_pack("{s:s}", "message", "events could not be stored");
+	ck_assert_int_eq(scann_store_job_transition(st, id,
+		SCANN_JOB_MASK(SCANN_JOB_RUNNING), SCANN_JOB_FAILED, extra,
+		&seq, &err), 0);
+	json_decref(extra);
+	ck_assert_int_eq(scann_store_job_get(st, id, &j, &err), 0);
+	ck_assert_int_eq(j->state, SCANN_JOB_FAILED);
+	scann_store_job_free(j);
+	scann_store_close(st);
+}
+END_TEST
+
 START_TEST(caller_transaction_rolls_back)
 {
 	struct scann_store *st = open_fresh("tx.db");
@@ -374,6 +415,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, job_list_filters_and_pages);
 	tcase_add_test(tc, tokens_store_only_hashes);
 	tcase_add_test(tc, tokens_revoke_by_user_and_list);
+	tcase_add_test(tc, cap_refuses_events_but_not_the_state_change);
 	tcase_add_test(tc, caller_transaction_rolls_back);
 	suite_add_tcase(s, tc);
 	return s;
