@@ -279,6 +279,7 @@ void scann_exec_free(struct scann_exec *ex)
 			free(ex->lv[l].t_ptr);
 			free(ex->lv[l].t_row);
 			free(ex->lv[l].t_at);
+			free(ex->lv[l].t_w);
 		}
 	free(ex->lv);
 	free(ex->pos);
@@ -322,7 +323,8 @@ static int transpose_csr(struct scann_level *L, uint32_t n_in)
 		L->t_ptr[s + 1] += L->t_ptr[s];
 	L->t_row = xcalloc(kept, sizeof(uint32_t));
 	L->t_at = xcalloc(kept, sizeof(uint32_t));
-	if (L->t_row == NULL || L->t_at == NULL)
+	L->t_w = xcalloc(kept, sizeof(float));
+	if (L->t_row == NULL || L->t_at == NULL || L->t_w == NULL)
 		return SCANN_ENOMEM;
 	for (uint32_t j = 0; j < L->count; j++)
 		for (uint32_t k = L->rowptr[j]; k < L->rowptr[j + 1]; k++) {
@@ -828,65 +830,6 @@ static void sparse_row_grad(const float *restrict dz, float *restrict g,
 	}
 }
 
-/*
- * One hidden source, backward: ds[0..n) += sum_k w[at[k]] dz[row[k]][0..n)
- * over the source's nonzeros in row order -- the forward kernel's shape on
- * the transposed (CSC) level, so sources split across threads without two
- * threads ever adding into one row, and each ds[b] gets its terms in the
- * same order for any split.
- */
-SCANN_KERNEL
-static void sparse_col_backward(float *restrict ds, const float *restrict w,
-				const uint32_t *restrict at,
-				const uint32_t *restrict row, uint32_t cnt,
-				const float *restrict dz, uint32_t B, uint32_t n)
-{
-	uint32_t b = 0;
-
-	for (; b + 64 <= n; b += 64) {
-		v8f s0 = ld8(ds + b), s1 = ld8(ds + b + 8);
-		v8f s2 = ld8(ds + b + 16), s3 = ld8(ds + b + 24);
-		v8f s4 = ld8(ds + b + 32), s5 = ld8(ds + b + 40);
-		v8f s6 = ld8(ds + b + 48), s7 = ld8(ds + b + 56);
-
-		for (uint32_t k = 0; k < cnt; k++) {
-			const float *d = dz + (size_t)row[k] * B + b;
-			float wk = w[at[k]];
-
-			s0 += wk * ld8(d);
-			s1 += wk * ld8(d + 8);
-			s2 += wk * ld8(d + 16);
-			s3 += wk * ld8(d + 24);
-			s4 += wk * ld8(d + 32);
-			s5 += wk * ld8(d + 40);
-			s6 += wk * ld8(d + 48);
-			s7 += wk * ld8(d + 56);
-		}
-		st8(ds + b, s0);
-		st8(ds + b + 8, s1);
-		st8(ds + b + 16, s2);
-		st8(ds + b + 24, s3);
-		st8(ds + b + 32, s4);
-		st8(ds + b + 40, s5);
-		st8(ds + b + 48, s6);
-		st8(ds + b + 56, s7);
-	}
-	for (; b + 8 <= n; b += 8) {
-		v8f s0 = ld8(ds + b);
-
-		for (uint32_t k = 0; k < cnt; k++)
-			s0 += w[at[k]] * ld8(dz + (size_t)row[k] * B + b);
-		st8(ds + b, s0);
-	}
-	for (; b < n; b++) {
-		float acc = ds[b];
-
-		for (uint32_t k = 0; k < cnt; k++)
-			acc += w[at[k]] * dz[(size_t)row[k] * B + b];
-		ds[b] = acc;
-	}
-}
-
 typedef int32_t v8i __attribute__((vector_size(32)));
 
 /*
@@ -1087,7 +1030,11 @@ static void grad_sparse_part(void *arg, uint32_t part, uint32_t parts)
 				j->n);
 }
 
-/* A CSR level's dL/dz into its hidden sources, sources split by nonzeros. */
+/*
+ * A CSR level's dL/dz into its hidden sources, sources split by nonzeros:
+ * every d[s][b] gets its terms in row order whatever the split, and no two
+ * threads add into one row.
+ */
 static void spread_sparse_part(void *arg, uint32_t part, uint32_t parts)
 {
 	const struct level_job *j = arg;
@@ -1097,11 +1044,16 @@ static void spread_sparse_part(void *arg, uint32_t part, uint32_t parts)
 	const float *W = j->ex->param + L->w_off;
 
 	ptr_part(L->t_ptr, ns, part, parts, &lo, &hi);
+	/*
+	 * The forward kernel on the transposed level: d[s] += sum_k
+	 * w[at[k]] dz[row[k]], its weights gathered into CSC order first.
+	 */
+	for (uint32_t k = L->t_ptr[lo]; k < L->t_ptr[hi]; k++)
+		L->t_w[k] = W[L->t_at[k]];
 	for (uint32_t s = lo; s < hi; s++)
-		sparse_col_backward(j->ex->d + (size_t)(L->t_lo + s) * B, W,
-				    L->t_at + L->t_ptr[s],
-				    L->t_row + L->t_ptr[s],
-				    L->t_ptr[s + 1] - L->t_ptr[s], dz, B, j->n);
+		sparse_row_forward(j->ex->d + (size_t)(L->t_lo + s) * B,
+				   L->t_w + L->t_ptr[s], L->t_row + L->t_ptr[s],
+				   L->t_ptr[s + 1] - L->t_ptr[s], dz, B, j->n);
 }
 
 /* Dormant slots of a masked dense level get no gradient. */

@@ -125,10 +125,12 @@ struct scann_level {
 	 * Sparse levels with hidden sources: the same nonzeros by source
 	 * (CSC) for the backward pass into the sources, positions
 	 * [t_lo, hi): t_ptr (hi - t_lo + 1), t_row (the level's row of each),
-	 * t_at (its index in the CSR order, i.e. into the weights).
+	 * t_at (its index in the CSR order, i.e. into the weights), t_w
+	 * (the weights in this order, gathered before each use).
 	 */
 	uint32_t t_lo;
 	uint32_t *t_ptr, *t_row, *t_at;
+	float *t_w;
 };
 
 struct scann_exec {
