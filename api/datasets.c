@@ -296,12 +296,27 @@ static void upload_done(void *arg)
 	MHD_resume_connection(u->r->conn);
 }
 
+/* Remove an upload's temporary file or directory. */
+static void upload_discard(const struct api_upload *u)
+{
+	if (u->idx)
+		remove_dir(u->tmp);
+	else
+		unlink(u->tmp);
+}
+
 void api_upload_free(struct api_req *r)
 {
 	struct api_upload *u = r->upload;
 
 	if (u == NULL)
 		return;
+	/*
+	 * A client gone before its answer leaves the temporary file behind;
+	 * after upload_finish it was renamed or removed, and this is a no-op.
+	 */
+	if (u->done)
+		upload_discard(u);
 	scann_dataset_free(u->ds);
 	free(u->label);
 	free(u);
@@ -350,15 +365,6 @@ static enum MHD_Result storage_error(struct api_req *r, const char *dir,
 	return api_reply_error(r, MHD_HTTP_INSUFFICIENT_STORAGE, "storage",
 			       NULL, "cannot store the dataset: %s",
 			       strerror(e));
-}
-
-/* Remove an upload's temporary file or directory. */
-static void upload_discard(const struct api_upload *u)
-{
-	if (u->idx)
-		remove_dir(u->tmp);
-	else
-		unlink(u->tmp);
 }
 
 /* The loop's part of an upload, once upload_work is done. */

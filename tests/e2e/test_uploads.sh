@@ -64,5 +64,31 @@ eq "two identical uploads at once" "$codes" "200 201 "
 eq "one dataset id for both" "$(jv "$T/dup1.json" '$.id')" "$(jv "$T/dup2.json" '$.id')"
 eq "no temporary file left" "$(ls -a "$T/data/datasets" | grep -c '^\.upload')" 0
 
+# A client that gives up while its upload is being parsed: the daemon
+# finishes (the dataset is stored) and leaves no temporary file.
+head -1 "$DATA/satellite.csv" >"$T/gone.csv"
+for i in $(seq 1 40); do tail -n +2 "$DATA/satellite.csv"; done >>"$T/gone.csv"
+echo "6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,6,1" >>"$T/gone.csv"
+stored=$(grep -c 'dataset [0-9a-f]* stored' "$T/scannd.log")
+received=$(grep -c 'bytes received' "$T/scannd.log")
+curl -s -o /dev/null -H 'Content-Type: text/csv' --data-binary "@$T/gone.csv" \
+	"$URL/api/v1/datasets?name=gone" &
+cpid=$!
+# Give up once scannd has the whole body and is parsing it.
+for i in $(seq 1 300); do
+	[ "$(grep -c 'bytes received' "$T/scannd.log")" -gt "$received" ] && break
+	sleep 0.02
+done
+kill $cpid 2>/dev/null
+wait $cpid 2>/dev/null
+for i in $(seq 1 300); do
+	[ "$(grep -c 'dataset [0-9a-f]* stored' "$T/scannd.log")" -gt "$stored" ] && break
+	sleep 0.1
+done
+eq "the abandoned upload was stored" "$(grep -c 'dataset [0-9a-f]* stored' "$T/scannd.log")" $((stored + 1))
+sleep 0.5
+eq "no temporary file left by it" "$(ls -a "$T/data/datasets" | grep -c '^\.upload')" 0
+eq "scannd still serves" "$(api GET /healthz)" 200
+
 e2e_stop
 e2e_done
