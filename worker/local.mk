@@ -75,6 +75,7 @@ tests_check_model_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 EXTRA_DIST += worker/README.md tests/bench/README.md tests/bench/run.sh \
 	tests/bench/quality.sh tests/bench/ratios.py \
 	tests/bench/run-2026-11-25T2149.txt tests/bench/run-2026-11-25T2325.txt \
+	tests/bench/run-2026-11-26T0038.txt tests/bench/run-2026-11-26T0041.txt \
 	tests/bench/specs/satellite-A.json \
 	tests/bench/specs/satellite-B.json tests/bench/specs/satellite-C.json \
 	tests/bench/specs/dna-A.json tests/bench/specs/dna-B.json \
