@@ -13,6 +13,10 @@
  * train-images, train-labels, t10k-images and t10k-labels (each raw or
  * gzip), stored as a directory the worker reads as one dataset whose t10k
  * rows are the test set.
+ *
+ * The slow part of either (hashing, writing, loading) runs off the event
+ * loop through hooks.offload while the connection is suspended; see
+ * struct api_upload.
  */
 #include <errno.h>
 #include <stdio.h>
