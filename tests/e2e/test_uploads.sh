@@ -3,7 +3,8 @@
 # daemon's loop: while it is being parsed, /healthz still answers at once;
 # the dataset is stored with every row; two uploads of the same bytes in
 # flight at once both succeed, as one dataset; temporary files a crash left
-# are removed when scannd starts.
+# are removed when scannd starts; a client that gives up mid-parse leaves
+# nothing behind; SIGTERM during a parse lets it finish and answer first.
 . "${SCANN_SRCDIR:?}/tests/e2e/lib.sh"
 
 # What a crash mid-upload leaves behind is removed at start-up.
@@ -90,5 +91,23 @@ sleep 0.5
 eq "no temporary file left by it" "$(ls -a "$T/data/datasets" | grep -c '^\.upload')" 0
 eq "scannd still serves" "$(api GET /healthz)" 200
 
-e2e_stop
+# SIGTERM while an upload is being parsed: scannd finishes it, answers it,
+# then exits cleanly (MHD cannot stop with its connection suspended).
+echo "7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,7,1" >>"$T/gone.csv"
+received=$(grep -c 'bytes received' "$T/scannd.log")
+curl -s -o "$T/last.json" -w '%{http_code}' -H 'Content-Type: text/csv' \
+	--data-binary "@$T/gone.csv" "$URL/api/v1/datasets?name=last" >"$T/last.code" &
+cpid=$!
+for i in $(seq 1 300); do
+	[ "$(grep -c 'bytes received' "$T/scannd.log")" -gt "$received" ] && break
+	sleep 0.02
+done
+kill -TERM $SPID
+wait $cpid
+eq "the upload in flight at SIGTERM is answered" "$(cat "$T/last.code")" 201
+eq "with its rows" "$(jv "$T/last.json" '$.rows')" $((6435 * 40 + 2))
+wait $SPID
+eq "scannd exits 0 after it (no crash, no leak)" "$?" 0
+SPID=
+check "the log says it waited" grep -q "closing HTTP after 1 upload" "$T/scannd.log"
 e2e_done
