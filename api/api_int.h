@@ -139,6 +139,12 @@ int64_t api_parse_id(const char *s);
 int api_query_only(struct api_req *r, const char *const *allowed,
 		   enum MHD_Result *res);
 
+/*
+ * A list's paging: body.next_cursor is cursor (as a string) when the page
+ * is full (there may be more), else null.
+ */
+void api_set_next_cursor(json_t *body, int full, int64_t cursor);
+
 /* ---- views (views.c). */
 json_t *api_view_job(const struct scann_store_job *j, int full);
 json_t *api_view_dataset(const struct scann_store_dataset *d);

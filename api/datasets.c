@@ -495,15 +495,8 @@ enum MHD_Result api_datasets_list(struct scann_api *api, struct api_req *r)
 	for (i = 0; i < n; i++)
 		json_array_append_new(list, api_view_dataset(v[i]));
 	body = json_pack("{s:o}", "datasets", list);
-	if (n == (int)limit) {
-		char next[24];
-
-		snprintf(next, sizeof(next), "%lld",
-			 (long long)v[n - 1]->created_at);
-		json_object_set_new(body, "next_cursor", json_string(next));
-	} else {
-		json_object_set_new(body, "next_cursor", json_null());
-	}
+	api_set_next_cursor(body, n == (int)limit,
+			    n > 0 ? v[n - 1]->created_at : 0);
 	for (i = 0; i < n; i++)
 		scann_store_dataset_free(v[i]);
 	free(v);

@@ -136,14 +136,7 @@ enum MHD_Result api_jobs_list(struct scann_api *api, struct api_req *r)
 		json_array_append_new(list, api_view_job(v[i], 0));
 	}
 	body = json_pack("{s:o}", "jobs", list);
-	if (n == f.limit) {
-		char next[24];
-
-		snprintf(next, sizeof(next), "%lld", (long long)v[n - 1]->id);
-		json_object_set_new(body, "next_cursor", json_string(next));
-	} else {
-		json_object_set_new(body, "next_cursor", json_null());
-	}
+	api_set_next_cursor(body, n == f.limit, n > 0 ? v[n - 1]->id : 0);
 	for (i = 0; i < n; i++)
 		scann_store_job_free(v[i]);
 	free(v);

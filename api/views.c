@@ -99,3 +99,15 @@ json_t *api_view_dataset(const struct scann_store_dataset *d)
 		abort();
 	return v;
 }
+
+void api_set_next_cursor(json_t *body, int full, int64_t cursor)
+{
+	char next[24];
+
+	if (!full) {
+		json_object_set_new(body, "next_cursor", json_null());
+		return;
+	}
+	snprintf(next, sizeof(next), "%lld", (long long)cursor);
+	json_object_set_new(body, "next_cursor", json_string(next));
+}

@@ -244,7 +244,7 @@ static void settle(struct worker *w)
 	}
 	if (w->reason == STOP_CANCEL) {
 		to = SCANN_JOB_CANCELLED;
-	} else if (w->reason == STOP_STORE || w->events_lost > 0) {
+	} else if (w->events_lost > 0) {	/* STOP_STORE, or lost on the way */
 		/*
 		 * Its record is incomplete, so it did not succeed, whatever
 		 * the worker's exit.  A short message, no stderr tail: the

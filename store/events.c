@@ -31,18 +31,9 @@ int scann_store__event_append_locked(struct scann_store *st, int64_t id,
 				       "event has no string \"type\"");
 	s = scann_store__stmt(st, STMT_JOB_SEQ,
 			      "SELECT last_seq FROM jobs WHERE id = ?", err);
-	if (s == NULL)
-		return err ? err->code : SCANN_EIO;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		rc = rc == SQLITE_DONE ?
-			scann_error_set(err, SCANN_ENOENT, "id", "no job %lld",
-					(long long)id) :
-			scann_store__fail(st, err, "event seq");
-		sqlite3_reset(s);
+	rc = scann_store__job_row(st, s, id, "event seq", err);
+	if (rc != 0)
 		return rc;
-	}
 	next = sqlite3_column_int64(s, 0) + 1;
 	sqlite3_reset(s);
 	if (json_is_integer(wseq) && json_integer_value(wseq) != next)

@@ -114,21 +114,12 @@ int scann_store_job_get(struct scann_store *st, int64_t id,
 	int rc;
 
 	*out = NULL;
-	if (s == NULL)
-		return err ? err->code : SCANN_EIO;
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc == SQLITE_ROW) {
-		*out = job_row(s);
-		rc = 0;
-	} else if (rc == SQLITE_DONE) {
-		rc = scann_error_set(err, SCANN_ENOENT, "id", "no job %lld",
-				     (long long)id);
-	} else {
-		rc = scann_store__fail(st, err, "job get");
-	}
+	rc = scann_store__job_row(st, s, id, "job get", err);
+	if (rc != 0)
+		return rc;
+	*out = job_row(s);
 	sqlite3_reset(s);
-	return rc;
+	return 0;
 }
 
 int scann_store_job_list(struct scann_store *st,
@@ -191,20 +182,9 @@ int scann_store_job_transition(struct scann_store *st, int64_t id,
 		return rc;
 	s = scann_store__stmt(st, STMT_JOB_STATE,
 			      "SELECT state FROM jobs WHERE id = ?", err);
-	if (s == NULL) {
-		rc = err ? err->code : SCANN_EIO;
+	rc = scann_store__job_row(st, s, id, "job state", err);
+	if (rc != 0)
 		goto out;
-	}
-	sqlite3_bind_int64(s, 1, id);
-	rc = sqlite3_step(s);
-	if (rc != SQLITE_ROW) {
-		rc = rc == SQLITE_DONE ?
-			scann_error_set(err, SCANN_ENOENT, "id", "no job %lld",
-					(long long)id) :
-			scann_store__fail(st, err, "job state");
-		sqlite3_reset(s);
-		goto out;
-	}
 	cur = (const char *)sqlite3_column_text(s, 0);
 	from = scann_job_state_from_name(cur ? cur : "");
 	sqlite3_reset(s);

@@ -82,6 +82,25 @@ int64_t scann_store_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+int scann_store__job_row(struct scann_store *st, sqlite3_stmt *s, int64_t id,
+			 const char *what, struct scann_error *err)
+{
+	int rc;
+
+	if (s == NULL)
+		return err ? err->code : SCANN_EIO;
+	sqlite3_bind_int64(s, 1, id);
+	rc = sqlite3_step(s);
+	if (rc == SQLITE_ROW)
+		return 0;
+	rc = rc == SQLITE_DONE ?
+		scann_error_set(err, SCANN_ENOENT, "id", "no job %lld",
+				(long long)id) :
+		scann_store__fail(st, err, what);
+	sqlite3_reset(s);
+	return rc;
+}
+
 int scann_store__fail(struct scann_store *st, struct scann_error *err,
 		      const char *what)
 {

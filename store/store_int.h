@@ -45,6 +45,15 @@ sqlite3_stmt *scann_store__stmt(struct scann_store *st,
 int scann_store__fail(struct scann_store *st, struct scann_error *err,
 		      const char *what);
 
+/*
+ * Bind job id to s's first parameter and step it: 0 with s on the job's
+ * row (the caller reads it, then resets s); otherwise s is reset and the
+ * result is SCANN_ENOENT ("no job N", field "id") or the database error
+ * (what names the query).  s NULL (preparing failed): err's code.
+ */
+int scann_store__job_row(struct scann_store *st, sqlite3_stmt *s, int64_t id,
+			 const char *what, struct scann_error *err);
+
 /* Copy of a text column ("" for NULL when empty_for_null, else NULL). */
 char *scann_store__text(sqlite3_stmt *s, int col, int empty_for_null);
 

@@ -96,6 +96,25 @@ static inline double fast_tanh(double x)
 	return x < 0 ? -t : t;
 }
 
+/*
+ * How far the unmixing rows moved in one step: max over rows of
+ * | |<w1_c, w_c>| - 1 | (rows are unit length; 0 when none turned),
+ * scikit-learn's convergence measure.
+ */
+static double unmixing_change(const double *W1, const double *W, uint32_t k)
+{
+	double lim = 0.0;
+
+	for (uint32_t c = 0; c < k; c++) {
+		double dot = 0.0;
+
+		for (uint32_t j = 0; j < k; j++)
+			dot += W1[(size_t)c * k + j] * W[(size_t)c * k + j];
+		lim = fmax(lim, fabs(fabs(dot) - 1.0));
+	}
+	return lim;
+}
+
 /* W = (W W^T)^-1/2 W for k x k W; tmp holds 3 k^2 doubles. */
 static int decorrelate(double *W, uint32_t k, double *tmp,
 		       struct scann_error *err)
@@ -196,7 +215,7 @@ int scann_dr__fit_ica(struct scann_dr *dr, struct scann_dr_fitargs *a,
 	}
 	/* the float phase leaves at least one double step */
 	for (; rc == 0 && it + 1 < max_iter; it++) {
-		double lim = 0.0;
+		double lim;
 		float *Wf = fbuf, *W1f = fbuf + (size_t)k * k;
 		float *gpp = fbuf + 2 * (size_t)k * k;
 
@@ -223,13 +242,7 @@ int scann_dr__fit_ica(struct scann_dr *dr, struct scann_dr_fitargs *a,
 		rc = decorrelate(W1, k, tmp, err);
 		if (rc < 0)
 			break;
-		for (uint32_t c = 0; c < k; c++) {
-			double dot = 0.0;
-
-			for (uint32_t j = 0; j < k; j++)
-				dot += W1[(size_t)c * k + j] * W[(size_t)c * k + j];
-			lim = fmax(lim, fabs(fabs(dot) - 1.0));
-		}
+		lim = unmixing_change(W1, W, k);
 		memcpy(W, W1, (size_t)k * k * sizeof(*W));
 		if (a->opt->trace)
 			a->opt->trace(a->opt->trace_ctx, it, lim);
@@ -239,7 +252,7 @@ int scann_dr__fit_ica(struct scann_dr *dr, struct scann_dr_fitargs *a,
 		}
 	}
 	for (; rc == 0 && it < max_iter; it++) {
-		double lim = 0.0;
+		double lim;
 
 		/* wz = z W^T: row i holds the k current source estimates */
 		cblas_dgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n,
@@ -263,13 +276,7 @@ int scann_dr__fit_ica(struct scann_dr *dr, struct scann_dr_fitargs *a,
 		rc = decorrelate(W1, k, tmp, err);
 		if (rc < 0)
 			break;
-		for (uint32_t c = 0; c < k; c++) {
-			double dot = 0.0;
-
-			for (uint32_t j = 0; j < k; j++)
-				dot += W1[(size_t)c * k + j] * W[(size_t)c * k + j];
-			lim = fmax(lim, fabs(fabs(dot) - 1.0));
-		}
+		lim = unmixing_change(W1, W, k);
 		memcpy(W, W1, (size_t)k * k * sizeof(*W));
 		if (a->opt->trace)
 			a->opt->trace(a->opt->trace_ctx, it, lim);

@@ -295,9 +295,8 @@ void scann_exec_free(struct scann_exec *ex)
 /* Target index (row of the master matrix) of the neuron at position p. */
 static uint32_t target_at(const struct scann_exec *ex, uint32_t p)
 {
-	uint32_t id = ex->neuron[p];
-
-	return id < ex->n_in + ex->n_hidden ? id - ex->n_in : id - ex->n_in;
+	/* hidden h is source n_in + h, output o is n_in + n_hidden + o */
+	return ex->neuron[p] - ex->n_in;
 }
 
 /*
