@@ -396,8 +396,9 @@ END_TEST
 /*
  * An MLP 600-600-600-10 (FREE wiring) thinned to density p, plus skip
  * connections (inputs to the second layer, first layer to the outputs).
- * Levels this wide hand every pass to the thread pool (net.c's
- * PAR_MIN_WORK), and one level's sources span inputs and hidden neurons.
+ * Levels this wide hand every pass to the thread pool (par.h's
+ * SCANN_PAR_MIN_WORK), and one level's sources span inputs and hidden
+ * neurons.
  */
 enum { WIDE_IN = 600, WIDE_H = 600 };
 

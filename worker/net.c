@@ -517,21 +517,6 @@ void scann_exec_store(const struct scann_exec *ex, struct scann_net *net)
 }
 
 /*
- * Work below this many values (rows x batch columns) runs on the calling
- * thread: handing it to the pool costs more than it saves.
- */
-#define PAR_MIN_WORK 65536
-
-/* fn over all parts, or in one piece on this thread for small work. */
-static void par_run(scann_par_fn fn, void *ctx, size_t work)
-{
-	if (work < PAR_MIN_WORK)
-		fn(ctx, 0, 1);
-	else
-		scann_par_run(fn, ctx);
-}
-
-/*
  * Rows [lo, hi) of a compressed (CSR or CSC) block of rows rows with row
  * pointers ptr, part p of parts, cut so that each part has about the same
  * number of nonzeros (rows differ a lot).
@@ -658,7 +643,7 @@ void scann_exec_load(struct scann_exec *ex, const float *x,
 	struct load_job j = {ex, x, idx, n};
 
 	assert(n <= ex->bmax);
-	par_run(load_part, &j, (size_t)n * ex->n_in);
+	scann_par_run_sized(load_part, &j, (size_t)n * ex->n_in);
 }
 
 /*
@@ -981,14 +966,14 @@ void scann_exec_forward(struct scann_exec *ex, uint32_t n)
 		uint32_t n8 = (n + 7) & ~7u;
 
 		if (L->sparse) {
-			par_run(forward_sparse_part, &j, L->nnz * n);
+			scann_par_run_sized(forward_sparse_part, &j, L->nnz * n);
 		} else if (K > 0 && L->count > 0) {
 			/* beta = 0, then bias and ReLU in one pass over z */
 			cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans,
 				    (int)L->count, (int)n, (int)K, 1.0f, W, (int)K,
 				    ex->a + (size_t)L->lo * B, (int)B, 0.0f, z,
 				    (int)B);
-			par_run(bias_relu_part, &j, (size_t)L->count * n);
+			scann_par_run_sized(bias_relu_part, &j, (size_t)L->count * n);
 		} else {
 			rows_fill_bias(z, bias, L->count, B, n8);
 			if (j.hidden)
@@ -1110,11 +1095,11 @@ double scann_exec_backward(struct scann_exec *ex, const uint32_t *y,
 		float *dz = ex->d + (size_t)L->first * B;
 		uint32_t K = L->hi - L->lo;
 
-		par_run(relu_grad_part, &j, (size_t)L->count * n);
+		scann_par_run_sized(relu_grad_part, &j, (size_t)L->count * n);
 		if (L->sparse) {
-			par_run(grad_sparse_part, &j, L->nnz * n);
+			scann_par_run_sized(grad_sparse_part, &j, L->nnz * n);
 			if (L->hi > ex->n_in)	/* some source is hidden */
-				par_run(spread_sparse_part, &j, L->nnz * n);
+				scann_par_run_sized(spread_sparse_part, &j, L->nnz * n);
 			continue;
 		}
 		if (K == 0 || L->count == 0)
@@ -1123,7 +1108,7 @@ double scann_exec_backward(struct scann_exec *ex, const uint32_t *y,
 			    (int)L->count, (int)K, (int)n, 1.0f, dz, (int)B,
 			    ex->a + (size_t)L->lo * B, (int)B, beta, gW, (int)K);
 		if (L->mask)
-			par_run(mask_grad_part, &j, (size_t)L->count * K);
+			scann_par_run_sized(mask_grad_part, &j, (size_t)L->count * K);
 		/* Inputs need no gradient: only the hidden part of the range. */
 		{
 			uint32_t hlo = L->lo > ex->n_in ? L->lo : ex->n_in;

@@ -39,6 +39,22 @@ uint32_t scann_par_threads(void);
 void scann_par_run(scann_par_fn fn, void *ctx);
 
 /*
+ * Work under this many values (rows x batch columns, parameters) runs on
+ * the calling thread: handing it to the pool costs more than it saves.
+ */
+#define SCANN_PAR_MIN_WORK 65536
+
+/* scann_par_run for work values, or fn(ctx, 0, 1) here when work is small. */
+static inline void scann_par_run_sized(scann_par_fn fn, void *ctx,
+				       size_t work)
+{
+	if (work < SCANN_PAR_MIN_WORK)
+		fn(ctx, 0, 1);
+	else
+		scann_par_run(fn, ctx);
+}
+
+/*
  * Part p of parts of the range [0, n): [*lo, *hi), with every boundary but
  * n a multiple of align (align >= 1), so vector loops split the same way
  * as the whole range would.

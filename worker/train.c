@@ -182,11 +182,7 @@ int scann_train(struct scann_net *net, const struct scann_data *data,
 			job.lr = lr;
 			job.c1 = 1.0f / (1.0f - powf(b1, (float)step));
 			job.c2 = 1.0f / (1.0f - powf(b2, (float)step));
-			/* small nets are not worth a hand-off */
-			if (ex.n_param < 16384)
-				step_part(&job, 0, 1);
-			else
-				scann_par_run(step_part, &job);
+			scann_par_run_sized(step_part, &job, ex.n_param);
 			ex.grad_zero = 1;	/* the step cleared every gradient */
 		}
 		if (fn) {
