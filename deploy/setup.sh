@@ -8,7 +8,8 @@
 #                             test's npm packages, build with ASan + UBSan
 #                             and -Werror in build-test/, run `make check`,
 #                             then check_net under ThreadSanitizer in
-#                             build-tsan/ (the engine's thread pool)
+#                             build-tsan/ (the engine's thread pool on two
+#                             threads, OpenBLAS on one)
 #
 # Idempotent: a package already installed is not reinstalled, autoreconf runs
 # only when a build file changed, configure only when there is no build yet
@@ -146,10 +147,17 @@ test)
 		esac
 	done
 	# The thread pool (worker/par.c) under ThreadSanitizer: check_net
-	# trains with one and two threads and compares the weights.
+	# trains with one and two pool threads and compares the weights.
+	# OpenBLAS runs on one thread here, the pool still on two: OpenBLAS is
+	# not instrumented, so TSan never sees it hand work to its threads and
+	# wait for them, and reports the memset of its beta kernel (Haswell's)
+	# as racing with the caller's own writes before and after the call --
+	# tests/tsan/openblas_handoff.c shows that with no engine code at all.
+	# No suppressions: TSan sees every thread that runs.
 	configure_in build-tsan --enable-sanitizers=thread --enable-werror
 	make -s -C build-tsan -j"$jobs" tests/check_net
-	if TSAN_OPTIONS=halt_on_error=1 build-tsan/tests/check_net \
+	if OPENBLAS_NUM_THREADS=1 TSAN_OPTIONS=halt_on_error=1 \
+		build-tsan/tests/check_net \
 		>build-tsan/check_net.log 2>&1; then
 		passed=$((passed + 1))
 	else
