@@ -37,6 +37,7 @@
 #include "scheme.h"
 #include "spec.h"
 #include "split.h"
+#include "split_digest.h"
 #include "study.h"
 
 /* OpenBLAS's thread control (not in cblas.h of every packaging). */
@@ -418,7 +419,7 @@ static int run_run(int argc, char **argv)
 			resume);
 	} else {
 		scann_events_emit(&r.ev, "log",
-				  json_pack("{s:s, s:s, s:O, s:{s:I, s:I, s:I, s:I, s:I, s:I}}",
+				  json_pack("{s:s, s:s, s:O, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:o}}",
 					    "level", "info", "message", "job accepted",
 					    "spec", r.spec_json, "data",
 					    "rows", (json_int_t)ds->rows,
@@ -426,7 +427,9 @@ static int run_run(int argc, char **argv)
 					    "classes", (json_int_t)ds->classes,
 					    "train", (json_int_t)split.n_train,
 					    "validation", (json_int_t)split.n_val,
-					    "test", (json_int_t)split.n_test));
+					    "test", (json_int_t)split.n_test,
+					    /* as `scann-worker split` prints */
+					    "digest", scann_split_digest_json(&split)));
 	}
 
 	/* 3. Run, stoppable at batch boundaries. */

@@ -36,6 +36,7 @@ void scann_dataset_free(struct scann_dataset *ds)
 	free(ds->x);
 	free(ds->y);
 	free(ds->source);
+	free(ds->label_name);
 	free(ds);
 }
 
@@ -298,7 +299,8 @@ int scann_dataset_load_csv(const char *path, const char *label_column,
 	features = ncols - 1;
 	ds->features = features;
 	ds->feature_names = calloc(features, sizeof(char *));
-	if (ds->feature_names == NULL) {
+	ds->label_name = strdup(trim(fields[label_col]));
+	if (ds->feature_names == NULL || ds->label_name == NULL) {
 		rc = scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 		goto fail;
 	}
@@ -673,8 +675,9 @@ static int idx_assemble(struct idx_file *images, struct idx_file *labels,
 	ds->class_counts = calloc(ds->classes, sizeof(uint32_t));
 	ds->feature_names = calloc(features, sizeof(char *));
 	ds->source = strdup(source);
+	ds->label_name = strdup("label");
 	if (!ds->x || !ds->y || !ds->class_names || !ds->class_counts ||
-	    !ds->feature_names || !ds->source) {
+	    !ds->feature_names || !ds->source || !ds->label_name) {
 		rc = scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 		goto fail;
 	}

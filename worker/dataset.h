@@ -30,6 +30,7 @@ struct scann_dataset {
 	char **class_names;	/* classes strings */
 	uint32_t *class_counts;	/* classes row counts */
 	char **feature_names;	/* features strings (IDX: "pixel_R_C") */
+	char *label_name;	/* the label column's header (IDX: "label") */
 	/*
 	 * Rows [test_first, rows) are a fixed test set that came with the data
 	 * (IDX t10k files).  test_first == rows when the data has none; a job's

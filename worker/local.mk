@@ -15,7 +15,7 @@ SCANN_LIBS = worker/libscann.a $(JANSSON_LIBS) \
 
 bin_PROGRAMS += worker/scann-worker
 worker_scann_worker_SOURCES = worker/main.c worker/cmd.h worker/cmd_describe.c \
-	worker/cmd_run.c worker/cmd_predict.c
+	worker/cmd_run.c worker/cmd_predict.c worker/cmd_split.c
 worker_scann_worker_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
 worker_scann_worker_LDADD = $(SCANN_LIBS)
 
@@ -40,7 +40,8 @@ worker_libscann_a_SOURCES += \
 	worker/events.c worker/events.h \
 	worker/scheme.c worker/scheme.h \
 	worker/study.c worker/study.h \
-	worker/model.c worker/model.h
+	worker/model.c worker/model.h \
+	worker/split_digest.c worker/split_digest.h
 
 check_PROGRAMS += tests/check_net
 TESTS += tests/check_net
@@ -96,3 +97,10 @@ TESTS += tests/check_study
 tests_check_study_SOURCES = tests/check_study.c tests/testutil.h
 tests_check_study_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_check_study_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+
+# "scann-worker split": a job's rows as CSV, with the digests run reports.
+check_PROGRAMS += tests/check_split_export
+TESTS += tests/check_split_export
+tests_check_split_export_SOURCES = tests/check_split_export.c tests/testutil.h
+tests_check_split_export_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_split_export_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
