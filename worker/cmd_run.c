@@ -139,14 +139,26 @@ static int checkpoint(void *ctx, const struct scann_progress *p,
 {
 	struct run *r = ctx;
 	char path[4096];
-	json_t *j = json_pack("{s:i, s:I, s:o, s:b, s:b, s:I, s:f, s:I}",
-			      "version", 1, "seq", (json_int_t)r->ev.seq,
+	json_t *j = json_pack("{s:i, s:I, s:o, s:b, s:b, s:I, s:f, s:I, s:f, s:I,"
+			      " s:f, s:f, s:f, s:f, s:b}",
+			      "version", 2, "seq", (json_int_t)r->ev.seq,
 			      "rng", rng_json(rng), "baseline_done", p->baseline_done,
 			      "scheme_started", p->scheme_started,
 			      "iteration", (json_int_t)p->iteration,
 			      "best_val", p->best_val,
-			      "best_params", (json_int_t)p->best_params);
+			      "best_params", (json_int_t)p->best_params,
+			      "top_val", p->top_val,
+			      "top_params", (json_int_t)p->top_params,
+			      "target_val", p->target_val,
+			      "target_job", p->target_job,
+			      "floor_val", p->floor_val, "step", p->step,
+			      "grown", p->grown);
 	int rc;
+
+	if (p->top)
+		json_object_set_new(j, "top", scann_net_to_json(p->top));
+	if (p->front)
+		json_object_set(j, "front", p->front);
 
 	if (p->baseline)
 		json_object_set_new(j, "baseline", scann_net_to_json(p->baseline));
@@ -185,6 +197,17 @@ static int restore(const char *dir, struct scann_progress *p,
 	p->iteration = (uint32_t)json_integer_value(json_object_get(j, "iteration"));
 	p->best_val = json_number_value(json_object_get(j, "best_val"));
 	p->best_params = (uint64_t)json_integer_value(json_object_get(j, "best_params"));
+	p->top_val = json_number_value(json_object_get(j, "top_val"));
+	p->top_params = (uint64_t)json_integer_value(json_object_get(j, "top_params"));
+	p->target_val = json_number_value(json_object_get(j, "target_val"));
+	p->target_job = json_number_value(json_object_get(j, "target_job"));
+	p->floor_val = json_number_value(json_object_get(j, "floor_val"));
+	p->step = json_number_value(json_object_get(j, "step"));
+	p->grown = json_is_true(json_object_get(j, "grown"));
+	if (json_is_array(json_object_get(j, "front")))
+		p->front = json_incref(json_object_get(j, "front"));
+	if ((n = json_object_get(j, "top")) && rc == 0)
+		rc = scann_net_from_json(n, &p->top, err);
 	if ((n = json_object_get(j, "baseline")) && rc == 0)
 		rc = scann_net_from_json(n, &p->baseline, err);
 	if ((n = json_object_get(j, "current")) && rc == 0)
@@ -263,6 +286,7 @@ static int run_run(int argc, char **argv)
 	struct scann_norm norm = {0};
 	struct scann_progress prog = {0};
 	struct scann_study_out study = {0};
+	json_t *target = NULL;
 	int dr_job = 0;
 	struct scann_ctx ctx;
 	struct run r;
@@ -384,9 +408,9 @@ static int run_run(int argc, char **argv)
 	ctx.sparse_below = SCANN_SPARSE_BELOW;
 	ctx.checkpoint = checkpoint;
 	ctx.checkpoint_ctx = &r;
-	/* A DR job's plan is the study's (study.c); this is synthesize's. */
-	ctx.scheme_offset = scann_plan_baseline(&spec);
-	ctx.epochs_planned = ctx.scheme_offset + scann_plan_scheme(&spec);
+	/* A DR job's shares are the study's (study.c); these synthesize's. */
+	scann_set_span(&ctx, 0.0, 1.0);
+	ctx.baseline_share = SCANN_BASELINE_SHARE;
 	{
 		struct timespec ts;
 
@@ -450,6 +474,14 @@ static int run_run(int argc, char **argv)
 		}
 	} else {
 		rc = scann_job_run(&ctx, &prog, &r.err);
+		if (rc == 0) {
+			target = scann_target_json(&ctx, &prog);
+			/* No candidate met the target: ship the most accurate. */
+			if (prog.best == NULL) {
+				prog.best = prog.top;
+				prog.top = NULL;
+			}
+		}
 	}
 	alarm(0);
 	if (rc == SCANN_ECANCELED) {
@@ -515,14 +547,16 @@ static int run_run(int argc, char **argv)
 					    json_string("baseline.json"));
 			json_object_set_new(result, "report", json_string("report.json"));
 		} else {
-			result = json_pack("{s:o, s:o, s:f, s:s, s:s, s:s, s:s}",
+			result = json_pack("{s:o, s:o, s:f, s:s, s:s, s:s, s:s, s:s}",
 					   "baseline", scann_summary_json(&bs),
 					   "best", scann_summary_json(&ss),
 					   "compression", (double)bs.cost.params /
 						   (double)(ss.cost.params ? ss.cost.params : 1),
 					   "scheme", scann_scheme_name(spec.scheme),
+					   "search", scann_search_name(spec.scann.search),
 					   "model", "model.json", "baseline_model",
 					   "baseline.json", "report", "report.json");
+			json_object_update(result, target);
 		}
 		if (study.markdown != NULL) {
 			FILE *md;
@@ -557,6 +591,7 @@ static int run_run(int argc, char **argv)
 	}
 	status = 0;
 out:
+	json_decref(target);
 	scann_study_out_free(&study);
 	scann_progress_free(&prog);
 	scann_norm_free(&norm);

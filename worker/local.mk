@@ -39,6 +39,8 @@ worker_libscann_a_SOURCES += \
 	worker/normalize.c worker/normalize.h \
 	worker/events.c worker/events.h \
 	worker/scheme.c worker/scheme.h \
+	worker/search.c worker/search.h \
+	worker/front.c worker/front.h \
 	worker/study.c worker/study.h \
 	worker/model.c worker/model.h \
 	worker/split_digest.c worker/split_digest.h

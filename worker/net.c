@@ -1136,6 +1136,44 @@ uint32_t scann_exec_argmax(const struct scann_exec *ex, uint32_t b)
 	return best;
 }
 
+/* Cross-entropy of batch column b against class cls after a forward pass. */
+static double column_loss(const struct scann_exec *ex, uint32_t b, uint32_t cls)
+{
+	const struct scann_level *out = &ex->lv[ex->n_levels - 1];
+	const float *z = ex->a + (size_t)out->first * ex->bmax + b;
+	float mx = z[0];
+	double sum = 0.0;
+
+	for (uint32_t o = 1; o < ex->n_out; o++)
+		if (z[(size_t)o * ex->bmax] > mx)
+			mx = z[(size_t)o * ex->bmax];
+	for (uint32_t o = 0; o < ex->n_out; o++)
+		sum += exp((double)z[(size_t)o * ex->bmax] - mx);
+	return log(sum) - ((double)z[(size_t)cls * ex->bmax] - mx);
+}
+
+uint32_t scann_exec_score(struct scann_exec *ex, const float *x,
+			  const uint32_t *y, const uint32_t *idx, uint32_t n,
+			  double *loss)
+{
+	uint32_t correct = 0;
+
+	*loss = 0.0;
+	for (uint32_t i = 0; i < n; i += ex->bmax) {
+		uint32_t m = n - i < ex->bmax ? n - i : ex->bmax;
+
+		scann_exec_load(ex, x, idx + i, m);
+		scann_exec_forward(ex, m);
+		for (uint32_t b = 0; b < m; b++) {
+			uint32_t cls = y[idx[i + b]];
+
+			correct += scann_exec_argmax(ex, b) == cls;
+			*loss += column_loss(ex, b, cls);
+		}
+	}
+	return correct;
+}
+
 uint32_t scann_exec_correct(struct scann_exec *ex, const float *x,
 			    const uint32_t *y, const uint32_t *idx, uint32_t n)
 {

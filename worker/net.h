@@ -200,4 +200,13 @@ uint32_t scann_exec_argmax(const struct scann_exec *ex, uint32_t b);
 uint32_t scann_exec_correct(struct scann_exec *ex, const float *x,
 			    const uint32_t *y, const uint32_t *idx, uint32_t n);
 
+/*
+ * The same count, and in *loss the summed softmax cross-entropy of those
+ * rows: early stopping breaks ties of accuracy, which a few hundred
+ * validation rows make common, by the loss.
+ */
+uint32_t scann_exec_score(struct scann_exec *ex, const float *x,
+			  const uint32_t *y, const uint32_t *idx, uint32_t n,
+			  double *loss);
+
 #endif

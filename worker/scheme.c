@@ -7,14 +7,31 @@
 #include <string.h>
 #include <time.h>
 
+#include <math.h>
+
+#include "front.h"
 #include "grow.h"
 #include "prune.h"
 #include "scheme.h"
+#include "search.h"
 
 /* Rows of the "large batch" that growth decisions are computed over. */
 #define GROW_ROWS 4096
 /* Multiplicative noise on a cloned neuron's incoming weights. */
 #define CLONE_NOISE 0.05
+/*
+ * Optimiser steps behind the automatic epoch budgets (scann_fit_plan).
+ * Adam at lr 1e-3 settles an MLP on normalised features within a few
+ * thousand steps; the cap is what a full training may spend, patience what
+ * it waits for a better validation score, a fine-tune what an architecture
+ * step gets to recover.
+ */
+#define FULL_TRAINING_STEPS 10000
+#define PATIENCE_STEPS 1000
+#define FINE_TUNE_STEPS 300
+#define MIN_EPOCHS 20
+#define MIN_PATIENCE 10
+#define MAX_AUTO_EPOCHS 5000
 
 static double now_s(void)
 {
@@ -59,93 +76,122 @@ void scann_progress_free(struct scann_progress *p)
 	scann_net_free(p->baseline);
 	scann_net_free(p->current);
 	scann_net_free(p->best);
+	scann_net_free(p->top);
+	json_decref(p->front);
 	memset(p, 0, sizeof(*p));
 }
 
-uint64_t scann_plan_baseline(const struct scann_job_spec *spec)
+static uint32_t epochs_for(uint32_t steps, uint32_t per_epoch, uint32_t lo,
+			   uint32_t hi)
 {
-	const struct scann_baseline_spec *b = &spec->baseline;
-	uint64_t models = b->search ? (uint64_t)b->n_depths * b->n_widths : 1;
+	uint32_t e = (steps + per_epoch - 1) / per_epoch;
 
-	return models * spec->train.epochs;
+	return e < lo ? lo : e > hi ? hi : e;
 }
 
-/* Training steps per scheme iteration: growth, (neuron growth,) pruning. */
-static uint32_t steps_per_iteration(const struct scann_job_spec *spec)
+void scann_fit_plan(const struct scann_job_spec *spec, uint32_t n_train,
+		    struct scann_fit_plan *out)
 {
-	return spec->scheme == SCANN_SCHEME_A ? 3 : 2;
+	uint32_t batch = spec->train.batch ? spec->train.batch : 128;
+	uint32_t per_epoch = n_train > batch ? (n_train + batch - 1) / batch : 1;
+
+	out->epochs = spec->train.epochs ? spec->train.epochs :
+		epochs_for(FULL_TRAINING_STEPS, per_epoch, MIN_EPOCHS,
+			   MAX_AUTO_EPOCHS);
+	out->patience = spec->train.patience ? spec->train.patience :
+		epochs_for(PATIENCE_STEPS, per_epoch, MIN_PATIENCE,
+			   MAX_AUTO_EPOCHS);
+	out->fine_tune = epochs_for(FINE_TUNE_STEPS, per_epoch,
+				    spec->scann.epochs_per_step,
+				    MAX_AUTO_EPOCHS);
+	if (spec->scann.search == SCANN_SEARCH_RECIPE)
+		out->fine_tune = spec->scann.epochs_per_step;
 }
 
-static uint64_t first_step_epochs(const struct scann_job_spec *spec)
+void scann_set_span(struct scann_ctx *c, double lo, double hi)
 {
-	return spec->scheme == SCANN_SCHEME_A ? spec->train.epochs :
-		spec->scann.epochs_per_step;
-}
-
-uint64_t scann_plan_scheme(const struct scann_job_spec *spec)
-{
-	return first_step_epochs(spec) + (uint64_t)spec->scann.iterations *
-		steps_per_iteration(spec) * spec->scann.epochs_per_step;
-}
-
-/* Epochs of the current stage done before the current step. */
-static uint64_t epochs_into_stage(const struct scann_ctx *c)
-{
-	const struct scann_job_spec *spec = c->spec;
-	uint64_t E = spec->scann.epochs_per_step, op;
-
-	if (strcmp(c->stage, "baseline") == 0 || strcmp(c->stage, "dr") == 0)
-		return (uint64_t)(c->iteration ? c->iteration - 1 : 0) *
-			spec->train.epochs;
-	if (c->iteration == 0)
-		return 0;	/* the scheme's first step */
-	op = strcmp(c->operation, "grow-connections") == 0 ? 0 :
-		strcmp(c->operation, "grow-neurons") == 0 ? 1 :
-		steps_per_iteration(spec) - 1;
-	return first_step_epochs(spec) +
-		(uint64_t)(c->iteration - 1) * steps_per_iteration(spec) * E + op * E;
+	c->span_lo = lo;
+	c->span_hi = hi > lo ? hi : lo;
 }
 
 static int on_epoch(void *ctx, struct scann_exec *ex, uint32_t epoch,
 		    double train_loss)
 {
 	struct scann_ctx *c = ctx;
-	uint32_t ok = scann_exec_correct(ex, c->data.x, c->data.y, c->split->val,
-					 c->split->n_val);
-	json_t *e = json_pack("{s:s, s:I, s:s, s:I, s:f, s:f, s:I, s:I, s:I, s:I}",
+	double val = c->es_live ? c->es_live->last_acc : c->split->n_val ?
+		(double)scann_exec_correct(ex, c->data.x, c->data.y,
+					   c->split->val, c->split->n_val) /
+		c->split->n_val : 0.0;
+	double done = c->span_epochs ? (double)(epoch + 1) / c->span_epochs : 1.0;
+	json_t *e = json_pack("{s:s, s:I, s:s, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:f}",
 			      "stage", c->stage,
 			      "iteration", (json_int_t)c->iteration,
 			      "operation", c->operation,
 			      "epoch", (json_int_t)epoch + 1,
 			      "train_loss", train_loss,
-			      "val_acc", c->split->n_val ?
-				      (double)ok / c->split->n_val : 0.0,
+			      "val_acc", val,
 			      "params", (json_int_t)c->step_cost.params,
 			      "flops", (json_int_t)c->step_cost.flops,
 			      "hidden", (json_int_t)c->step_cost.hidden,
-			      "depth", (json_int_t)c->step_cost.depth);
+			      "depth", (json_int_t)c->step_cost.depth,
+			      "progress", c->span_lo + (c->span_hi - c->span_lo) *
+				      (done < 1.0 ? done : 1.0));
 
-	if (c->epochs_planned > 0) {
-		double done = (double)(c->stage_offset + epochs_into_stage(c) +
-				       epoch + 1) / (double)c->epochs_planned;
-
-		json_object_set_new(e, "progress", json_real(done < 1.0 ? done : 1.0));
-	}
 	if (c->ev->timings)
 		json_object_set_new(e, "elapsed_s", json_real(now_s() - c->t0));
 	scann_events_emit(c->ev, "epoch", e);
 	return 0;
 }
 
-/* Train net for `epochs` epochs as step `op`, with epoch events. */
-static int train_step(struct scann_ctx *c, struct scann_net *net,
-		      uint32_t epochs, const char *op, struct scann_error *err)
+int scann_train_step(struct scann_ctx *c, struct scann_net *net,
+		     uint32_t epochs, const char *op, int keep_best,
+		     struct scann_error *err)
 {
+	struct scann_early_stop es = {
+		.rows = c->split->val, .n = c->split->n_val, .patience = 0,
+	};
+	int rc;
+
 	c->operation = op;
+	c->span_epochs = epochs;
 	scann_energy_measure(net, &c->energy, &c->step_cost);
-	return scann_train(net, &c->data, c->split->train, c->split->n_train,
-			   &c->spec->train, epochs, c->sparse_below, &c->rng,
-			   on_epoch, c, err);
+	if (!keep_best || c->split->n_val == 0)
+		return scann_train(net, &c->data, c->split->train,
+				   c->split->n_train, &c->spec->train, epochs,
+				   c->sparse_below, &c->rng, on_epoch, c, err);
+	c->es_live = &es;
+	rc = scann_train_validated(net, &c->data, c->split->train,
+				   c->split->n_train, &c->spec->train, epochs,
+				   c->sparse_below, &c->rng, &es, on_epoch, c,
+				   err);
+	c->es_live = NULL;
+	return rc;
+}
+
+/* A full training: the plan's epochs, stopped early on validation. */
+static int train_full(struct scann_ctx *c, struct scann_net *net,
+		      const char *op, struct scann_error *err)
+{
+	struct scann_fit_plan plan;
+	struct scann_early_stop es = {
+		.rows = c->split->val, .n = c->split->n_val,
+	};
+	int rc;
+
+	scann_fit_plan(c->spec, c->split->n_train, &plan);
+	if (c->split->n_val == 0)
+		return scann_train_step(c, net, plan.epochs, op, 0, err);
+	es.patience = plan.patience;
+	c->operation = op;
+	c->span_epochs = plan.epochs;
+	scann_energy_measure(net, &c->energy, &c->step_cost);
+	c->es_live = &es;
+	rc = scann_train_validated(net, &c->data, c->split->train,
+				   c->split->n_train, &c->spec->train,
+				   plan.epochs, c->sparse_below, &c->rng, &es,
+				   on_epoch, c, err);
+	c->es_live = NULL;
+	return rc;
 }
 
 static void emit_candidate(struct scann_ctx *c, const char *stage,
@@ -185,7 +231,7 @@ int scann_train_mlp(struct scann_ctx *c, const uint32_t *hidden, uint32_t n,
 		return scann_error_set(err, SCANN_ENOMEM, NULL,
 				       "out of memory for an MLP");
 	}
-	rc = train_step(c, net, c->spec->train.epochs, "train", err);
+	rc = train_full(c, net, "train", err);
 	if (rc == 0) {
 		scann_summarize(c, net, sum);
 		if (extra == NULL)
@@ -218,10 +264,11 @@ static int run_baseline(struct scann_ctx *c, struct scann_progress *p,
 	const struct scann_baseline_spec *b = &c->spec->baseline;
 	struct scann_summary best_sum = {0}, sum;
 	struct scann_net *best = NULL, *net;
+	double lo = c->span_lo, hi = c->span_hi;
+	uint32_t models = b->search ? b->n_depths * b->n_widths : 1;
 	int rc = 0;
 
 	c->stage = "baseline";
-	c->stage_offset = 0;
 	c->iteration = 0;
 	scann_events_emit(c->ev, "stage",
 			  json_pack("{s:s, s:s}", "stage", "baseline", "state", "start"));
@@ -237,6 +284,8 @@ static int run_baseline(struct scann_ctx *c, struct scann_progress *p,
 				/* Every layer of a searched MLP has the same width. */
 				for (uint32_t k = 0; k < depth; k++)
 					hidden[k] = b->widths[j];
+				scann_set_span(c, lo + (hi - lo) * c->iteration / models,
+					       lo + (hi - lo) * (c->iteration + 1) / models);
 				c->iteration++;
 				rc = baseline_one(c, hidden, depth, &net, &sum, err);
 				if (rc != 0)
@@ -252,6 +301,7 @@ static int run_baseline(struct scann_ctx *c, struct scann_progress *p,
 				}
 			}
 	}
+	scann_set_span(c, lo, hi);
 	if (rc != 0) {
 		scann_net_free(best);
 		return rc;
@@ -270,30 +320,115 @@ int scann_job_baseline(struct scann_ctx *c, struct scann_progress *p,
 	return run_baseline(c, p, err);
 }
 
-/* Record the scheme's current net as a candidate; keep it if best. */
-static int candidate(struct scann_ctx *c, struct scann_progress *p)
+/* Validation accuracy of always answering the commonest class. */
+static double majority_val(const struct scann_ctx *c)
 {
-	struct scann_summary s;
+	uint32_t *count = calloc(c->data.classes ? c->data.classes : 1,
+				 sizeof(*count)), top = 0;
 
-	scann_summarize(c, p->current, &s);
-	emit_candidate(c, c->stage, &s,
-		       json_pack("{s:s}", "scheme", scann_scheme_name(c->spec->scheme)));
+	if (count == NULL || c->split->n_val == 0) {
+		free(count);
+		return 0.0;
+	}
+	for (uint32_t i = 0; i < c->split->n_val; i++) {
+		uint32_t k = ++count[c->data.y[c->split->val[i]]];
+
+		if (k > top)
+			top = k;
+	}
+	free(count);
+	return (double)top / c->split->n_val;
+}
+
+/*
+ * Standard error of a validation accuracy: the baseline's is the best of
+ * several models and epochs on the same rows, so a network as good as it
+ * scores lower by about this much.  Counts shrunk towards 1/2 (k+1 of n+2)
+ * keep it above 0 when the baseline gets every row right.
+ */
+static double val_se(double acc, uint32_t n)
+{
+	double q;
+
+	if (n == 0)
+		return 0.0;
+	q = (acc * n + 1.0) / (n + 2.0);
+	return sqrt(q * (1.0 - q) / n);
+}
+
+void scann_set_target(struct scann_ctx *c, struct scann_progress *p,
+		      double base_val)
+{
+	p->target_val = p->target_job = base_val - c->spec->target.max_drop -
+		c->spec->target.noise_se * val_se(base_val, c->split->n_val);
+	p->floor_val = majority_val(c);
+}
+
+int scann_target_met(const struct scann_progress *p)
+{
+	return p->best != NULL && p->best_val >= p->target_job - 1e-9 &&
+	       p->best_val > p->floor_val;
+}
+
+int scann_meets_target(const struct scann_progress *p, double val_acc)
+{
+	/* Accuracies are k / n_val from one code path: exact compares hold,
+	 * the slack only absorbs max_drop's decimal rounding. */
+	return val_acc >= p->target_val - 1e-9 && val_acc > p->floor_val;
+}
+
+static int keep_clone(struct scann_net **slot, const struct scann_net *net)
+{
+	struct scann_net *copy = scann_net_clone(net);
+
+	if (copy == NULL)
+		return SCANN_ENOMEM;
+	scann_net_free(*slot);
+	*slot = copy;
+	return 0;
+}
+
+int scann_candidate(struct scann_ctx *c, struct scann_progress *p,
+		    struct scann_summary *s)
+{
+	json_t *sum;
+	int rc;
+
+	scann_summarize(c, p->current, s);
+	emit_candidate(c, c->stage, s,
+		       json_pack("{s:s, s:s}", "scheme",
+				 scann_scheme_name(c->spec->scheme), "operation",
+				 c->operation));
 	if (c->on_candidate) {
-		int rc = c->on_candidate(c->candidate_ctx, c->stage, &s, p->current);
-
+		rc = c->on_candidate(c->candidate_ctx, c->stage, s, p->current);
 		if (rc != 0)
 			return rc;
 	}
-	if (p->best == NULL || s.val_acc > p->best_val ||
-	    (s.val_acc == p->best_val && s.cost.params < p->best_params)) {
-		struct scann_net *copy = scann_net_clone(p->current);
-
-		if (copy == NULL)
-			return SCANN_ENOMEM;
-		scann_net_free(p->best);
-		p->best = copy;
-		p->best_val = s.val_acc;
-		p->best_params = s.cost.params;
+	if (p->front == NULL)
+		p->front = json_array();
+	sum = scann_summary_json(s);
+	if (p->front == NULL || sum == NULL) {
+		json_decref(sum);
+		return SCANN_ENOMEM;
+	}
+	json_object_set_new(sum, "iteration", json_integer(c->iteration));
+	json_array_append_new(p->front, sum);
+	if (scann_meets_target(p, s->val_acc) &&
+	    (p->best == NULL || s->cost.params < p->best_params ||
+	     (s->cost.params == p->best_params && s->val_acc > p->best_val))) {
+		rc = keep_clone(&p->best, p->current);
+		if (rc != 0)
+			return rc;
+		p->best_val = s->val_acc;
+		p->best_params = s->cost.params;
+	}
+	if (p->top == NULL || s->val_acc > p->top_val ||
+	    (s->val_acc == p->top_val && s->cost.params < p->top_params)) {
+		rc = keep_clone(&p->top, p->current);
+		if (rc != 0)
+			return rc;
+		p->top_val = s->val_acc;
+		p->top_params = s->cost.params;
 	}
 	return 0;
 }
@@ -318,55 +453,59 @@ static int grow_connections(struct scann_ctx *c, struct scann_net *net,
 				      grown, err);
 }
 
-static int start_scheme(struct scann_ctx *c, struct scann_progress *p,
+/* The recipe's start: A's small MLP trained, B's and C's initial prune. */
+static int start_recipe(struct scann_ctx *c, struct scann_progress *p,
 			struct scann_error *err)
 {
 	const struct scann_synth_spec *s = &c->spec->scann;
-	int rc;
+	struct scann_fit_plan plan;
+	struct scann_summary sum;
 
-	c->iteration = 0;
+	scann_fit_plan(c->spec, c->split->n_train, &plan);
 	if (c->spec->scheme == SCANN_SCHEME_A) {
 		uint32_t h = s->initial_hidden < s->max_hidden ?
 			s->initial_hidden : s->max_hidden;
+		int rc;
 
 		p->current = scann_net_new_mlp(c->data.features, &h, 1,
 					       c->data.classes, SCANN_WIRING_FREE,
 					       &c->rng);
 		if (p->current == NULL)
 			return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
-		rc = train_step(c, p->current, c->spec->train.epochs, "train", err);
+		rc = train_full(c, p->current, "train", err);
+		if (rc != 0)
+			return rc;
 	} else {
+		int rc;
+
 		p->current = scann_net_clone(p->baseline);
 		if (p->current == NULL)
 			return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 		if (c->spec->scheme == SCANN_SCHEME_B)
 			p->current->wiring = SCANN_WIRING_FREE;
 		scann_prune(p->current, s->initial_prune, 0, NULL);
-		rc = train_step(c, p->current, s->epochs_per_step,
-				"initial-prune", err);
+		rc = scann_train_step(c, p->current, plan.fine_tune,
+				      "initial-prune", 0, err);
+		if (rc != 0)
+			return rc;
 	}
-	if (rc != 0)
-		return rc;
-	rc = candidate(c, p);
-	if (rc != 0)
-		return scann_error_set(err, rc, NULL, "out of memory");
-	p->scheme_started = 1;
-	p->iteration = 0;
-	return c->checkpoint ? c->checkpoint(c->checkpoint_ctx, p, &c->rng) : 0;
+	return scann_candidate(c, p, &sum) ?
+		scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory") : 0;
 }
 
-/* One iteration of the scheme on p->current (paper Algorithm 2's loop). */
+/* One iteration of the recipe on p->current (paper Algorithm 2's loop). */
 static int iterate(struct scann_ctx *c, struct scann_progress *p,
 		   struct scann_error *err)
 {
 	const struct scann_synth_spec *s = &c->spec->scann;
 	uint32_t E = s->epochs_per_step;
+	struct scann_summary sum;
 	size_t grown = 0;
 	int rc;
 
 	rc = grow_connections(c, p->current, &grown, err);
 	if (rc == 0)
-		rc = train_step(c, p->current, E, "grow-connections", err);
+		rc = scann_train_step(c, p->current, E, "grow-connections", 0, err);
 	if (rc != 0)
 		return rc;
 	if (c->spec->scheme == SCANN_SCHEME_A) {
@@ -379,7 +518,8 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 					grow_rows(c), k, CLONE_NOISE, &c->rng,
 					&added, err);
 		if (rc == 0 && added > 0)
-			rc = train_step(c, p->current, E, "grow-neurons", err);
+			rc = scann_train_step(c, p->current, E, "grow-neurons",
+					      0, err);
 		if (rc != 0)
 			return rc;
 		if (s->pruning_keep)
@@ -392,36 +532,37 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 	} else {
 		scann_prune(p->current, s->pruning_fraction, s->pruning_keep, NULL);
 	}
-	rc = train_step(c, p->current, E, "prune", err);
+	rc = scann_train_step(c, p->current, E, "prune", 0, err);
 	if (rc != 0)
 		return rc;
-	rc = candidate(c, p);
+	rc = scann_candidate(c, p, &sum);
 	return rc ? scann_error_set(err, rc, NULL, "out of memory") : 0;
 }
 
-int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
-		  struct scann_error *err)
+/* The recipe's iterations, each with its share of the stage. */
+static int run_recipe(struct scann_ctx *c, struct scann_progress *p,
+		      struct scann_error *err)
 {
+	double lo = c->span_lo, hi = c->span_hi;
+	uint32_t n = c->spec->scann.iterations + 1;	/* the start too */
 	int rc;
 
-	if (!p->baseline_done) {
-		rc = run_baseline(c, p, err);
+	if (!p->scheme_started) {
+		c->iteration = 0;
+		scann_set_span(c, lo, lo + (hi - lo) / n);
+		rc = start_recipe(c, p, err);
 		if (rc != 0)
 			return rc;
-	}
-	c->stage = c->scheme_stage ? c->scheme_stage : "scann";
-	c->stage_offset = c->scheme_offset;
-	if (!p->scheme_started) {
-		scann_events_emit(c->ev, "stage",
-				  json_pack("{s:s, s:s, s:s}", "stage", c->stage,
-					    "state", "start", "scheme",
-					    scann_scheme_name(c->spec->scheme)));
-		rc = start_scheme(c, p, err);
-		if (rc != 0)
+		p->scheme_started = 1;
+		p->iteration = 0;
+		if (c->checkpoint &&
+		    (rc = c->checkpoint(c->checkpoint_ctx, p, &c->rng)) != 0)
 			return rc;
 	}
 	while (p->iteration < c->spec->scann.iterations) {
 		c->iteration = p->iteration + 1;
+		scann_set_span(c, lo + (hi - lo) * c->iteration / n,
+			       lo + (hi - lo) * (c->iteration + 1) / n);
 		rc = iterate(c, p, err);
 		if (rc != 0)
 			return rc;
@@ -432,14 +573,94 @@ int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
 				return rc;
 		}
 	}
+	scann_set_span(c, lo, hi);
+	return 0;
+}
+
+int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
+		  struct scann_error *err)
+{
+	double lo = c->span_lo, hi = c->span_hi;
+	int rc;
+
+	if (hi <= lo)
+		lo = 0.0, hi = 1.0;
+	if (!p->baseline_done) {
+		scann_set_span(c, lo, lo + (hi - lo) * c->baseline_share);
+		rc = run_baseline(c, p, err);
+		if (rc != 0)
+			return rc;
+	}
+	scann_set_span(c, lo + (hi - lo) * c->baseline_share, hi);
+	c->stage = c->scheme_stage ? c->scheme_stage : "scann";
+	if (!p->scheme_started) {
+		struct scann_summary bs;
+
+		scann_summarize(c, p->baseline, &bs);
+		scann_set_target(c, p, c->target_base > 0 ? c->target_base :
+				 bs.val_acc);
+		/*
+		 * A start that misses the job's target already (DR lost
+		 * accuracy) is searched at its own accuracy: the smallest
+		 * network that loses no more than the reduction did.  The
+		 * result still says the job's target was not met.
+		 */
+		if (c->spec->scheme != SCANN_SCHEME_A &&
+		    !scann_meets_target(p, bs.val_acc) && bs.val_acc > p->floor_val) {
+			p->target_val = bs.val_acc;
+			scann_events_emit(c->ev, "log",
+				json_pack("{s:s, s:s, s:s, s:f, s:f}", "level",
+					  "warning", "stage", c->stage, "message",
+					  "the start network misses the target; the "
+					  "search keeps its accuracy instead",
+					  "target_val", p->target_job,
+					  "start_val", bs.val_acc));
+		}
+		scann_events_emit(c->ev, "stage",
+				  json_pack("{s:s, s:s, s:s, s:s, s:f}", "stage",
+					    c->stage, "state", "start", "scheme",
+					    scann_scheme_name(c->spec->scheme),
+					    "search",
+					    scann_search_name(c->spec->scann.search),
+					    "target_val", p->target_val));
+	}
+	rc = c->spec->scann.search == SCANN_SEARCH_RECIPE ?
+		run_recipe(c, p, err) : scann_search_run(c, p, err);
+	if (rc != 0)
+		return rc;
 	{
 		struct scann_summary s;
+		int met = scann_target_met(p);
 
-		scann_summarize(c, p->best, &s);
+		scann_summarize(c, p->best ? p->best : p->top, &s);
+		if (!met)
+			scann_events_emit(c->ev, "log",
+				json_pack("{s:s, s:s, s:s, s:f, s:f, s:f}",
+					  "level", "warning", "stage", c->stage,
+					  "message", "no candidate met the target: the "
+					  "result is the most accurate network, not a "
+					  "compact one that keeps the baseline's accuracy",
+					  "target_val", p->target_val,
+					  "majority_val", p->floor_val,
+					  "best_val", p->top_val));
 		scann_events_emit(c->ev, "stage",
-				  json_pack("{s:s, s:s, s:o}", "stage", c->stage,
-					    "state", "end", "best",
-					    scann_summary_json(&s)));
+				  json_pack("{s:s, s:s, s:o, s:b, s:f}", "stage",
+					    c->stage, "state", "end", "best",
+					    scann_summary_json(&s), "target_met", met,
+					    "progress", hi));
 	}
 	return 0;
+}
+
+json_t *scann_target_json(const struct scann_ctx *c,
+			  const struct scann_progress *p)
+{
+	json_t *front = p->front ? scann_front(p->front) : json_array();
+
+	return json_pack("{s:b, s:{s:f, s:f, s:f, s:f}, s:o}",
+			 "target_met", scann_target_met(p),
+			 "target", "max_drop", c->spec->target.max_drop,
+			 "noise_se", c->spec->target.noise_se,
+			 "val_acc", p->target_job, "majority_val_acc",
+			 p->floor_val, "pareto", front ? front : json_array());
 }

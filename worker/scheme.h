@@ -21,8 +21,15 @@
  * Scheme C: B on the baseline with LAYERED wiring (adjacent layers only) and
  *   full growth: iterative dense-sparse-dense.
  * Candidates are the networks after each iteration's last training (and,
- *   for B and C, after the initial prune); the output is the candidate with
- *   the best validation accuracy, ties to fewer parameters.
+ *   for B and C, after the initial prune).
+ *
+ * That is the paper's recipe (scann.search "recipe").  The default,
+ * "target", keeps the schemes' starts and operations but sizes the steps by
+ * what validation accepts (search.h).  Either way every candidate is judged
+ * against the job's target -- validation accuracy at least the baseline's
+ * minus target.max_drop, and above the majority class's -- and the output
+ * is the smallest candidate that meets it (ties to the more accurate), or,
+ * when none does, the most accurate one with target_met false.
  */
 #ifndef SCANN_SCHEME_H
 #define SCANN_SCHEME_H
@@ -50,12 +57,24 @@ struct scann_summary {
 struct scann_progress {
 	int baseline_done;
 	struct scann_net *baseline;	/* owned; NULL until done */
-	uint32_t iteration;		/* scheme iterations completed */
+	uint32_t iteration;		/* recipe iterations or search steps */
 	int scheme_started;
-	struct scann_net *current;	/* owned: the scheme's working net */
-	struct scann_net *best;		/* owned: best candidate so far */
+	struct scann_net *current;	/* owned: the scheme's working net (the
+					 * search: the last step accepted) */
+	struct scann_net *best;		/* owned: smallest candidate meeting the
+					 * target; NULL while none does */
 	double best_val;
 	uint64_t best_params;
+	struct scann_net *top;		/* owned: the most accurate candidate */
+	double top_val;
+	uint64_t top_params;
+	double target_val;		/* validation accuracy a candidate needs */
+	double target_job;		/* the job's own target (target_val is
+					 * lower when the start misses it) */
+	double floor_val;		/* ... and must beat: the majority class */
+	double step;			/* search: share of connections to prune */
+	int grown;			/* search, scheme A: growth phase over */
+	json_t *front;			/* owned: every candidate's summary */
 };
 
 /*
@@ -89,14 +108,18 @@ struct scann_ctx {
 	/* Name of the scheme's stage in events: "scann" unless set. */
 	const char *scheme_stage;
 	/*
-	 * Progress, reported in epoch events as the fraction of the job's
-	 * planned training epochs done (none when epochs_planned is 0).  It is
-	 * derived from the position (stage, iteration, operation, epoch), not
-	 * counted, so a resumed job reports the same figures.
+	 * Progress, reported in epoch events: the stage running owns the share
+	 * [span_lo, span_hi) of the job and each training call spreads its
+	 * epochs over it.  Shares follow the position (stage, model, step), not
+	 * a count, so a resumed job reports the same figures.
 	 */
-	uint64_t epochs_planned;
-	uint64_t stage_offset;		/* the job's epochs before this stage */
-	uint64_t scheme_offset;		/* stage_offset of the scheme's stage */
+	double span_lo, span_hi;
+	double baseline_share;		/* of scann_job_run's span (synthesize) */
+	double target_base;		/* > 0: the job baseline's validation
+					 * accuracy, when p->baseline is not it */
+	uint32_t span_epochs;		/* epochs of the current training call */
+	struct scann_early_stop *es_live;	/* its early stop, if any */
+	double search_t0;		/* wall clock when the search began */
 	/* The step being trained, for epoch events. */
 	const char *stage, *operation;
 	uint32_t iteration;
@@ -105,18 +128,35 @@ struct scann_ctx {
 };
 
 /*
- * Train a new MLP of hidden sizes hidden[0..n) on c->data for
- * train.epochs epochs as stage `stage` (epoch events), then report it as a
- * candidate (extra, stolen, may be NULL, adds fields to the event).  On
- * success *out owns the net and *sum describes it.
+ * Train a new MLP of hidden sizes hidden[0..n) on c->data to convergence
+ * (scann_fit_plan's epochs, early stopping) as stage `stage` (epoch
+ * events), then report it as a candidate (extra, stolen, may be NULL, adds
+ * fields to the event).  On success *out owns the net and *sum describes it.
  */
 int scann_train_mlp(struct scann_ctx *c, const uint32_t *hidden, uint32_t n,
 		    const char *stage, json_t *extra, struct scann_net **out,
 		    struct scann_summary *sum, struct scann_error *err);
 
-/* Training epochs the baseline stage and the scheme stage plan to run. */
-uint64_t scann_plan_baseline(const struct scann_job_spec *spec);
-uint64_t scann_plan_scheme(const struct scann_job_spec *spec);
+/*
+ * Epoch budgets from the row count, so a 200-row dataset gets as many
+ * optimiser steps as a 20,000-row one: a full training runs at most
+ * `epochs` (train.epochs, or about 10,000 steps) and stops after `patience`
+ * epochs without a better validation score (train.patience, or about 1,000
+ * steps); a fine-tune after an architecture step runs `fine_tune` epochs
+ * (scann.epochs_per_step, or about 300 steps when that is more).
+ */
+struct scann_fit_plan {
+	uint32_t epochs, patience, fine_tune;
+};
+
+void scann_fit_plan(const struct scann_job_spec *spec, uint32_t n_train,
+		    struct scann_fit_plan *out);
+
+/* Share of a synthesize job's progress that its baseline stage reports. */
+#define SCANN_BASELINE_SHARE 0.3
+
+/* Set the share of the job that the next stage's epochs report. */
+void scann_set_span(struct scann_ctx *c, double lo, double hi);
 
 /* Validation and test accuracy and cost of net. */
 void scann_summarize(struct scann_ctx *c, const struct scann_net *net,
@@ -124,6 +164,36 @@ void scann_summarize(struct scann_ctx *c, const struct scann_net *net,
 
 /* The network summary object of DESIGN.md ("The result"). */
 json_t *scann_summary_json(const struct scann_summary *s);
+
+/*
+ * Judge a network by the target of p (scann_set_target): 1 when its
+ * validation accuracy meets the target and beats the majority class.
+ */
+int scann_meets_target(const struct scann_progress *p, double val_acc);
+
+/*
+ * The target of a scheme that starts from baseline accuracy base_val:
+ * base_val - target.max_drop, and the majority class's validation accuracy
+ * as the floor.
+ */
+void scann_set_target(struct scann_ctx *c, struct scann_progress *p,
+		      double base_val);
+
+/*
+ * Record p->current as a candidate of stage c->stage (event, callback,
+ * p->front) and keep it as p->best or p->top when it is.  *s gets its
+ * summary.
+ */
+int scann_candidate(struct scann_ctx *c, struct scann_progress *p,
+		    struct scann_summary *s);
+
+/*
+ * Train net for `epochs` epochs as step op (epoch events); with keep_best
+ * the net ends with its best validation epoch's weights.
+ */
+int scann_train_step(struct scann_ctx *c, struct scann_net *net,
+		     uint32_t epochs, const char *op, int keep_best,
+		     struct scann_error *err);
 
 /*
  * Run only the baseline stage (fixed MLP or search) into p->baseline.
@@ -139,6 +209,13 @@ int scann_job_baseline(struct scann_ctx *c, struct scann_progress *p,
  */
 int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
 		  struct scann_error *err);
+
+/* Whether p's best meets the job's own target. */
+int scann_target_met(const struct scann_progress *p);
+
+/* The result's view of p: target_met, the target and the Pareto front. */
+json_t *scann_target_json(const struct scann_ctx *c,
+			  const struct scann_progress *p);
 
 void scann_progress_free(struct scann_progress *p);
 

@@ -26,9 +26,11 @@ static const char *const dr_names[SCANN_DR_METHOD_COUNT] = {
 static const char *const growth_names[] = { "gradient", "full" };
 static const char *const optimizer_names[] = { "adam", "sgd" };
 static const char *const schedule_names[] = { "constant", "step", "cosine" };
+static const char *const search_names[] = { "target", "recipe" };
 
 const char *scann_task_name(enum scann_task t) { return task_names[t]; }
 const char *scann_scheme_name(enum scann_scheme s) { return scheme_names[s]; }
+const char *scann_search_name(enum scann_search s) { return search_names[s]; }
 const char *scann_dr_method_name(enum scann_dr_method m)
 {
 	return (unsigned)m < SCANN_DR_METHOD_COUNT ? dr_names[m] : NULL;
@@ -46,11 +48,13 @@ int scann_dr_method_from_name(const char *name)
 
 static void dr_defaults(struct scann_dr_spec *dr)
 {
-	static const uint32_t ratios[] = { 2, 4, 8 };
+	/* Mild ratios first: an unsupervised map to half the features can
+	 * already lose what a few inputs decide (dna). */
+	static const double ratios[] = { 1.5, 2, 3, 4, 8 };
 
 	dr->methods = (1u << SCANN_DR_METHOD_COUNT) - 1;
 	memcpy(dr->ratios, ratios, sizeof(ratios));
-	dr->n_ratios = 3;
+	dr->n_ratios = sizeof(ratios) / sizeof(ratios[0]);
 	dr->max_drop = 0.01;
 }
 
@@ -61,13 +65,22 @@ void scann_spec_defaults(struct scann_job_spec *spec)
 	spec->split.validation = 0.15;
 	spec->split.test = 0.15;
 	spec->split.seed = 1;
-	spec->baseline.hidden[0] = 256;
-	spec->baseline.hidden[1] = 128;
-	spec->baseline.n_hidden = 2;
+	/* The paper picks its MLP baseline by validation; so does the default. */
+	static const uint32_t depths[] = { 1, 2 }, widths[] = { 64, 128, 256 };
+
+	spec->baseline.search = 1;
+	memcpy(spec->baseline.depths, depths, sizeof(depths));
+	spec->baseline.n_depths = 2;
+	memcpy(spec->baseline.widths, widths, sizeof(widths));
+	spec->baseline.n_widths = 3;
 	/* DR is off unless asked for (or the task is a study: see below). */
 	dr_defaults(&spec->dr);
 	spec->dr.enabled = 0;
 	spec->scheme = SCANN_SCHEME_B;
+	spec->target.max_drop = 0.0;
+	spec->target.noise_se = 1.0;
+	spec->target.max_steps = 24;
+	spec->scann.search = SCANN_SEARCH_TARGET;
 	spec->scann.iterations = 8;
 	spec->scann.epochs_per_step = 3;
 	spec->scann.initial_hidden = 50;
@@ -83,11 +96,13 @@ void scann_spec_defaults(struct scann_job_spec *spec)
 	spec->train.weight_decay = 0.0001;
 	spec->train.momentum = 0.9;
 	spec->train.batch = 128;
-	spec->train.epochs = 30;
+	spec->train.epochs = 0;
+	spec->train.patience = 0;
 	spec->train.seed = 7;
 	spec->train.schedule = SCANN_LR_CONSTANT;
 	spec->resources.threads = 1;
 	spec->resources.timeout_s = 3600;
+	spec->resources.budget_s = 600;
 }
 
 /* ---- the field tables ----------------------------------------------------- */
@@ -123,6 +138,7 @@ static const struct field top_fields[] = {
 	{ "split", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "baseline", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "dr", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
+	{ "target", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "scann", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "train", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "resources", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
@@ -135,7 +151,14 @@ static const struct field split_fields[] = {
 	{ "seed", FIELD_U64, OFF(split.seed), 0, 9007199254740991.0, 0, NULL, 0 },
 };
 
+static const struct field target_fields[] = {
+	{ "max_drop", FIELD_REAL, OFF(target.max_drop), 0, 1, 0, NULL, 0 },
+	{ "noise_se", FIELD_REAL, OFF(target.noise_se), 0, 3, 0, NULL, 0 },
+	{ "max_steps", FIELD_U32, OFF(target.max_steps), 0, 1000, 0, NULL, 0 },
+};
+
 static const struct field scann_fields[] = {
+	{ "search", FIELD_ENUM, OFF(scann.search), 0, 0, 0, NAMES(search_names) },
 	{ "iterations", FIELD_U32, OFF(scann.iterations), 0, 1000, 0, NULL, 0 },
 	{ "epochs_per_step", FIELD_U32, OFF(scann.epochs_per_step), 1, 1000, 0, NULL, 0 },
 	{ "initial_hidden", FIELD_U32, OFF(scann.initial_hidden), 1, SCANN_SPEC_MAX_WIDTH, 0, NULL, 0 },
@@ -152,7 +175,8 @@ static const struct field train_fields[] = {
 	{ "weight_decay", FIELD_REAL, OFF(train.weight_decay), 0, 1, 0, NULL, 0 },
 	{ "momentum", FIELD_REAL, OFF(train.momentum), 0, 0.9999, 0, NULL, 0 },
 	{ "batch", FIELD_U32, OFF(train.batch), 1, 65536, 0, NULL, 0 },
-	{ "epochs", FIELD_U32, OFF(train.epochs), 1, SCANN_SPEC_MAX_EPOCHS, 0, NULL, 0 },
+	{ "epochs", FIELD_U32, OFF(train.epochs), 0, SCANN_SPEC_MAX_EPOCHS, 0, NULL, 0 },
+	{ "patience", FIELD_U32, OFF(train.patience), 0, SCANN_SPEC_MAX_EPOCHS, 0, NULL, 0 },
 	{ "seed", FIELD_U64, OFF(train.seed), 0, 9007199254740991.0, 0, NULL, 0 },
 	{ "schedule", FIELD_ENUM, OFF(train.schedule), 0, 0, 0, NAMES(schedule_names) },
 };
@@ -160,6 +184,7 @@ static const struct field train_fields[] = {
 static const struct field resources_fields[] = {
 	{ "threads", FIELD_U32, OFF(resources.threads), 1, 256, 0, NULL, 0 },
 	{ "timeout_s", FIELD_U32, OFF(resources.timeout_s), 1, 30 * 24 * 3600, 0, NULL, 0 },
+	{ "budget_s", FIELD_U32, OFF(resources.budget_s), 1, 30 * 24 * 3600, 0, NULL, 0 },
 };
 
 /* ---- reading values ------------------------------------------------------- */
@@ -536,19 +561,26 @@ static int read_dr(const json_t *v, const char *path,
 		}
 	}
 	if ((item = json_object_get(v, "ratios")) != NULL) {
-		if (read_u32_array(item, "dr.ratios", 1, 65536, dr->ratios,
-				   SCANN_SPEC_MAX_RATIOS, &dr->n_ratios, err) != 0)
-			return SCANN_EINVAL;
-		for (i = 1; i < dr->n_ratios; i++)
-			if (dr->ratios[i] <= dr->ratios[i - 1]) {
-				char sub[64];
+		json_t *r;
 
-				snprintf(sub, sizeof(sub), "dr.ratios[%zu]", i);
+		if (!json_is_array(item) || json_array_size(item) == 0 ||
+		    json_array_size(item) > SCANN_SPEC_MAX_RATIOS)
+			return scann_error_set(err, SCANN_EINVAL, "dr.ratios",
+					       "dr.ratios must be an array of 1 to %d "
+					       "numbers", SCANN_SPEC_MAX_RATIOS);
+		json_array_foreach(item, i, r) {
+			char sub[64];
+
+			snprintf(sub, sizeof(sub), "dr.ratios[%zu]", i);
+			if (read_real(r, sub, 1, 65536, 0, &dr->ratios[i], err) != 0)
+				return SCANN_EINVAL;
+			if (i > 0 && dr->ratios[i] <= dr->ratios[i - 1])
 				return scann_error_set(err, SCANN_EINVAL, sub,
 						       "dr.ratios must rise strictly: "
-						       "%s is %u after %u", sub,
+						       "%s is %g after %g", sub,
 						       dr->ratios[i], dr->ratios[i - 1]);
-			}
+		}
+		dr->n_ratios = (uint32_t)json_array_size(item);
 	}
 	if ((item = json_object_get(v, "max_drop")) != NULL)
 		return read_real(item, "dr.max_drop", 0, 1, 0, &dr->max_drop, err);
@@ -633,6 +665,10 @@ static int top_custom(const char *name, const json_t *v, const char *path,
 		return read_baseline(v, path, spec, err);
 	if (strcmp(name, "dr") == 0)
 		return read_dr(v, path, spec, err);
+	if (strcmp(name, "target") == 0)
+		return read_object(v, path, target_fields,
+				   sizeof(target_fields) / sizeof(target_fields[0]),
+				   spec, no_custom, err);
 	if (strcmp(name, "scann") == 0)
 		return read_object(v, path, scann_fields,
 				   sizeof(scann_fields) / sizeof(scann_fields[0]),
@@ -674,6 +710,24 @@ int scann_spec_from_json(const json_t *in, struct scann_job_spec *spec,
 				       "scann.initial_hidden (%u)",
 				       spec->scann.max_hidden,
 				       spec->scann.initial_hidden);
+	{
+		const json_t *sc = json_object_get(in, "scann");
+		int recipe_field = json_object_get(sc, "pruning") != NULL ||
+			json_object_get(sc, "initial_prune") != NULL;
+
+		/* Those fields only mean something to the paper's recipe, so a
+		 * spec that gives them asks for it -- unless it says otherwise. */
+		if (json_object_get(sc, "search") == NULL && recipe_field)
+			spec->scann.search = SCANN_SEARCH_RECIPE;
+		if (spec->scann.search == SCANN_SEARCH_TARGET && recipe_field)
+			return scann_error_set(err, SCANN_EINVAL,
+					       json_object_get(sc, "pruning") ?
+					       "scann.pruning" : "scann.initial_prune",
+					       "%s applies to scann.search \"recipe\"; "
+					       "the targeted search sizes its own steps",
+					       json_object_get(sc, "pruning") ?
+					       "scann.pruning" : "scann.initial_prune");
+	}
 	if (spec->scheme == SCANN_SCHEME_C &&
 	    json_object_get(json_object_get(json_object_get(in, "scann"),
 					    "growth"), "mode") == NULL)
@@ -743,9 +797,12 @@ json_t *scann_spec_to_json(const struct scann_job_spec *spec)
 			if (spec->dr.methods & (1u << m))
 				json_array_append_new(methods,
 						      json_string(dr_names[m]));
+		json_t *ratios = json_array();
+
+		for (uint32_t i = 0; i < spec->dr.n_ratios; i++)
+			json_array_append_new(ratios, json_real(spec->dr.ratios[i]));
 		dr = json_pack("{s:o, s:o, s:f}", "methods", methods, "ratios",
-			       u32_array(spec->dr.ratios, spec->dr.n_ratios),
-			       "max_drop", spec->dr.max_drop);
+			       ratios, "max_drop", spec->dr.max_drop);
 	} else {
 		dr = json_null();
 	}
@@ -767,8 +824,13 @@ json_t *scann_spec_to_json(const struct scann_job_spec *spec)
 	if (spec->label_column[0])
 		json_object_set_new(root, "label_column",
 				    json_string(spec->label_column));
+	json_object_set_new(root, "target",
+		json_pack("{s:f, s:f, s:I}", "max_drop", spec->target.max_drop,
+			  "noise_se", spec->target.noise_se,
+			  "max_steps", (json_int_t)spec->target.max_steps));
 	json_object_set_new(root, "scann",
-		json_pack("{s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:f}",
+		json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:f}",
+			  "search", search_names[s->search],
 			  "iterations", (json_int_t)s->iterations,
 			  "epochs_per_step", (json_int_t)s->epochs_per_step,
 			  "initial_hidden", (json_int_t)s->initial_hidden,
@@ -777,16 +839,18 @@ json_t *scann_spec_to_json(const struct scann_job_spec *spec)
 			  "growth", growth, "pruning", pruning,
 			  "initial_prune", s->initial_prune));
 	json_object_set_new(root, "train",
-		json_pack("{s:s, s:f, s:f, s:f, s:I, s:I, s:I, s:s}",
+		json_pack("{s:s, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:s}",
 			  "optimizer", optimizer_names[t->optimizer],
 			  "lr", t->lr, "weight_decay", t->weight_decay,
 			  "momentum", t->momentum, "batch", (json_int_t)t->batch,
 			  "epochs", (json_int_t)t->epochs,
+			  "patience", (json_int_t)t->patience,
 			  "seed", (json_int_t)t->seed,
 			  "schedule", schedule_names[t->schedule]));
 	json_object_set_new(root, "resources",
-		json_pack("{s:I, s:I}", "threads",
+		json_pack("{s:I, s:I, s:I}", "threads",
 			  (json_int_t)spec->resources.threads, "timeout_s",
-			  (json_int_t)spec->resources.timeout_s));
+			  (json_int_t)spec->resources.timeout_s, "budget_s",
+			  (json_int_t)spec->resources.budget_s));
 	return root;
 }

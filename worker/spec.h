@@ -83,12 +83,31 @@ struct scann_baseline_spec {
 struct scann_dr_spec {
 	int enabled;			/* "dr": null turns DR off */
 	uint32_t methods;		/* bit (1u << enum scann_dr_method) */
-	uint32_t ratios[SCANN_SPEC_MAX_RATIOS];	/* ascending, each >= 1 */
+	double ratios[SCANN_SPEC_MAX_RATIOS];	/* ascending, each >= 1 */
 	uint32_t n_ratios;
 	double max_drop;		/* validation accuracy drop that stops r */
 };
 
+/*
+ * How the scheme searches.  TARGET (the default): prune steps sized by what
+ * validation accepts, rolled back when they break the target, growth to
+ * recover, until steps stop paying, target.max_steps or the budget.
+ * RECIPE: the paper's fixed iterations, fractions and keep counts, for
+ * reproducing its tables.
+ */
+enum scann_search {
+	SCANN_SEARCH_TARGET,
+	SCANN_SEARCH_RECIPE
+};
+
+struct scann_target_spec {
+	double max_drop;	/* validation accuracy below the baseline's */
+	double noise_se;	/* ... plus this many standard errors of it */
+	uint32_t max_steps;	/* architecture steps of a targeted search */
+};
+
 struct scann_synth_spec {
+	enum scann_search search;
 	uint32_t iterations;
 	uint32_t epochs_per_step;
 	uint32_t initial_hidden;	/* scheme A's start */
@@ -107,7 +126,8 @@ struct scann_train_spec {
 	double weight_decay;
 	double momentum;
 	uint32_t batch;
-	uint32_t epochs;
+	uint32_t epochs;		/* at most; 0: from the row count */
+	uint32_t patience;		/* epochs; 0: from the row count */
 	uint64_t seed;
 	enum scann_lr_schedule schedule;
 };
@@ -115,6 +135,7 @@ struct scann_train_spec {
 struct scann_resources_spec {
 	uint32_t threads;
 	uint32_t timeout_s;
+	uint32_t budget_s;	/* each targeted search's wall clock */
 };
 
 struct scann_job_spec {
@@ -126,6 +147,7 @@ struct scann_job_spec {
 	struct scann_baseline_spec baseline;
 	struct scann_dr_spec dr;
 	enum scann_scheme scheme;
+	struct scann_target_spec target;
 	struct scann_synth_spec scann;
 	struct scann_train_spec train;
 	struct scann_resources_spec resources;
@@ -155,6 +177,7 @@ json_t *scann_spec_to_json(const struct scann_job_spec *spec);
 /* Names used in specs and events. */
 const char *scann_task_name(enum scann_task t);
 const char *scann_scheme_name(enum scann_scheme s);
+const char *scann_search_name(enum scann_search s);
 /* "pca", ...: the one table of DR method names; NULL out of range. */
 const char *scann_dr_method_name(enum scann_dr_method m);
 /* The method named name (NULL allowed), or -1. */

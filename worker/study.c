@@ -10,6 +10,7 @@
 #include <string.h>
 
 #include "dr.h"
+#include "front.h"
 
 /*
  * Each stage after the baseline draws from its own stream (train.seed plus
@@ -40,7 +41,9 @@ struct study {
 	double dr_val, dr_ratio;
 	uint64_t dr_params;
 	const char *dr_method;
-	uint64_t sweep_offset, drscann_offset;	/* the plan's stage starts */
+	uint32_t sweep_models;		/* methods x ratios, for progress */
+	double sweep_lo, sweep_hi;	/* the sweep's share of the job */
+	double target_val, floor_val;	/* the job's target (scheme.h) */
 };
 
 static int collect(void *ctx, const char *stage, const struct scann_summary *s,
@@ -162,6 +165,10 @@ static int sweep_score(void *ctx, const struct scann_dr *dr, double ratio,
 			hidden[i] = 1;
 	}
 	saved = enter_dr(c, xr, k, method, ratio);
+	scann_set_span(c, st->sweep_lo + (st->sweep_hi - st->sweep_lo) *
+		       c->iteration / st->sweep_models,
+		       st->sweep_lo + (st->sweep_hi - st->sweep_lo) *
+		       (c->iteration + 1) / st->sweep_models);
 	c->iteration++;
 	rc = scann_train_mlp(c, hidden, st->base_layers, "dr",
 			     json_pack("{s:s, s:f, s:I}", "method", method,
@@ -217,7 +224,6 @@ static int run_sweep(struct study *st, const struct scann_summary *base,
 	if (st->train_x == NULL)
 		return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 	c->stage = "dr";
-	c->stage_offset = st->sweep_offset;
 	c->iteration = 0;
 	scann_events_emit(c->ev, "stage",
 			  json_pack("{s:s, s:s}", "stage", "dr", "state", "start"));
@@ -261,7 +267,6 @@ static int run_drscann(struct study *st, struct scann_progress *p,
 	p->baseline_done = 1;
 	saved = enter_dr(c, st->dr_x, st->dr_k, st->dr_method, st->dr_ratio);
 	c->scheme_stage = "dr+scann";
-	c->scheme_offset = st->drscann_offset;
 	rc = scann_job_run(c, p, err);
 	c->scheme_stage = NULL;
 	leave_dr(c, saved);
@@ -304,6 +309,28 @@ static long pick_mc(const struct study *st, const char *stage, double base_test)
 	return best;
 }
 
+/*
+ * Index of stage's smallest candidate with validation accuracy at least
+ * val (and above the majority class's), ties to the more accurate; or -1.
+ */
+static long pick_at(const struct study *st, const char *stage, double val)
+{
+	long best = -1;
+
+	for (size_t i = 0; i < st->n_cands; i++) {
+		const struct scann_summary *s = &st->cands[i].s;
+
+		if (strcmp(st->cands[i].stage, stage) != 0 ||
+		    s->val_acc < val - 1e-9 || s->val_acc <= st->floor_val)
+			continue;
+		if (best < 0 || s->cost.params < st->cands[best].s.cost.params ||
+		    (s->cost.params == st->cands[best].s.cost.params &&
+		     s->val_acc > st->cands[best].s.val_acc))
+			best = (long)i;
+	}
+	return best;
+}
+
 static double ratio_of(uint64_t base, uint64_t params)
 {
 	return (double)base / (double)(params ? params : 1);
@@ -320,6 +347,28 @@ static json_t *pick_json(const struct study *st, long i, uint64_t base_params)
 	json_object_set_new(j, "compression",
 			    json_real(ratio_of(base_params, st->cands[i].s.cost.params)));
 	return j;
+}
+
+/*
+ * When DR+SCANN cannot keep the target (an unsupervised reduction lost what
+ * a few features decide, as on dna), compare it with SCANN at the accuracy
+ * DR+SCANN does reach: each one's smallest candidate that loses no more
+ * than DR+SCANN's most accurate one.  Null when the target was kept.
+ */
+static json_t *equal_loss_json(const struct study *st,
+			       const struct scann_summary *base)
+{
+	long ha = pick_ha(st, "dr+scann");
+	double level;
+
+	if (pick_at(st, "dr+scann", st->target_val) >= 0 || ha < 0)
+		return json_null();
+	level = st->cands[ha].s.val_acc;
+	return json_pack("{s:f, s:o, s:o}", "val_loss", base->val_acc - level,
+			 "scann", pick_json(st, pick_at(st, "scann", level),
+					    base->cost.params),
+			 "dr+scann", pick_json(st, pick_at(st, "dr+scann", level),
+					       base->cost.params));
 }
 
 static void md_row(char **md, size_t *len, size_t *cap, const char *what,
@@ -380,8 +429,12 @@ static char *study_markdown(const struct study *st, const struct scann_summary *
 
 		md_row(&md, &len, &cap, names[s], "H.A.",
 		       ha >= 0 ? &st->cands[ha].s : NULL, base->cost.params);
+		long at = pick_at(st, stages[s], st->target_val);
+
 		md_row(&md, &len, &cap, names[s], "M.C.",
 		       mc >= 0 ? &st->cands[mc].s : NULL, base->cost.params);
+		md_row(&md, &len, &cap, names[s], "M.C. at target",
+		       at >= 0 ? &st->cands[at].s : NULL, base->cost.params);
 	}
 	return md;
 }
@@ -402,6 +455,7 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 	struct study st = { .c = c, .rows = 0 };
 	struct scann_progress base = { 0 }, plain = { 0 }, drs = { 0 };
 	struct scann_summary bs, ms;
+	json_t *target = NULL;
 	int study = c->spec->task == SCANN_TASK_STUDY;
 	uint64_t bp;
 	int rc;
@@ -409,32 +463,36 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 	memset(out, 0, sizeof(*out));
 	st.rows = c->split->n_train + c->split->n_val + c->split->n_test;
 	/*
-	 * The plan: baseline, SCANN (studies), the sweep at its longest (every
-	 * method at every ratio; a method stopped early makes progress jump),
-	 * then DR+SCANN.
+	 * Shares of the progress: the baseline, SCANN (studies), the sweep
+	 * (every method at every ratio; a method stopped early makes progress
+	 * jump), then DR+SCANN, which searches longest.
 	 */
 	{
 		const struct scann_job_spec *spec = c->spec;
-		uint64_t plan_base = scann_plan_baseline(spec), scheme = scann_plan_scheme(spec);
-		uint64_t methods = 0;
+		uint32_t methods = 0;
 
 		for (int m = 0; m < SCANN_DR_METHOD_COUNT; m++)
 			methods += (spec->dr.methods >> m) & 1;
-		c->scheme_offset = plan_base;
-		st.sweep_offset = plan_base + (study ? scheme : 0);
-		st.drscann_offset = st.sweep_offset +
-			methods * spec->dr.n_ratios * spec->train.epochs;
-		c->epochs_planned = st.drscann_offset + scheme;
+		st.sweep_models = methods * spec->dr.n_ratios;
+		st.sweep_lo = study ? 0.45 : 0.2;
+		st.sweep_hi = study ? 0.6 : 0.4;
 	}
+	c->baseline_share = 0.0;
 	c->checkpoint = NULL;
 	c->on_candidate = collect;
 	c->candidate_ctx = &st;
 
+	scann_set_span(c, 0.0, study ? 0.15 : 0.2);
 	rc = scann_job_baseline(c, &base, err);
 	if (rc != 0)
 		goto out;
 	scann_summarize(c, base.baseline, &bs);
 	bp = bs.cost.params;
+	/* Every search keeps the job baseline's accuracy, DR+SCANN's too. */
+	scann_set_target(c, &base, bs.val_acc);
+	st.target_val = base.target_job;
+	st.floor_val = base.floor_val;
+	c->target_base = bs.val_acc;
 	layer_sizes(base.baseline, st.base_hidden, &st.base_layers);
 
 	if (study) {
@@ -445,6 +503,7 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 			goto out;
 		}
 		plain.baseline_done = 1;
+		scann_set_span(c, 0.15, 0.45);
 		rc = scann_job_run(c, &plain, err);
 		if (rc != 0)
 			goto out;
@@ -453,12 +512,18 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 	rc = run_sweep(&st, &bs, err);
 	if (rc == 0) {
 		scann_rng_seed(&c->rng, c->spec->train.seed + STAGE_SEED_DRSCANN);
+		scann_set_span(c, st.sweep_hi, 1.0);
 		rc = run_drscann(&st, &drs, err);
 	}
 	if (rc != 0)
 		goto out;
 
-	/* The network to ship: DR+SCANN's best on validation. */
+	/* The network to ship: DR+SCANN's search result. */
+	target = scann_target_json(c, &drs);
+	if (drs.best == NULL) {
+		drs.best = drs.top;
+		drs.top = NULL;
+	}
 	summarize_on_best_dr(&st, drs.best, &ms);
 	out->model = drs.best;
 	drs.best = NULL;
@@ -477,6 +542,7 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 					"scheme", scann_scheme_name(c->spec->scheme),
 					"dr", "method", st.dr_method, "ratio",
 					st.dr_ratio, "features", (json_int_t)st.dr_k);
+		json_object_update(out->result, target);
 	} else {
 		json_t *cands = json_array();
 
@@ -486,18 +552,28 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 			json_object_set_new(j, "stage", json_string(st.cands[i].stage));
 			json_array_append_new(cands, j);
 		}
-		out->result = json_pack(
-			"{s:o, s:{s:o, s:o}, s:{s:o, s:o}, s:{s:o, s:o}, s:o, s:o, s:s}",
+		json_t *front, *methods = json_object();
+		static const char *const stages[] = { "dr", "scann", "dr+scann" };
+
+		for (int k = 0; k < 3; k++)
+			json_object_set_new(methods, stages[k], json_pack(
+				"{s:o, s:o, s:o}",
+				"ha", pick_json(&st, pick_ha(&st, stages[k]), bp),
+				"mc", pick_json(&st, pick_mc(&st, stages[k], bs.test_acc), bp),
+				"mc_target", pick_json(&st, pick_at(&st, stages[k],
+								    st.target_val), bp)));
+		front = scann_front(cands);
+		out->result = json_pack("{s:o, s:o, s:o, s:s}",
 			"baseline", scann_summary_json(&bs),
-			"dr", "ha", pick_json(&st, pick_ha(&st, "dr"), bp),
-			"mc", pick_json(&st, pick_mc(&st, "dr", bs.test_acc), bp),
-			"scann", "ha", pick_json(&st, pick_ha(&st, "scann"), bp),
-			"mc", pick_json(&st, pick_mc(&st, "scann", bs.test_acc), bp),
-			"dr+scann", "ha", pick_json(&st, pick_ha(&st, "dr+scann"), bp),
-			"mc", pick_json(&st, pick_mc(&st, "dr+scann", bs.test_acc), bp),
 			"best", scann_summary_json(&ms),
 			"candidates", cands,
 			"scheme", scann_scheme_name(c->spec->scheme));
+		json_object_update(out->result, methods);
+		json_decref(methods);
+		json_object_update(out->result, target);
+		json_object_set_new(out->result, "pareto", front ? front : json_array());
+		json_object_set_new(out->result, "equal_loss",
+				    equal_loss_json(&st, &bs));
 		out->markdown = study_markdown(&st, &bs);
 	}
 	if (out->result == NULL || (study && out->markdown == NULL)) {
@@ -515,6 +591,8 @@ out:
 	free(st.dr_x);
 	free(st.train_x);
 	free(st.cands);
+	json_decref(target);
 	c->on_candidate = NULL;
+	c->target_base = 0.0;
 	return rc;
 }

@@ -130,15 +130,61 @@ static void step_part(void *arg, uint32_t part, uint32_t parts)
 	}
 }
 
+/*
+ * Score the epoch just trained on es->rows; keep its weights in *best when
+ * they are the best yet.  Returns 1 when patience has run out.
+ */
+static int judge_epoch(struct scann_exec *ex, const struct scann_data *data,
+		       struct scann_early_stop *es, uint32_t epoch,
+		       float *best, uint32_t *since)
+{
+	double loss;
+	uint32_t ok = scann_exec_score(ex, data->x, data->y, es->rows, es->n,
+				       &loss);
+	double acc = es->n ? (double)ok / es->n : 0.0;
+
+	loss = es->n ? loss / es->n : 0.0;
+	es->last_acc = acc;
+	es->epochs_run = epoch + 1;
+	/* Patience waits for more rows right; a lower loss at the same
+	 * accuracy picks the weights but buys no time, or a loss that keeps
+	 * creeping down would never let training stop. */
+	if (es->best_epoch == 0 || acc > es->best_acc)
+		*since = 0;
+	else
+		(*since)++;
+	if (es->best_epoch == 0 || acc > es->best_acc ||
+	    (acc == es->best_acc && loss < es->best_loss)) {
+		memcpy(best, ex->param, ex->n_param * sizeof(float));
+		es->best_epoch = epoch + 1;
+		es->best_acc = acc;
+		es->best_loss = loss;
+	}
+	return es->patience > 0 && *since >= es->patience;
+}
+
 int scann_train(struct scann_net *net, const struct scann_data *data,
 		const uint32_t *rows, uint32_t n,
 		const struct scann_train_spec *opt, uint32_t epochs,
 		double sparse_below, struct scann_rng *rng,
 		scann_epoch_fn fn, void *ctx, struct scann_error *err)
 {
+	return scann_train_validated(net, data, rows, n, opt, epochs,
+				     sparse_below, rng, NULL, fn, ctx, err);
+}
+
+int scann_train_validated(struct scann_net *net, const struct scann_data *data,
+			  const uint32_t *rows, uint32_t n,
+			  const struct scann_train_spec *opt, uint32_t epochs,
+			  double sparse_below, struct scann_rng *rng,
+			  struct scann_early_stop *es, scann_epoch_fn fn,
+			  void *ctx, struct scann_error *err)
+{
 	struct scann_exec ex;
 	struct step_job job;
-	float *m = NULL, *v = NULL;
+	float *m = NULL, *v = NULL, *best = NULL;
+	uint32_t since = 0;
+	int out_of_patience = 0;
 	uint32_t *order = NULL, batch = opt->batch ? opt->batch : 128;
 	const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
 	float wd = (float)opt->weight_decay, mu = (float)opt->momentum;
@@ -153,7 +199,12 @@ int scann_train(struct scann_net *net, const struct scann_data *data,
 	m = calloc(ex.n_param ? ex.n_param : 1, sizeof(float));
 	v = calloc(ex.n_param ? ex.n_param : 1, sizeof(float));
 	order = malloc((n ? n : 1) * sizeof(uint32_t));
-	if (!m || !v || !order) {
+	if (es) {
+		es->epochs_run = es->best_epoch = 0;
+		es->best_acc = es->best_loss = es->last_acc = 0.0;
+		best = malloc((ex.n_param ? ex.n_param : 1) * sizeof(float));
+	}
+	if (!m || !v || !order || (es && !best)) {
 		rc = scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory for training");
 		goto out;
 	}
@@ -185,13 +236,20 @@ int scann_train(struct scann_net *net, const struct scann_data *data,
 			scann_par_run_sized(step_part, &job, ex.n_param);
 			ex.grad_zero = 1;	/* the step cleared every gradient */
 		}
+		if (es)
+			out_of_patience = judge_epoch(&ex, data, es, e, best,
+						      &since);
 		if (fn) {
 			rc = fn(ctx, &ex, e, n ? loss_sum / n : 0.0);
 			if (rc != 0)
 				goto store;
 		}
+		if (out_of_patience)
+			break;
 	}
 	rc = 0;
+	if (es && es->best_epoch > 0)
+		memcpy(ex.param, best, ex.n_param * sizeof(float));
 store:
 	/* Dormant weights got zero gradient and zero decay, so they are still
 	 * exactly zero; store only copies active ones anyway. */
@@ -199,6 +257,7 @@ store:
 out:
 	free(m);
 	free(v);
+	free(best);
 	free(order);
 	scann_exec_free(&ex);
 	return rc;

@@ -55,6 +55,31 @@ int scann_train(struct scann_net *net, const struct scann_data *data,
 		double sparse_below, struct scann_rng *rng,
 		scann_epoch_fn fn, void *ctx, struct scann_error *err);
 
+/*
+ * Early stopping on validation.  After every epoch rows[0..n) are scored;
+ * the weights of the best epoch so far (more rows right, ties to the lower
+ * loss) are kept, and training ends once `patience` epochs in a row got no
+ * more rows right (0: every epoch runs).  On success the net holds the best
+ * epoch's weights, not the last: a long budget cannot overfit the result.
+ */
+struct scann_early_stop {
+	const uint32_t *rows;
+	uint32_t n;
+	uint32_t patience;
+	/* Set by scann_train_validated(): */
+	uint32_t epochs_run, best_epoch;	/* best_epoch counts from 1 */
+	double best_acc, best_loss;		/* loss: mean over the rows */
+	double last_acc;			/* the epoch just scored (for fn) */
+};
+
+/* scann_train() for at most `epochs` epochs, stopped early as *es says. */
+int scann_train_validated(struct scann_net *net, const struct scann_data *data,
+			  const uint32_t *rows, uint32_t n,
+			  const struct scann_train_spec *opt, uint32_t epochs,
+			  double sparse_below, struct scann_rng *rng,
+			  struct scann_early_stop *es, scann_epoch_fn fn,
+			  void *ctx, struct scann_error *err);
+
 /* Accuracy of net on rows[0..n) (0 when n == 0); -1 when out of memory. */
 double scann_accuracy(const struct scann_net *net, const struct scann_data *data,
 		      const uint32_t *rows, uint32_t n, double sparse_below);
