@@ -338,6 +338,42 @@ START_TEST(sigterm_stops_and_resume_finishes_the_same_stream)
 }
 END_TEST
 
+/*
+ * A target no network of the search can reach: scheme A held to one hidden
+ * neuron on six classes.  The result must say so -- target_met false, a
+ * warning event -- and still ship the most accurate network.
+ */
+START_TEST(a_target_out_of_reach_is_reported_as_missed)
+{
+	char text[8192], *out;
+	json_t *res;
+	int warned;
+
+	snprintf(text, sizeof(text),
+		 "{\"dataset\": \"%s\", \"split\": {\"test_last\": 2000},"
+		 " \"scheme\": \"A\", \"baseline\": {\"hidden\": [32]},"
+		 " \"scann\": {\"initial_hidden\": 1, \"max_hidden\": 1,"
+		 " \"epochs_per_step\": 1}, \"train\": {\"epochs\": 8, \"lr\": 0.01}}",
+		 test_data("satellite.csv"));
+	test_write_str("far.json", text);
+	ck_assert_int_eq(sh("run --out far far.json", "far.ndjson"), 0);
+	out = slurp("far.ndjson", NULL);
+	warned = strstr(out, "no candidate met the target") != NULL;
+	res = last_event(out);
+	ck_assert_str_eq(json_string_value(json_object_get(res, "type")), "result");
+	ck_assert(json_is_false(json_object_get(res, "target_met")));
+	ck_assert(warned);
+	/* What ships misses the target's validation accuracy. */
+	ck_assert_double_lt(json_real_value(json_object_get(json_object_get(res, "best"),
+							    "val_acc")),
+			    json_real_value(json_object_get(json_object_get(res, "target"),
+							    "val_acc")));
+	ck_assert_int_gt(json_array_size(json_object_get(res, "pareto")), 0);
+	json_decref(res);
+	free(out);
+}
+END_TEST
+
 START_TEST(timeout_stops_the_job_with_a_final_event)
 {
 	char text[8192], *out;
@@ -345,7 +381,7 @@ START_TEST(timeout_stops_the_job_with_a_final_event)
 
 	snprintf(text, sizeof(text),
 		 "{\"dataset\": \"%s\", \"baseline\": {\"hidden\": [16, 8]}, "
-		 "\"scann\": {\"iterations\": 1000, \"epochs_per_step\": 50}, "
+		 "\"scann\": {\"search\": \"recipe\", \"iterations\": 1000, \"epochs_per_step\": 50}, "
 		 "\"train\": {\"epochs\": 20, \"batch\": 16}, "
 		 "\"resources\": {\"timeout_s\": 1}}", test_data("iris.csv"));
 	test_write_str("slow.json", text);
@@ -372,6 +408,7 @@ static Suite *run_suite(void)
 	tcase_add_test(tc, dr_synthesis_names_the_reduction_and_predict_applies_it);
 	tcase_add_test(tc, sigterm_stops_and_resume_finishes_the_same_stream);
 	tcase_add_test(tc, timeout_stops_the_job_with_a_final_event);
+	tcase_add_test(tc, a_target_out_of_reach_is_reported_as_missed);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -37,6 +37,9 @@ static void setup(struct fixture *f, enum scann_scheme scheme)
 					    &err), 0);
 	scann_spec_defaults(&f->spec);
 	f->spec.scheme = scheme;
+	f->spec.scann.search = SCANN_SEARCH_RECIPE;
+	f->spec.baseline.search = 0;
+	f->spec.baseline.n_hidden = 2;
 	f->spec.baseline.hidden[0] = 24;
 	f->spec.baseline.hidden[1] = 12;
 	f->spec.train.epochs = 15;
@@ -159,6 +162,92 @@ START_TEST(scheme_a_never_exceeds_max_hidden)
 }
 END_TEST
 
+/* The targeted search's candidates, for the checks below. */
+struct seen {
+	struct fixture *f;
+	uint32_t n, missed;
+	uint64_t params[512];
+	double val[512];
+	uint32_t kept_missing;	/* accepted networks that miss the target */
+};
+
+static int note_candidate(void *ctx, const char *stage,
+			  const struct scann_summary *s,
+			  const struct scann_net *net)
+{
+	struct seen *w = ctx;
+
+	(void)stage;
+	(void)net;
+	if (w->n < 512) {
+		w->params[w->n] = s->cost.params;
+		w->val[w->n++] = s->val_acc;
+	}
+	w->missed += !scann_meets_target(&w->f->prog, s->val_acc);
+	return 0;
+}
+
+/* After every step the network the search goes on from meets the target. */
+static int check_kept(void *ctx, const struct scann_progress *p,
+		      const struct scann_rng *rng)
+{
+	struct seen *w = ctx;
+
+	(void)rng;
+	if (p->current && p->grown &&
+	    !scann_meets_target(p, scann_accuracy(p->current, &w->f->ctx.data,
+						  w->f->split.val, w->f->split.n_val,
+						  SCANN_SPARSE_BELOW)))
+		w->kept_missing++;
+	return 0;
+}
+
+START_TEST(target_search_rolls_back_steps_that_miss_the_target)
+{
+	static struct seen w;
+	struct fixture f;
+	uint64_t smallest = UINT64_MAX;
+
+	setup(&f, SCANN_SCHEME_B);
+	f.spec.scann.search = SCANN_SEARCH_TARGET;
+	f.spec.scann.epochs_per_step = 5;
+	memset(&w, 0, sizeof(w));
+	w.f = &f;
+	f.ctx.on_candidate = note_candidate;
+	f.ctx.candidate_ctx = &w;
+	f.ctx.checkpoint = check_kept;
+	f.ctx.checkpoint_ctx = &w;
+	ck_assert_int_eq(scann_job_run(&f.ctx, &f.prog, NULL), 0);
+	/* Not vacuous: the search went on until steps failed. */
+	ck_assert_uint_gt(w.missed, 0);
+	ck_assert_uint_eq(w.kept_missing, 0);
+	ck_assert_ptr_nonnull(f.prog.best);
+	ck_assert(scann_target_met(&f.prog));
+	for (uint32_t i = 0; i < w.n; i++)
+		if (scann_meets_target(&f.prog, w.val[i]) && w.params[i] < smallest)
+			smallest = w.params[i];
+	/* best is the smallest candidate that met the target, never one
+	 * that missed it. */
+	ck_assert_uint_eq(f.prog.best_params, smallest);
+	ck_assert(scann_meets_target(&f.prog, f.prog.best_val));
+	ck_assert_uint_lt(f.prog.best_params, w.params[0]);
+	teardown(&f);
+}
+END_TEST
+
+START_TEST(a_majority_class_network_never_meets_the_target)
+{
+	struct scann_progress p = { .target_val = 0.30, .floor_val = 0.40 };
+
+	/* Whatever the target, the commonest class's share is a floor. */
+	ck_assert(!scann_meets_target(&p, 0.40));
+	ck_assert(scann_meets_target(&p, 0.41));
+	p.target_val = 0.9;
+	ck_assert(!scann_meets_target(&p, 0.89));
+	ck_assert(scann_meets_target(&p, 0.9));
+}
+END_TEST
+
 static Suite *scheme_suite(void)
 {
 	Suite *s = suite_create("scheme");
@@ -167,6 +256,8 @@ static Suite *scheme_suite(void)
 	tcase_add_test(tc, scheme_c_never_creates_a_non_adjacent_connection);
 	tcase_add_test(tc, scheme_b_does_create_skip_connections);
 	tcase_add_test(tc, scheme_a_never_exceeds_max_hidden);
+	tcase_add_test(tc, target_search_rolls_back_steps_that_miss_the_target);
+	tcase_add_test(tc, a_majority_class_network_never_meets_the_target);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -24,14 +24,23 @@ START_TEST(only_dataset_is_required_and_defaults_follow_design)
 	ck_assert_str_eq(s.dataset, "satellite");
 	ck_assert_int_eq(s.task, SCANN_TASK_SYNTHESIZE);
 	ck_assert_int_eq(s.scheme, SCANN_SCHEME_B);
-	ck_assert_uint_eq(s.baseline.n_hidden, 2);
-	ck_assert_uint_eq(s.baseline.hidden[0], 256);
+	/* The baseline is picked by validation, the scheme searches for the
+	 * target, and epoch budgets come from the row count (0). */
+	ck_assert_int_eq(s.baseline.search, 1);
+	ck_assert_uint_eq(s.baseline.n_depths, 2);
+	ck_assert_uint_eq(s.baseline.n_widths, 3);
+	ck_assert_int_eq(s.scann.search, SCANN_SEARCH_TARGET);
+	ck_assert_double_eq(s.target.max_drop, 0.0);
+	ck_assert_uint_eq(s.target.max_steps, 24);
+	ck_assert_uint_eq(s.resources.budget_s, 600);
 	ck_assert_int_eq(s.dr.enabled, 0);
 	ck_assert_uint_eq(s.scann.iterations, 8);
 	ck_assert_double_eq(s.scann.pruning_fraction, 0.9);
 	ck_assert_double_eq(s.scann.initial_prune, 0.95);
 	ck_assert_uint_eq(s.train.batch, 128);
-	ck_assert_uint_eq(s.train.epochs, 30);
+	ck_assert_uint_eq(s.train.epochs, 0);
+	ck_assert_uint_eq(s.train.patience, 0);
+	ck_assert_uint_eq(s.scann.epochs_per_step, 0);
 	ck_assert_double_eq(s.split.validation, 0.15);
 	ck_assert_int_eq(parse("{}", &s, &err), SCANN_EINVAL);
 	ck_assert_str_eq(err.field, "dataset");
@@ -65,13 +74,19 @@ START_TEST(design_example_spec_parses)
 	ck_assert_double_eq(s.split.test, 0);
 	ck_assert_uint_eq(s.dr.methods, (1u << SCANN_DR_METHOD_COUNT) - 1);
 	ck_assert_uint_eq(s.dr.n_ratios, 3);
-	ck_assert_uint_eq(s.dr.ratios[2], 8);
+	ck_assert_double_eq(s.dr.ratios[2], 8);
+	/* The paper's fields ask for its recipe. */
+	ck_assert_int_eq(s.scann.search, SCANN_SEARCH_RECIPE);
 	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"dr\": {\"methods\": [\"fa\", \"ica\"],"
 			       " \"ratios\": [3, 5], \"max_drop\": 0.05}}", &s, &err), 0);
 	ck_assert_uint_eq(s.dr.methods, (1u << SCANN_DR_FA) | (1u << SCANN_DR_ICA));
 	ck_assert_uint_eq(s.dr.n_ratios, 2);
-	ck_assert_uint_eq(s.dr.ratios[1], 5);
+	ck_assert_double_eq(s.dr.ratios[1], 5);
 	ck_assert_double_eq(s.dr.max_drop, 0.05);
+	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"dr\": {\"ratios\": [1.5, 2.25]}}",
+			       &s, &err), 0);
+	ck_assert_double_eq(s.dr.ratios[0], 1.5);
+	ck_assert_double_eq(s.dr.ratios[1], 2.25);
 }
 END_TEST
 
@@ -136,6 +151,17 @@ START_TEST(bad_fields_are_named)
 		   "scann.pruning.fraction", "must be in [0");
 	expect_bad("{\"dataset\": \"d\", \"scann\": {\"pruning\": {\"fraction\": 0.5,"
 		   " \"keep\": 10}}}", "scann.pruning", "exactly one");
+	expect_bad("{\"dataset\": \"d\", \"scann\": {\"search\": \"target\","
+		   " \"pruning\": {\"keep\": 10}}}", "scann.pruning",
+		   "applies to scann.search \"recipe\"");
+	expect_bad("{\"dataset\": \"d\", \"scann\": {\"search\": \"greedy\"}}",
+		   "scann.search", "must be one of");
+	expect_bad("{\"dataset\": \"d\", \"target\": {\"max_drop\": 1.5}}",
+		   "target.max_drop", "must be in");
+	expect_bad("{\"dataset\": \"d\", \"target\": {\"drop\": 0.1}}",
+		   "target.drop", "unknown field");
+	expect_bad("{\"dataset\": \"d\", \"resources\": {\"budget_s\": 0}}",
+		   "resources.budget_s", "must be in");
 	expect_bad("{\"dataset\": \"d\", \"scann\": {\"growth\": {\"fraction\": 1.5}}}",
 		   "scann.growth.fraction", "got 1.5");
 	expect_bad("{\"dataset\": \"d\", \"scann\": {\"growth\": {\"mode\": \"full\","
@@ -194,7 +220,8 @@ START_TEST(study_turns_dr_on_by_default)
 
 	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"task\": \"study\"}", &s, &err), 0);
 	ck_assert_int_eq(s.dr.enabled, 1);
-	ck_assert_uint_eq(s.dr.n_ratios, 3);
+	ck_assert_uint_eq(s.dr.n_ratios, 5);
+	ck_assert_double_eq(s.dr.ratios[0], 1.5);
 	ck_assert_int_eq(scann_dr_method_from_name("rp-very-sparse"),
 			 SCANN_DR_RP_VERY_SPARSE);
 	ck_assert_int_eq(scann_dr_method_from_name("nope"), -1);

@@ -32,6 +32,7 @@
 #define MIN_EPOCHS 20
 #define MIN_PATIENCE 10
 #define MAX_AUTO_EPOCHS 5000
+#define RECIPE_EPOCHS_PER_STEP 3	/* the paper's */
 
 static double now_s(void)
 {
@@ -101,11 +102,10 @@ void scann_fit_plan(const struct scann_job_spec *spec, uint32_t n_train,
 	out->patience = spec->train.patience ? spec->train.patience :
 		epochs_for(PATIENCE_STEPS, per_epoch, MIN_PATIENCE,
 			   MAX_AUTO_EPOCHS);
-	out->fine_tune = epochs_for(FINE_TUNE_STEPS, per_epoch,
-				    spec->scann.epochs_per_step,
-				    MAX_AUTO_EPOCHS);
-	if (spec->scann.search == SCANN_SEARCH_RECIPE)
-		out->fine_tune = spec->scann.epochs_per_step;
+	out->fine_tune = spec->scann.epochs_per_step ?
+		spec->scann.epochs_per_step :
+		spec->scann.search == SCANN_SEARCH_RECIPE ? RECIPE_EPOCHS_PER_STEP :
+		epochs_for(FINE_TUNE_STEPS, per_epoch, 1, MAX_AUTO_EPOCHS);
 }
 
 void scann_set_span(struct scann_ctx *c, double lo, double hi)
@@ -343,7 +343,8 @@ static double majority_val(const struct scann_ctx *c)
 /*
  * Standard error of a validation accuracy: the baseline's is the best of
  * several models and epochs on the same rows, so a network as good as it
- * scores lower by about this much.  Counts shrunk towards 1/2 (k+1 of n+2)
+ * scores lower by about this much (target.noise_se of them, rounded up to
+ * whole validation rows, are allowed).  Counts shrunk towards 1/2 (k+1 of n+2)
  * keep it above 0 when the baseline gets every row right.
  */
 static double val_se(double acc, uint32_t n)
@@ -359,8 +360,13 @@ static double val_se(double acc, uint32_t n)
 void scann_set_target(struct scann_ctx *c, struct scann_progress *p,
 		      double base_val)
 {
+	uint32_t n = c->split->n_val;
+	/* Accuracy moves in whole rows: a tolerance of 0.9 rows is none. */
+	double rows = ceil(c->spec->target.noise_se * val_se(base_val, n) * n -
+			   1e-9);
+
 	p->target_val = p->target_job = base_val - c->spec->target.max_drop -
-		c->spec->target.noise_se * val_se(base_val, c->split->n_val);
+		(n ? rows / n : 0.0);
 	p->floor_val = majority_val(c);
 }
 
@@ -498,11 +504,20 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 		   struct scann_error *err)
 {
 	const struct scann_synth_spec *s = &c->spec->scann;
-	uint32_t E = s->epochs_per_step;
+	struct scann_fit_plan plan;
 	struct scann_summary sum;
 	size_t grown = 0;
+	uint32_t E;
 	int rc;
 
+	double lo = c->span_lo, hi = c->span_hi;
+	uint32_t parts = c->spec->scheme == SCANN_SCHEME_A ? 3 : 2;
+
+	scann_fit_plan(c->spec, c->split->n_train, &plan);
+	E = plan.fine_tune;
+
+	/* Each training of the iteration reports its own part of the span. */
+	scann_set_span(c, lo, lo + (hi - lo) / parts);
 	rc = grow_connections(c, p->current, &grown, err);
 	if (rc == 0)
 		rc = scann_train_step(c, p->current, E, "grow-connections", 0, err);
@@ -517,6 +532,7 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 		rc = scann_grow_neurons(p->current, &c->data, c->split->train,
 					grow_rows(c), k, CLONE_NOISE, &c->rng,
 					&added, err);
+		scann_set_span(c, lo + (hi - lo) / parts, lo + 2 * (hi - lo) / parts);
 		if (rc == 0 && added > 0)
 			rc = scann_train_step(c, p->current, E, "grow-neurons",
 					      0, err);
@@ -532,6 +548,7 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 	} else {
 		scann_prune(p->current, s->pruning_fraction, s->pruning_keep, NULL);
 	}
+	scann_set_span(c, lo + (parts - 1) * (hi - lo) / parts, hi);
 	rc = scann_train_step(c, p->current, E, "prune", 0, err);
 	if (rc != 0)
 		return rc;

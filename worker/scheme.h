@@ -143,7 +143,7 @@ int scann_train_mlp(struct scann_ctx *c, const uint32_t *hidden, uint32_t n,
  * `epochs` (train.epochs, or about 10,000 steps) and stops after `patience`
  * epochs without a better validation score (train.patience, or about 1,000
  * steps); a fine-tune after an architecture step runs `fine_tune` epochs
- * (scann.epochs_per_step, or about 300 steps when that is more).
+ * (scann.epochs_per_step; unset, about 300 steps, or the recipe's 3).
  */
 struct scann_fit_plan {
 	uint32_t epochs, patience, fine_tune;

@@ -82,7 +82,7 @@ void scann_spec_defaults(struct scann_job_spec *spec)
 	spec->target.max_steps = 24;
 	spec->scann.search = SCANN_SEARCH_TARGET;
 	spec->scann.iterations = 8;
-	spec->scann.epochs_per_step = 3;
+	spec->scann.epochs_per_step = 0;	/* scann_fit_plan */
 	spec->scann.initial_hidden = 50;
 	spec->scann.max_hidden = 300;
 	spec->scann.neuron_growth = 5;
@@ -160,7 +160,7 @@ static const struct field target_fields[] = {
 static const struct field scann_fields[] = {
 	{ "search", FIELD_ENUM, OFF(scann.search), 0, 0, 0, NAMES(search_names) },
 	{ "iterations", FIELD_U32, OFF(scann.iterations), 0, 1000, 0, NULL, 0 },
-	{ "epochs_per_step", FIELD_U32, OFF(scann.epochs_per_step), 1, 1000, 0, NULL, 0 },
+	{ "epochs_per_step", FIELD_U32, OFF(scann.epochs_per_step), 0, 1000, 0, NULL, 0 },
 	{ "initial_hidden", FIELD_U32, OFF(scann.initial_hidden), 1, SCANN_SPEC_MAX_WIDTH, 0, NULL, 0 },
 	{ "max_hidden", FIELD_U32, OFF(scann.max_hidden), 1, SCANN_SPEC_MAX_WIDTH, 0, NULL, 0 },
 	{ "neuron_growth", FIELD_U32, OFF(scann.neuron_growth), 0, SCANN_SPEC_MAX_WIDTH, 0, NULL, 0 },
@@ -829,15 +829,23 @@ json_t *scann_spec_to_json(const struct scann_job_spec *spec)
 			  "noise_se", spec->target.noise_se,
 			  "max_steps", (json_int_t)spec->target.max_steps));
 	json_object_set_new(root, "scann",
-		json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o, s:o, s:f}",
+		json_pack("{s:s, s:I, s:I, s:I, s:I, s:I, s:o}",
 			  "search", search_names[s->search],
 			  "iterations", (json_int_t)s->iterations,
 			  "epochs_per_step", (json_int_t)s->epochs_per_step,
 			  "initial_hidden", (json_int_t)s->initial_hidden,
 			  "max_hidden", (json_int_t)s->max_hidden,
 			  "neuron_growth", (json_int_t)s->neuron_growth,
-			  "growth", growth, "pruning", pruning,
-			  "initial_prune", s->initial_prune));
+			  "growth", growth));
+	/* The recipe's own sizes; a targeted search refuses them. */
+	if (s->search == SCANN_SEARCH_RECIPE) {
+		json_t *sc = json_object_get(root, "scann");
+
+		json_object_set_new(sc, "pruning", pruning);
+		json_object_set_new(sc, "initial_prune", json_real(s->initial_prune));
+	} else {
+		json_decref(pruning);
+	}
 	json_object_set_new(root, "train",
 		json_pack("{s:s, s:f, s:f, s:f, s:I, s:I, s:I, s:I, s:s}",
 			  "optimizer", optimizer_names[t->optimizer],

@@ -27,9 +27,9 @@ WORKER=${SCANN_E2E_WORKER:-$B/worker/scann-worker}
 # SLOW_DATA too, trains for 100000 epochs -- hours in any build -- so a
 # check that races a running job (cancel, queueing, limits, signals) has all
 # the time it needs, whatever the build's speed, and ends it by cancelling.
-QUICK='"baseline":{"hidden":[16]},"train":{"epochs":2},"scann":{"iterations":1,"epochs_per_step":1}'
-SLOW='"train":{"epochs":4},"scann":{"iterations":30,"epochs_per_step":2}'
-LONG='"baseline":{"hidden":[64]},"train":{"epochs":100000}'
+QUICK='"baseline":{"hidden":[16]},"train":{"epochs":2},"target":{"max_steps":1},"scann":{"epochs_per_step":1}'
+SLOW='"baseline":{"hidden":[256,128]},"train":{"epochs":4},"scann":{"search":"recipe","iterations":30,"epochs_per_step":2}'
+LONG='"baseline":{"hidden":[64]},"train":{"epochs":100000,"patience":100000}'
 SLOW_DATA=satellite.csv
 
 # worker_pid: the pid of scannd's (one) running scann-worker child.
