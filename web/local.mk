@@ -18,7 +18,7 @@ EXTRA_DIST += tests/browser/run.sh tests/browser/suite.mjs tests/browser/lib.mjs
 	tests/browser/package.json tests/browser/package-lock.json \
 	tests/browser/tests/05-units.test.mjs tests/browser/tests/10-static.test.mjs tests/browser/tests/20-signin.test.mjs \
 	tests/browser/tests/30-submit.test.mjs tests/browser/tests/35-idx.test.mjs \
-	tests/browser/tests/40-jobs.test.mjs \
+	tests/browser/tests/40-jobs.test.mjs tests/browser/tests/42-target.test.mjs \
 	tests/browser/tests/45-restart.test.mjs \
 	tests/browser/tests/50-a11y.test.mjs
 

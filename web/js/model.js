@@ -47,6 +47,9 @@ function numOrNull(x) {
 }
 
 // The rows of the paper's study table, from a study job's result event.
+// A result from the targeted search also has each method's M.C. at target
+// (mc_target: the most compressed network meeting the validation target);
+// that row is added only when the result has the field.
 export function studyRows(result) {
   const rows = [];
   const base = result.baseline || result.mlp || null;
@@ -55,12 +58,41 @@ export function studyRows(result) {
     const g = result[key] || result[key.replace('+', '_')] || null;
     rows.push({ key: key + '-ha', label, pick: 'H.A.', net: g ? g.ha ?? null : null });
     rows.push({ key: key + '-mc', label, pick: 'M.C.', net: g ? g.mc ?? null : null });
+    if (g && 'mc_target' in g) {
+      rows.push({ key: key + '-mct', label, pick: 'M.C. at target', net: g.mc_target ?? null,
+        empty: 'no network met the validation target' });
+    }
   }
   const bp = base ? Number(base.params) : NaN;
   for (const r of rows) {
     r.compression = r.net && r.net.params ? bp / Number(r.net.params) : null;
   }
   return rows;
+}
+
+// Whether a result met its validation target, for the job page's note:
+// null for a result without target_met (older engines); else {met,
+// target (the validation accuracy a network needed), majority (the
+// majority-class share it had to beat), baseline and best (their validation
+// accuracies)}, each a number or null.
+export function targetStatus(result) {
+  if (!result || typeof result.target_met !== 'boolean') return null;
+  const t = result.target || {};
+  return {
+    met: result.target_met,
+    target: numOrNull(t.val_acc),
+    majority: numOrNull(t.majority_val_acc),
+    baseline: numOrNull(result.baseline?.val_acc),
+    best: numOrNull(result.best?.val_acc),
+  };
+}
+
+// The result's Pareto list (non-dominated by params and validation
+// accuracy), sorted by params; [] when the result has none.
+export function paretoRows(result) {
+  const p = result && Array.isArray(result.pareto) ? result.pareto : [];
+  return p.filter((n) => n && typeof n === 'object')
+    .slice().sort((a, b) => Number(a.params) - Number(b.params));
 }
 
 // Points not dominated by any other: no other has fewer-or-equal params and

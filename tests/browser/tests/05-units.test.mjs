@@ -55,6 +55,28 @@ export const tests = [
     },
   },
   {
+    name: 'units: M.C. at target rows, the target status and the Pareto list',
+    server: 'none',
+    async fn() {
+      const { studyRows, targetStatus, paretoRows } = await js('model.js');
+      const n = (p, a) => ({ params: p, test_acc: a, val_acc: a });
+      const rows = studyRows({
+        baseline: n(1000, 0.9), dr: { ha: n(500, 0.91), mc: n(250, 0.9), mc_target: null },
+        scann: { ha: n(100, 0.92), mc: n(80, 0.9), mc_target: n(50, 0.89) }, 'dr+scann': { ha: n(50, 0.9), mc: n(40, 0.9), mc_target: n(40, 0.9) },
+      });
+      assert(rows.length === 10, 'rows ' + rows.length);
+      const mct = rows.find((r) => r.key === 'scann-mct');
+      assert(mct.pick === 'M.C. at target' && mct.compression === 20, 'SCANN M.C. at target');
+      assert(rows.find((r) => r.key === 'dr-mct').net === null, 'missing M.C. at target not null');
+      assert(targetStatus({ best: n(1, 1) }) === null, 'status for a result without target_met');
+      const t = targetStatus({ target_met: false, target: { val_acc: 0.8, majority_val_acc: 0.3 }, baseline: n(1000, 0.85), best: n(10, 0.5) });
+      assert(t.met === false && t.target === 0.8 && t.majority === 0.3 && t.baseline === 0.85 && t.best === 0.5, 'status ' + JSON.stringify(t));
+      assert(paretoRows({}).length === 0, 'pareto of a result without one');
+      const p = paretoRows({ pareto: [n(30, 0.9), n(10, 0.5), null] });
+      assert(p.length === 2 && p[0].params === 10, 'pareto rows ' + JSON.stringify(p));
+    },
+  },
+  {
     name: 'units: the engine\'s model file read into levels and skip connections',
     server: 'none',
     async fn() {

@@ -107,10 +107,26 @@ export const tests = [
       assert(done.state === 'succeeded', 'study ended ' + done.state + ' ' + JSON.stringify(done.error || ''));
       await page.goto(base + '/#/jobs/' + j.id);
       await page.locator('#study-table').waitFor({ timeout: 15000 });
+      // MLP, then H.A. and M.C. per method, and M.C. at target when the
+      // result has it (the targeted search).
+      const r = done.result || {};
+      const withTarget = ['dr', 'scann', 'dr+scann'].every((k) => r[k] && 'mc_target' in r[k]);
       const rows = await page.locator('#study-table tbody tr').count();
-      assert(rows === 7, 'study rows ' + rows);
+      assert(rows === (withTarget ? 10 : 7), 'study rows ' + rows);
       const labels = await page.locator('#study-table tbody th').allTextContents();
       for (const l of ['MLP', 'DR', 'SCANN', 'DR+SCANN']) assert(labels.includes(l), 'no row ' + l);
+      if (withTarget) {
+        const picks = await page.locator('#study-table tbody td[data-label="Pick"]').allTextContents();
+        assert(picks.filter((p) => p === 'M.C. at target').length === 3, 'picks ' + picks.join(','));
+        const mct = await page.locator('#study-table tr[data-row="scann-mct"]').textContent();
+        assert(r.scann.mc_target ? mct.includes(r.scann.mc_target.params.toLocaleString('en-US'))
+          : /no network met the validation target/.test(mct), 'SCANN M.C. at target row: ' + mct);
+      }
+      // Whether the target was met is said either way (when the result tells).
+      if (typeof r.target_met === 'boolean') {
+        await page.locator(r.target_met ? '#study #target-met' : '#study #target-warning[role="alert"]').waitFor();
+        assert(await page.locator('#pareto-table tbody tr').count() === r.pareto.length, 'study pareto rows');
+      }
       const mlp = await page.locator('#study-table tr[data-row="mlp"]').textContent();
       assert(/%/.test(mlp) && /1\.0×/.test(mlp), 'MLP row ' + mlp);
       const sc = page.locator('#study-scatter');

@@ -199,7 +199,8 @@ export async function renderJob(ctx, id) {
       case 'result': text = 'result ready'; break;
       default: text = JSON.stringify(d);
     }
-    const li = el('li', { class: 'ev ev-' + ev.type, dataset: { seq: ev.id, type: ev.type } }, [
+    const level = ev.type === 'log' && typeof d.level === 'string' ? d.level.replace(/[^a-z]/gi, '') : '';
+    const li = el('li', { class: 'ev ev-' + ev.type + (level ? ' lvl-' + level : ''), dataset: { seq: ev.id, type: ev.type } }, [
       el('span', { class: 'seq', text: '#' + ev.id }), ' ', el('span', { class: 'type', text: ev.type }), ' ', text.replace(/\s+/g, ' '),
     ]);
     const atEnd = logList.scrollTop + logList.clientHeight >= logList.scrollHeight - 4;

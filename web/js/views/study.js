@@ -3,10 +3,12 @@
 // parameters, compression against the MLP, energy per inference) and the
 // accuracy-versus-parameters scatter of every candidate, log-scaled, with
 // the Pareto front highlighted; for a synthesize job, the baseline against
-// the best network.
+// the best network.  Both say whether the validation target was met (a
+// result without target_met, from an older engine, says neither) and list
+// the result's Pareto networks (params, validation and test accuracy).
 
 import { el, fmtPct, fmtInt, fmtNum, fmtRatio } from '../util.js';
-import { studyRows, paretoFront } from '../model.js';
+import { studyRows, paretoFront, targetStatus, paretoRows } from '../model.js';
 import { scatterLog, responsive } from '../charts.js';
 
 function drText(n) {
@@ -14,9 +16,9 @@ function drText(n) {
   return `${n.dr.method} ÷${n.dr.ratio}`;
 }
 
-function netCells(n, compression) {
+function netCells(n, compression, empty = 'no network met the baseline accuracy') {
   if (!n) {
-    return [el('td', { colspan: 7, class: 'muted', text: 'no network met the baseline accuracy' })];
+    return [el('td', { colspan: 7, class: 'muted', text: empty })];
   }
   return [
     el('td', { 'data-label': 'Test acc.', class: 'num', text: fmtPct(n.test_acc, 2) }),
@@ -27,6 +29,58 @@ function netCells(n, compression) {
     el('td', { 'data-label': 'Depth', class: 'num', text: fmtInt(n.depth) }),
     el('td', { 'data-label': 'DR', text: drText(n) }),
   ];
+}
+
+// Whether the result met its validation target: a warning (role alert) when
+// it did not -- the network shown is then only the most accurate one, not a
+// compressed network as good as the baseline -- a short note when it did,
+// nothing for a result without target_met.
+export function targetNote(result) {
+  const t = targetStatus(result);
+  if (!t) return null;
+  const base = [t.baseline !== null ? `MLP baseline ${fmtPct(t.baseline)}` : '',
+    t.majority !== null ? `majority class ${fmtPct(t.majority)}` : ''].filter(Boolean).join(', ');
+  const need = t.target !== null ? ` ≥ ${fmtPct(t.target)}` : '';
+  if (t.met) {
+    return el('p', { class: 'target-ok', id: 'target-met', role: 'status', dataset: { met: 'true' } }, [
+      el('strong', { text: 'Target met: ' }),
+      `validation accuracy${need}` + (base ? ` (${base})` : '') + '.',
+    ]);
+  }
+  return el('div', { class: 'warn-box', id: 'target-warning', role: 'alert', dataset: { met: 'false' } }, [
+    el('strong', { text: 'Target not met: ' }),
+    `no network kept validation accuracy${need}` + (base ? ` (${base})` : '') +
+      '; showing the most accurate network instead' +
+      (t.best !== null ? ` (${fmtPct(t.best)} validation accuracy)` : '') + '.',
+  ]);
+}
+
+// The result's Pareto networks (fewest parameters for their validation
+// accuracy) as a small table; null when the result has none.
+export function paretoTable(result) {
+  const rows = paretoRows(result);
+  if (!rows.length) return null;
+  const t = targetStatus(result);
+  const need = t && t.target !== null ? t.target : null;
+  const heads = ['Params', 'Val. acc.', 'Test acc.', 'Hidden', 'Depth', 'DR'];
+  if (need !== null) heads.push('Meets target');
+  return el('div', { class: 'table-wrap' }, el('table', { class: 'study pareto', id: 'pareto-table' }, [
+    el('caption', { text: `Pareto front: ${rows.length} network${rows.length === 1 ? '' : 's'} no other beats on both parameters and validation accuracy` +
+      (need !== null ? ` (target: ${fmtPct(need)} validation accuracy)` : '') }),
+    el('thead', {}, el('tr', {}, heads.map((h) => el('th', { scope: 'col', text: h })))),
+    el('tbody', {}, rows.map((n) => {
+      const meets = need !== null && Number(n.val_acc) >= need;
+      return el('tr', { dataset: need !== null ? { meets: String(meets) } : {} }, [
+        el('td', { 'data-label': 'Params', class: 'num', text: fmtInt(n.params) }),
+        el('td', { 'data-label': 'Val. acc.', class: 'num', text: fmtPct(n.val_acc, 2) }),
+        el('td', { 'data-label': 'Test acc.', class: 'num', text: fmtPct(n.test_acc, 2) }),
+        el('td', { 'data-label': 'Hidden', class: 'num', text: fmtInt(n.hidden) }),
+        el('td', { 'data-label': 'Depth', class: 'num', text: fmtInt(n.depth) }),
+        el('td', { 'data-label': 'DR', text: drText(n) }),
+        need !== null ? el('td', { 'data-label': 'Meets target', text: meets ? 'yes' : 'no' }) : null,
+      ]);
+    })),
+  ]));
 }
 
 // The accuracy-versus-parameters scatter: the named networks first (they
@@ -68,21 +122,24 @@ export function accuracyScatter(id, named, candidates) {
 export function renderStudy(result) {
   const rows = studyRows(result);
   const table = el('table', { class: 'study', id: 'study-table' }, [
-    el('caption', { text: 'Study: MLP baseline, DR, SCANN and DR+SCANN (H.A. = highest accuracy, M.C. = most compressed at baseline accuracy)' }),
+    el('caption', { text: 'Study: MLP baseline, DR, SCANN and DR+SCANN (H.A. = highest accuracy, M.C. = most compressed at baseline accuracy' +
+      (rows.some((r) => r.key.endsWith('-mct')) ? ', M.C. at target = most compressed meeting the validation target)' : ')') }),
     el('thead', {}, el('tr', {}, ['Method', 'Pick', 'Test acc.', 'Params', 'Compression', 'Energy', 'Hidden', 'Depth', 'DR']
       .map((h) => el('th', { scope: 'col', text: h })))),
     el('tbody', {}, rows.map((r) => el('tr', { dataset: { row: r.key } }, [
       el('th', { scope: 'row', 'data-label': 'Method', text: r.label }),
       el('td', { 'data-label': 'Pick', text: r.pick }),
-      ...netCells(r.net, r.compression),
+      ...netCells(r.net, r.compression, r.empty),
     ]))),
   ]);
 
   const named = rows.map((r) => ({ net: r.net, label: `${r.label} ${r.pick}`,
-    cls: r.key === 'mlp' ? 'p-mlp' : 'p-' + r.key.replace(/-(ha|mc)$/, '').replace('+', '') }));
+    cls: r.key === 'mlp' ? 'p-mlp' : 'p-' + r.key.replace(/-(ha|mc|mct)$/, '').replace('+', '') }));
   const chartWrap = accuracyScatter('study-scatter', named, result.candidates || []);
 
+  const pareto = paretoTable(result);
   return el('div', { class: 'study-wrap', id: 'study' }, [
+    targetNote(result),
     el('div', { class: 'table-wrap' }, table),
     el('h3', { text: 'Accuracy against parameters' }),
     el('ul', { class: 'legend' }, [
@@ -91,6 +148,8 @@ export function renderStudy(result) {
       el('li', { class: 'k-cand', text: 'other candidates' }), el('li', { class: 'k-front', text: 'Pareto front' }),
     ]),
     chartWrap,
+    pareto ? el('h3', { text: 'Pareto front' }) : null,
+    pareto,
   ]);
 }
 
@@ -99,26 +158,36 @@ export function renderSynthResult(r, candidates = []) {
   const base = r.baseline || null;
   const best = r.best || null;
   const comp = r.compression ?? (base && best && best.params ? base.params / best.params : null);
+  // A missed target: the best network is only the most accurate one, and
+  // its compression is no success -- say so beside the figure.
+  const missed = targetStatus(r)?.met === false;
+  const bestLabel = missed ? 'Most accurate (target not met)' : 'SCANN best';
   const line = (label, n) => el('tr', {}, [el('th', { scope: 'row', text: label }), ...netCells(n, n && base && n.params ? base.params / n.params : null)]);
-  return el('div', { id: 'synth-result' }, [
-    el('p', { class: 'big' }, [
-      'Compression ', el('strong', { id: 'compression', text: fmtRatio(comp) }),
+  const pareto = paretoTable(r);
+  return el('div', { id: 'synth-result', dataset: missed ? { target: 'missed' } : {} }, [
+    targetNote(r),
+    el('p', { class: missed ? 'big missed' : 'big', id: 'compression-line' }, [
+      'Compression ', el('strong', { id: 'compression', class: missed ? 'missed' : null, text: fmtRatio(comp) }),
       best ? ` at ${fmtPct(best.test_acc, 2)} test accuracy` : '',
       base ? ` (MLP baseline: ${fmtPct(base.test_acc, 2)})` : '',
+      missed ? ' ' : '',
+      missed ? el('span', { class: 'tag-warn', id: 'compression-flag', text: 'target not met: less accurate than required' }) : null,
     ]),
     el('div', { class: 'table-wrap' }, el('table', { class: 'study' }, [
       el('thead', {}, el('tr', {}, ['Network', 'Test acc.', 'Params', 'Compression', 'Energy', 'Hidden', 'Depth', 'DR']
         .map((h) => el('th', { scope: 'col', text: h })))),
-      el('tbody', {}, [line('MLP baseline', base), line('SCANN best', best)]),
+      el('tbody', {}, [line('MLP baseline', base), line(bestLabel, best)]),
     ])),
+    pareto ? el('h3', { text: 'Pareto front' }) : null,
+    pareto,
     el('h3', { text: 'Accuracy against parameters of every candidate' }),
     el('ul', { class: 'legend' }, [
-      el('li', { class: 'k-mlp', text: 'MLP baseline' }), el('li', { class: 'k-scann', text: 'SCANN best' }),
+      el('li', { class: 'k-mlp', text: 'MLP baseline' }), el('li', { class: 'k-scann', text: missed ? 'most accurate (target not met)' : 'SCANN best' }),
       el('li', { class: 'k-cand', text: 'other candidates' }), el('li', { class: 'k-front', text: 'Pareto front' }),
     ]),
     accuracyScatter('candidates-scatter', [
       { net: base, label: 'MLP baseline', cls: 'p-mlp' },
-      { net: best, label: 'SCANN best', cls: 'p-scann' },
+      { net: best, label: bestLabel, cls: 'p-scann' },
     ], candidates),
   ]);
 }
