@@ -367,6 +367,17 @@ static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
 	buf->len = sizeof(slab);
 }
 
+/* Room for need bytes in w->line (need <= LINE_MAX_BYTES). */
+static void line_reserve(struct worker *w, size_t need)
+{
+	if (need <= w->lcap)
+		return;
+	w->lcap = need > 2 * w->lcap ? need : 2 * w->lcap;
+	w->line = realloc(w->line, w->lcap);
+	if (w->line == NULL)
+		abort();
+}
+
 static void on_out(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 {
 	struct worker *w = s->data;
@@ -400,6 +411,8 @@ static void on_out(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		} else if (w->llen == 0) {
 			handle_line(w, buf->base + start, n);
 		} else if (w->llen + n <= LINE_MAX_BYTES) {
+			/* The end of a line begun in an earlier read. */
+			line_reserve(w, w->llen + n);
 			memcpy(w->line + w->llen, buf->base + start, n);
 			handle_line(w, w->line, w->llen + n);
 			w->llen = 0;
@@ -416,13 +429,7 @@ static void on_out(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			w->llen = 0;
 			return;
 		}
-		if (w->llen + n > w->lcap) {
-			w->lcap = w->llen + n > 2 * w->lcap ? w->llen + n :
-				2 * w->lcap;
-			w->line = realloc(w->line, w->lcap);
-			if (w->line == NULL)
-				abort();
-		}
+		line_reserve(w, w->llen + n);
 		memcpy(w->line + w->llen, buf->base + start, n);
 		w->llen += n;
 	}

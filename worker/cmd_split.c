@@ -208,6 +208,12 @@ static int split_run(int argc, char **argv)
 
 	/* 3. The files: all three whole under temporary names, then renamed. */
 	status = 1;
+	if (strlen(dir) > 4000) {
+		fprintf(stderr, "scann-worker: --out is %zu bytes long; the limit "
+			"is 4000\n", strlen(dir));
+		status = 2;
+		goto out;
+	}
 	if (mkdir(dir, 0777) != 0 && errno != EEXIST) {
 		fprintf(stderr, "scann-worker: cannot create %s: %s\n", dir,
 			strerror(errno));
@@ -221,7 +227,7 @@ static int split_run(int argc, char **argv)
 	counts[2] = split.n_test;
 	for (int p = 0; p < PARTS; p++) {
 		snprintf(path[p], sizeof(path[p]), "%s/%s", dir, names[p]);
-		snprintf(tmp[p], sizeof(tmp[p]), "%s.tmp", path[p]);
+		snprintf(tmp[p], sizeof(tmp[p]), "%s/%s.tmp", dir, names[p]);
 	}
 	for (; written < PARTS; written++)
 		if (write_rows(tmp[written], ds, rows[written], counts[written]) != 0) {

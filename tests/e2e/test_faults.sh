@@ -69,6 +69,30 @@ check "missing worker fails the job" wait_state "$N" failed 30
 check "says cannot start" grep -q 'cannot start' "$T/ws"
 e2e_stop
 
+# A worker's line that arrives over several reads, its end longer than its
+# start (a study's result line can): scannd assembles it whole.  The
+# stand-in worker writes one log event in two pieces with a pause between.
+cat >"$T/split-worker" <<'SH'
+#!/bin/sh
+cat >/dev/null
+start=$(head -c 1000 /dev/zero | tr '\0' x)
+end=$(head -c 5000 /dev/zero | tr '\0' x)
+printf '{"type":"log","level":"info","message":"%s' "$start"
+sleep 0.5
+printf '%s"}\n' "$end"
+SH
+chmod +x "$T/split-worker"
+e2e_start --workers 1 --worker "$T/split-worker"
+upload "$DATA/iris.csv" iris >/dev/null
+L=$(submit '{"dataset":"iris","train":{"epochs":1}}')
+wait_state "$L" failed 30 || true
+curl -s "$URL/api/v1/jobs/$L/events?format=ndjson" >"$T/long"
+check "a line split across reads is stored whole" \
+	sh -c "grep '\"message\":\"xxxxxxxx' '$T/long' | tr -cd x | wc -c | grep -qx 6000"
+check "scannd still answers" sh -c "curl -sf $URL/healthz >/dev/null"
+e2e_stop
+check "log has no sanitizer report (split line)" sh -c "! grep -q 'Sanitizer' '$T/scannd.log'"
+
 # SSE keep-alive: an idle stream (its worker stopped) gets comment lines,
 # which are not events; the stream then ends as the job does.
 e2e_start --workers 1 --sse-ping 1 --grace 1
