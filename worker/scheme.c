@@ -147,8 +147,14 @@ int scann_train_step(struct scann_ctx *c, struct scann_net *net,
 		     uint32_t epochs, const char *op, int keep_best,
 		     struct scann_error *err)
 {
+	/*
+	 * A fine-tune keeps its epoch of lowest validation loss: smooth, so
+	 * less a maximum of noise than the most rows right, which the search's
+	 * accept test then reads.
+	 */
 	struct scann_early_stop es = {
 		.rows = c->split->val, .n = c->split->n_val, .patience = 0,
+		.by_loss = 1,
 	};
 	int rc;
 

@@ -10,8 +10,8 @@
  * Then each step proposes a smaller network (NetAdapt's idea: shrink,
  * fine-tune briefly, let validation judge):
  *   - prune the `step` share of the connections of smallest |w| from the
- *     last accepted network and fine-tune it, keeping its best validation
- *     epoch;
+ *     last accepted network and fine-tune it, keeping its epoch of lowest
+ *     validation loss;
  *   - if it misses the target, grow back by gradient up to half of what
  *     was pruned (SCANN's recovery; within the scheme's wiring) and
  *     fine-tune again;

@@ -149,6 +149,21 @@ static int judge_epoch(struct scann_exec *ex, const struct scann_data *data,
 	/* Patience waits for more rows right; a lower loss at the same
 	 * accuracy picks the weights but buys no time, or a loss that keeps
 	 * creeping down would never let training stop. */
+	if (es->by_loss) {
+		int better = es->best_epoch == 0 || loss < es->best_loss;
+
+		if (es->best_epoch == 0 || loss < es->best_loss * (1.0 - 1e-3))
+			*since = 0;
+		else
+			(*since)++;
+		if (better) {
+			memcpy(best, ex->param, ex->n_param * sizeof(float));
+			es->best_epoch = epoch + 1;
+			es->best_acc = acc;
+			es->best_loss = loss;
+		}
+		return es->patience > 0 && *since >= es->patience;
+	}
 	if (es->best_epoch == 0 || acc > es->best_acc)
 		*since = 0;
 	else

@@ -58,14 +58,16 @@ int scann_train(struct scann_net *net, const struct scann_data *data,
 /*
  * Early stopping on validation.  After every epoch rows[0..n) are scored;
  * the weights of the best epoch so far (more rows right, ties to the lower
- * loss) are kept, and training ends once `patience` epochs in a row got no
- * more rows right (0: every epoch runs).  On success the net holds the best
+ * loss; with by_loss, the lower loss) are kept, and training ends once
+ * `patience` epochs in a row brought no better one (0: every epoch runs;
+ * a loss must fall by 0.1% to count).  On success the net holds the best
  * epoch's weights, not the last: a long budget cannot overfit the result.
  */
 struct scann_early_stop {
 	const uint32_t *rows;
 	uint32_t n;
 	uint32_t patience;
+	int by_loss;		/* best = lowest loss, not most rows right */
 	/* Set by scann_train_validated(): */
 	uint32_t epochs_run, best_epoch;	/* best_epoch counts from 1 */
 	double best_acc, best_loss;		/* loss: mean over the rows */
