@@ -374,6 +374,32 @@ START_TEST(a_target_out_of_reach_is_reported_as_missed)
 }
 END_TEST
 
+/*
+ * resources.budget_s ends the search, not the job: the result comes, and a
+ * log event says the budget ended it.
+ */
+START_TEST(the_budget_ends_the_search_with_a_result)
+{
+	char text[8192], *out;
+	json_t *res;
+
+	snprintf(text, sizeof(text),
+		 "{\"dataset\": \"%s\", \"split\": {\"test_last\": 2000},"
+		 " \"baseline\": {\"hidden\": [64]}, \"train\": {\"epochs\": 2},"
+		 " \"scann\": {\"epochs_per_step\": 40},"
+		 " \"resources\": {\"budget_s\": 1}}", test_data("satellite.csv"));
+	test_write_str("budget.json", text);
+	ck_assert_int_eq(sh("run --out budget budget.json", "budget.ndjson"), 0);
+	out = slurp("budget.ndjson", NULL);
+	ck_assert_ptr_nonnull(strstr(out, "stopped at resources.budget_s"));
+	res = last_event(out);
+	ck_assert_str_eq(json_string_value(json_object_get(res, "type")), "result");
+	ck_assert_ptr_nonnull(json_object_get(res, "target_met"));
+	json_decref(res);
+	free(out);
+}
+END_TEST
+
 START_TEST(timeout_stops_the_job_with_a_final_event)
 {
 	char text[8192], *out;
@@ -409,6 +435,7 @@ static Suite *run_suite(void)
 	tcase_add_test(tc, sigterm_stops_and_resume_finishes_the_same_stream);
 	tcase_add_test(tc, timeout_stops_the_job_with_a_final_event);
 	tcase_add_test(tc, a_target_out_of_reach_is_reported_as_missed);
+	tcase_add_test(tc, the_budget_ends_the_search_with_a_result);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -371,6 +371,25 @@ static json_t *equal_loss_json(const struct study *st,
 					       base->cost.params));
 }
 
+/* Append line (n bytes, or a failed snprintf's n < 0) to the report. */
+static void md_text(char **md, size_t *len, size_t *cap, const char *line,
+		    int n)
+{
+	if (n < 0)
+		return;
+	while (*len + (size_t)n + 1 > *cap) {
+		size_t grown_cap = *cap ? *cap * 2 : 2048;
+		char *grown = realloc(*md, grown_cap);
+
+		if (grown == NULL)
+			return;
+		*md = grown;
+		*cap = grown_cap;
+	}
+	memcpy(*md + *len, line, (size_t)n + 1);
+	*len += (size_t)n;
+}
+
 static void md_row(char **md, size_t *len, size_t *cap, const char *what,
 		   const char *pick, const struct scann_summary *s,
 		   uint64_t base_params)
@@ -389,19 +408,7 @@ static void md_row(char **md, size_t *len, size_t *cap, const char *what,
 			     (unsigned long long)s->cost.params,
 			     ratio_of(base_params, s->cost.params), s->cost.energy_nj,
 			     s->features, s->cost.hidden);
-	if (n < 0)
-		return;
-	while (*len + (size_t)n + 1 > *cap) {
-		size_t grown_cap = *cap ? *cap * 2 : 2048;
-		char *grown = realloc(*md, grown_cap);
-
-		if (grown == NULL)
-			return;
-		*md = grown;
-		*cap = grown_cap;
-	}
-	memcpy(*md + *len, line, (size_t)n + 1);
-	*len += (size_t)n;
+	md_text(md, len, cap, line, n);
 }
 
 static char *study_markdown(const struct study *st, const struct scann_summary *base)
@@ -426,15 +433,28 @@ static char *study_markdown(const struct study *st, const struct scann_summary *
 	for (int s = 0; s < 3; s++) {
 		long ha = pick_ha(st, stages[s]);
 		long mc = pick_mc(st, stages[s], base->test_acc);
+		long at = pick_at(st, stages[s], st->target_val);
 
 		md_row(&md, &len, &cap, names[s], "H.A.",
 		       ha >= 0 ? &st->cands[ha].s : NULL, base->cost.params);
-		long at = pick_at(st, stages[s], st->target_val);
-
 		md_row(&md, &len, &cap, names[s], "M.C.",
 		       mc >= 0 ? &st->cands[mc].s : NULL, base->cost.params);
 		md_row(&md, &len, &cap, names[s], "M.C. at target",
 		       at >= 0 ? &st->cands[at].s : NULL, base->cost.params);
+	}
+	{
+		long at = pick_at(st, "dr+scann", st->target_val);
+		char line[512];
+		int n = snprintf(line, sizeof(line),
+				 "\nTarget: validation accuracy at least %.2f%% "
+				 "(the baseline's %.2f%% less the job's tolerance), "
+				 "above the majority class's %.2f%%.  DR+SCANN %s.\n",
+				 100.0 * st->target_val, 100.0 * base->val_acc,
+				 100.0 * st->floor_val, at >= 0 ? "meets it" :
+				 "**does not meet it**: its M.C. at target is empty "
+				 "and the network shipped is its most accurate");
+
+		md_text(&md, &len, &cap, line, n);
 	}
 	return md;
 }
