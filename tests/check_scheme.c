@@ -73,7 +73,7 @@ static void setup(struct fixture *f, enum scann_scheme scheme)
 static void teardown(struct fixture *f)
 {
 	fclose(f->ev.out);
-	scann_progress_free(&f->prog);
+	scann_stage_progress_free(&f->prog);
 	scann_norm_free(&f->norm);
 	scann_split_free(&f->split);
 	scann_dataset_free(f->ds);
@@ -120,7 +120,7 @@ START_TEST(scheme_c_never_creates_a_non_adjacent_connection)
 	setup(&f, SCANN_SCHEME_C);
 	f.ctx.checkpoint = watch;
 	f.ctx.checkpoint_ctx = &f;
-	ck_assert_int_eq(scann_job_run(&f.ctx, &f.prog, NULL), 0);
+	ck_assert_int_eq(scann_scheme_run(&f.ctx, &f.prog, NULL), 0);
 	ck_assert_uint_eq(f.steps, 5);		/* start + 4 iterations */
 	ck_assert_int_eq(f.bad_edges, 0);
 	ck_assert_int_eq(non_adjacent(f.prog.best), 0);
@@ -139,7 +139,7 @@ START_TEST(scheme_b_does_create_skip_connections)
 	f.spec.scann.pruning_fraction = 0.1;	/* let grown edges survive */
 	f.ctx.checkpoint = watch;
 	f.ctx.checkpoint_ctx = &f;
-	ck_assert_int_eq(scann_job_run(&f.ctx, &f.prog, NULL), 0);
+	ck_assert_int_eq(scann_scheme_run(&f.ctx, &f.prog, NULL), 0);
 	ck_assert_int_gt(f.bad_edges, 0);
 	ck_assert_uint_lt(scann_net_active(f.prog.best),
 			  scann_net_active(f.prog.baseline));
@@ -154,7 +154,7 @@ START_TEST(scheme_a_never_exceeds_max_hidden)
 	setup(&f, SCANN_SCHEME_A);
 	f.ctx.checkpoint = watch;
 	f.ctx.checkpoint_ctx = &f;
-	ck_assert_int_eq(scann_job_run(&f.ctx, &f.prog, NULL), 0);
+	ck_assert_int_eq(scann_scheme_run(&f.ctx, &f.prog, NULL), 0);
 	ck_assert_uint_le(f.max_seen, 12);
 	ck_assert_uint_gt(f.max_seen, 8);	/* it did grow neurons */
 	ck_assert_uint_le(f.prog.best->n_hidden, 12);
@@ -183,7 +183,7 @@ static int note_candidate(void *ctx, const char *stage,
 		w->params[w->n] = s->cost.params;
 		w->val[w->n++] = s->val_acc;
 	}
-	w->missed += !scann_meets_target(&w->f->prog, s->val_acc);
+	w->missed += !scann_stage_meets_target(&w->f->prog, s->val_acc);
 	return 0;
 }
 
@@ -195,7 +195,7 @@ static int check_kept(void *ctx, const struct scann_progress *p,
 
 	(void)rng;
 	if (p->current && p->grown &&
-	    !scann_meets_target(p, scann_accuracy(p->current, &w->f->ctx.data,
+	    !scann_stage_meets_target(p, scann_accuracy(p->current, &w->f->ctx.data,
 						  w->f->split.val, w->f->split.n_val,
 						  SCANN_SPARSE_BELOW)))
 		w->kept_missing++;
@@ -217,19 +217,19 @@ START_TEST(target_search_rolls_back_steps_that_miss_the_target)
 	f.ctx.candidate_ctx = &w;
 	f.ctx.checkpoint = check_kept;
 	f.ctx.checkpoint_ctx = &w;
-	ck_assert_int_eq(scann_job_run(&f.ctx, &f.prog, NULL), 0);
+	ck_assert_int_eq(scann_scheme_run(&f.ctx, &f.prog, NULL), 0);
 	/* Not vacuous: the search went on until steps failed. */
 	ck_assert_uint_gt(w.missed, 0);
 	ck_assert_uint_eq(w.kept_missing, 0);
 	ck_assert_ptr_nonnull(f.prog.best);
-	ck_assert(scann_target_met(&f.prog));
+	ck_assert(scann_stage_target_met(&f.prog));
 	for (uint32_t i = 0; i < w.n; i++)
-		if (scann_meets_target(&f.prog, w.val[i]) && w.params[i] < smallest)
+		if (scann_stage_meets_target(&f.prog, w.val[i]) && w.params[i] < smallest)
 			smallest = w.params[i];
 	/* best is the smallest candidate that met the target, never one
 	 * that missed it. */
 	ck_assert_uint_eq(f.prog.best_params, smallest);
-	ck_assert(scann_meets_target(&f.prog, f.prog.best_val));
+	ck_assert(scann_stage_meets_target(&f.prog, f.prog.best_val));
 	ck_assert_uint_lt(f.prog.best_params, w.params[0]);
 	teardown(&f);
 }
@@ -240,11 +240,11 @@ START_TEST(a_majority_class_network_never_meets_the_target)
 	struct scann_progress p = { .target_val = 0.30, .floor_val = 0.40 };
 
 	/* Whatever the target, the commonest class's share is a floor. */
-	ck_assert(!scann_meets_target(&p, 0.40));
-	ck_assert(scann_meets_target(&p, 0.41));
+	ck_assert(!scann_stage_meets_target(&p, 0.40));
+	ck_assert(scann_stage_meets_target(&p, 0.41));
 	p.target_val = 0.9;
-	ck_assert(!scann_meets_target(&p, 0.89));
-	ck_assert(scann_meets_target(&p, 0.9));
+	ck_assert(!scann_stage_meets_target(&p, 0.89));
+	ck_assert(scann_stage_meets_target(&p, 0.9));
 }
 END_TEST
 

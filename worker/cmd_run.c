@@ -409,7 +409,7 @@ static int run_run(int argc, char **argv)
 	ctx.checkpoint = checkpoint;
 	ctx.checkpoint_ctx = &r;
 	/* A DR job's shares are the study's (study.c); these synthesize's. */
-	scann_set_span(&ctx, 0.0, 1.0);
+	scann_stage_set_span(&ctx, 0.0, 1.0);
 	ctx.baseline_share = SCANN_BASELINE_SHARE;
 	{
 		struct timespec ts;
@@ -473,9 +473,9 @@ static int run_run(int argc, char **argv)
 			study.baseline = study.model = NULL;
 		}
 	} else {
-		rc = scann_job_run(&ctx, &prog, &r.err);
+		rc = scann_scheme_run(&ctx, &prog, &r.err);
 		if (rc == 0) {
-			target = scann_target_json(&ctx, &prog);
+			target = scann_stage_target_json(&ctx, &prog);
 			/* No candidate met the target: ship the most accurate. */
 			if (prog.best == NULL) {
 				prog.best = prog.top;
@@ -516,8 +516,8 @@ static int run_run(int argc, char **argv)
 			bs = study.baseline_sum;
 			ss = study.model_sum;
 		} else {
-			scann_summarize(&ctx, prog.baseline, &bs);
-			scann_summarize(&ctx, prog.best, &ss);
+			scann_stage_summarize(&ctx, prog.baseline, &bs);
+			scann_stage_summarize(&ctx, prog.best, &ss);
 		}
 		scann_dataset_fingerprint(ds, fp);
 		data = json_pack("{s:s, s:I, s:s, s:s, s:O, s:I, s:I, s:I}",
@@ -529,11 +529,11 @@ static int run_run(int argc, char **argv)
 				 "test", (json_int_t)split.n_test);
 		snprintf(path, sizeof(path), "%s/model.json", out_dir);
 		rc = scann_model_save_dr(path, prog.best, &norm, study.model_dr, ds,
-					 data, scann_summary_json(&ss), &r.err);
+					 data, scann_stage_summary_json(&ss), &r.err);
 		snprintf(path, sizeof(path), "%s/baseline.json", out_dir);
 		if (rc == 0)
 			rc = scann_model_save(path, prog.baseline, &norm, ds, data,
-					      scann_summary_json(&bs), &r.err);
+					      scann_stage_summary_json(&bs), &r.err);
 		json_decref(data);
 		if (rc != 0) {
 			fprintf(stderr, "scann-worker: %s\n", r.err.message);
@@ -548,8 +548,8 @@ static int run_run(int argc, char **argv)
 			json_object_set_new(result, "report", json_string("report.json"));
 		} else {
 			result = json_pack("{s:o, s:o, s:f, s:s, s:s, s:s, s:s, s:s}",
-					   "baseline", scann_summary_json(&bs),
-					   "best", scann_summary_json(&ss),
+					   "baseline", scann_stage_summary_json(&bs),
+					   "best", scann_stage_summary_json(&ss),
 					   "compression", (double)bs.cost.params /
 						   (double)(ss.cost.params ? ss.cost.params : 1),
 					   "scheme", scann_scheme_name(spec.scheme),
@@ -593,7 +593,7 @@ static int run_run(int argc, char **argv)
 out:
 	json_decref(target);
 	scann_study_out_free(&study);
-	scann_progress_free(&prog);
+	scann_stage_progress_free(&prog);
 	scann_norm_free(&norm);
 	scann_split_free(&split);
 	scann_dataset_free(ds);

@@ -38,6 +38,7 @@ worker_libscann_a_SOURCES += \
 	worker/energy.c worker/energy.h \
 	worker/normalize.c worker/normalize.h \
 	worker/events.c worker/events.h \
+	worker/stage.c worker/stage.h \
 	worker/scheme.c worker/scheme.h \
 	worker/search.c worker/search.h \
 	worker/front.c worker/front.h \

@@ -7,9 +7,6 @@
 #include <string.h>
 #include <time.h>
 
-#include <math.h>
-
-#include "front.h"
 #include "grow.h"
 #include "prune.h"
 #include "scheme.h"
@@ -19,249 +16,12 @@
 #define GROW_ROWS 4096
 /* Multiplicative noise on a cloned neuron's incoming weights. */
 #define CLONE_NOISE 0.05
-/*
- * Optimiser steps behind the automatic epoch budgets (scann_fit_plan).
- * Adam at lr 1e-3 settles an MLP on normalised features within a few
- * thousand steps; the cap is what a full training may spend, patience what
- * it waits for a better validation score, a fine-tune what an architecture
- * step gets to recover.
- */
-#define FULL_TRAINING_STEPS 10000
-#define PATIENCE_STEPS 1000
-#define FINE_TUNE_STEPS 300
-#define MIN_EPOCHS 20
-#define MIN_PATIENCE 10
-#define MAX_AUTO_EPOCHS 5000
-#define RECIPE_EPOCHS_PER_STEP 3	/* the paper's */
-
-static double now_s(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
-void scann_summarize(struct scann_ctx *c, const struct scann_net *net,
-		     struct scann_summary *out)
-{
-	out->val_acc = scann_accuracy(net, &c->data, c->split->val,
-				      c->split->n_val, c->sparse_below);
-	out->test_acc = scann_accuracy(net, &c->data, c->split->test,
-				       c->split->n_test, c->sparse_below);
-	scann_energy_measure(net, &c->energy, &out->cost);
-	out->features = net->n_in;
-	out->dr_method = c->dr_method;
-	out->dr_ratio = c->dr_ratio;
-}
-
-json_t *scann_summary_json(const struct scann_summary *s)
-{
-	json_t *dr = s->dr_method ?
-		json_pack("{s:s, s:f}", "method", s->dr_method, "ratio", s->dr_ratio) :
-		json_null();
-
-	return json_pack("{s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:o}",
-			 "test_acc", s->test_acc, "val_acc", s->val_acc,
-			 "params", (json_int_t)s->cost.params,
-			 "macs", (json_int_t)s->cost.macs,
-			 "flops", (json_int_t)s->cost.flops,
-			 "energy_nj", s->cost.energy_nj,
-			 "hidden", (json_int_t)s->cost.hidden,
-			 "depth", (json_int_t)s->cost.depth,
-			 "features", (json_int_t)s->features, "dr", dr);
-}
-
-void scann_progress_free(struct scann_progress *p)
-{
-	scann_net_free(p->baseline);
-	scann_net_free(p->current);
-	scann_net_free(p->best);
-	scann_net_free(p->top);
-	json_decref(p->front);
-	memset(p, 0, sizeof(*p));
-}
-
-static uint32_t epochs_for(uint32_t steps, uint32_t per_epoch, uint32_t lo,
-			   uint32_t hi)
-{
-	uint32_t e = (steps + per_epoch - 1) / per_epoch;
-
-	return e < lo ? lo : e > hi ? hi : e;
-}
-
-void scann_fit_plan(const struct scann_job_spec *spec, uint32_t n_train,
-		    struct scann_fit_plan *out)
-{
-	uint32_t batch = spec->train.batch ? spec->train.batch : 128;
-	uint32_t per_epoch = n_train > batch ? (n_train + batch - 1) / batch : 1;
-
-	out->epochs = spec->train.epochs ? spec->train.epochs :
-		epochs_for(FULL_TRAINING_STEPS, per_epoch, MIN_EPOCHS,
-			   MAX_AUTO_EPOCHS);
-	out->patience = spec->train.patience ? spec->train.patience :
-		epochs_for(PATIENCE_STEPS, per_epoch, MIN_PATIENCE,
-			   MAX_AUTO_EPOCHS);
-	out->fine_tune = spec->scann.epochs_per_step ?
-		spec->scann.epochs_per_step :
-		spec->scann.search == SCANN_SEARCH_RECIPE ? RECIPE_EPOCHS_PER_STEP :
-		epochs_for(FINE_TUNE_STEPS, per_epoch, 1, MAX_AUTO_EPOCHS);
-}
-
-void scann_set_span(struct scann_ctx *c, double lo, double hi)
-{
-	c->span_lo = lo;
-	c->span_hi = hi > lo ? hi : lo;
-}
-
-static int on_epoch(void *ctx, struct scann_exec *ex, uint32_t epoch,
-		    double train_loss)
-{
-	struct scann_ctx *c = ctx;
-	double val = c->es_live ? c->es_live->last_acc : c->split->n_val ?
-		(double)scann_exec_correct(ex, c->data.x, c->data.y,
-					   c->split->val, c->split->n_val) /
-		c->split->n_val : 0.0;
-	double done = c->span_epochs ? (double)(epoch + 1) / c->span_epochs : 1.0;
-	json_t *e = json_pack("{s:s, s:I, s:s, s:I, s:f, s:f, s:I, s:I, s:I, s:I, s:f}",
-			      "stage", c->stage,
-			      "iteration", (json_int_t)c->iteration,
-			      "operation", c->operation,
-			      "epoch", (json_int_t)epoch + 1,
-			      "train_loss", train_loss,
-			      "val_acc", val,
-			      "params", (json_int_t)c->step_cost.params,
-			      "flops", (json_int_t)c->step_cost.flops,
-			      "hidden", (json_int_t)c->step_cost.hidden,
-			      "depth", (json_int_t)c->step_cost.depth,
-			      "progress", c->span_lo + (c->span_hi - c->span_lo) *
-				      (done < 1.0 ? done : 1.0));
-
-	if (c->ev->timings)
-		json_object_set_new(e, "elapsed_s", json_real(now_s() - c->t0));
-	scann_events_emit(c->ev, "epoch", e);
-	return 0;
-}
-
-int scann_train_step(struct scann_ctx *c, struct scann_net *net,
-		     uint32_t epochs, const char *op, int keep_best,
-		     struct scann_error *err)
-{
-	/*
-	 * A fine-tune keeps its epoch of lowest validation loss: smooth, so
-	 * less a maximum of noise than the most rows right, which the search's
-	 * accept test then reads.
-	 */
-	struct scann_early_stop es = {
-		.rows = c->split->val, .n = c->split->n_val, .patience = 0,
-		.by_loss = 1,
-	};
-	int rc;
-
-	c->operation = op;
-	c->span_epochs = epochs;
-	scann_energy_measure(net, &c->energy, &c->step_cost);
-	if (!keep_best || c->split->n_val == 0)
-		return scann_train(net, &c->data, c->split->train,
-				   c->split->n_train, &c->spec->train, epochs,
-				   c->sparse_below, &c->rng, on_epoch, c, err);
-	c->es_live = &es;
-	rc = scann_train_validated(net, &c->data, c->split->train,
-				   c->split->n_train, &c->spec->train, epochs,
-				   c->sparse_below, &c->rng, &es, on_epoch, c,
-				   err);
-	c->es_live = NULL;
-	return rc;
-}
-
-/* A full training: the plan's epochs, stopped early on validation. */
-static int train_full(struct scann_ctx *c, struct scann_net *net,
-		      const char *op, struct scann_error *err)
-{
-	struct scann_fit_plan plan;
-	struct scann_early_stop es = {
-		.rows = c->split->val, .n = c->split->n_val,
-	};
-	int rc;
-
-	scann_fit_plan(c->spec, c->split->n_train, &plan);
-	if (c->split->n_val == 0)
-		return scann_train_step(c, net, plan.epochs, op, 0, err);
-	es.patience = plan.patience;
-	c->operation = op;
-	c->span_epochs = plan.epochs;
-	scann_energy_measure(net, &c->energy, &c->step_cost);
-	c->es_live = &es;
-	rc = scann_train_validated(net, &c->data, c->split->train,
-				   c->split->n_train, &c->spec->train,
-				   plan.epochs, c->sparse_below, &c->rng, &es,
-				   on_epoch, c, err);
-	c->es_live = NULL;
-	return rc;
-}
-
-static void emit_candidate(struct scann_ctx *c, const char *stage,
-			   const struct scann_summary *s, json_t *extra)
-{
-	json_t *e = json_pack("{s:s, s:I}", "stage", stage, "iteration",
-			      (json_int_t)c->iteration);
-
-	if (extra) {
-		json_object_update(e, extra);
-		json_decref(extra);
-	}
-	json_object_set_new(e, "network", scann_summary_json(s));
-	scann_events_emit(c->ev, "candidate", e);
-}
-
-static json_t *hidden_json(const uint32_t *hidden, uint32_t n)
-{
-	json_t *a = json_array();
-
-	for (uint32_t i = 0; i < n; i++)
-		json_array_append_new(a, json_integer(hidden[i]));
-	return a;
-}
-
-int scann_train_mlp(struct scann_ctx *c, const uint32_t *hidden, uint32_t n,
-		    const char *stage, json_t *extra, struct scann_net **out,
-		    struct scann_summary *sum, struct scann_error *err)
-{
-	struct scann_net *net = scann_net_new_mlp(c->data.features, hidden, n,
-						  c->data.classes,
-						  SCANN_WIRING_LAYERED, &c->rng);
-	int rc;
-
-	if (net == NULL) {
-		json_decref(extra);
-		return scann_error_set(err, SCANN_ENOMEM, NULL,
-				       "out of memory for an MLP");
-	}
-	rc = train_full(c, net, "train", err);
-	if (rc == 0) {
-		scann_summarize(c, net, sum);
-		if (extra == NULL)
-			extra = json_object();
-		json_object_set_new(extra, "hidden_layers", hidden_json(hidden, n));
-		emit_candidate(c, stage, sum, extra);
-		extra = NULL;
-		if (c->on_candidate)
-			rc = c->on_candidate(c->candidate_ctx, stage, sum, net);
-	}
-	json_decref(extra);
-	if (rc != 0) {
-		scann_net_free(net);
-		return rc;
-	}
-	*out = net;
-	return 0;
-}
 
 static int baseline_one(struct scann_ctx *c, const uint32_t *hidden,
 			uint32_t n, struct scann_net **out,
 			struct scann_summary *sum, struct scann_error *err)
 {
-	return scann_train_mlp(c, hidden, n, "baseline", NULL, out, sum, err);
+	return scann_stage_train_mlp(c, hidden, n, "baseline", NULL, out, sum, err);
 }
 
 static int run_baseline(struct scann_ctx *c, struct scann_progress *p,
@@ -290,7 +50,7 @@ static int run_baseline(struct scann_ctx *c, struct scann_progress *p,
 				/* Every layer of a searched MLP has the same width. */
 				for (uint32_t k = 0; k < depth; k++)
 					hidden[k] = b->widths[j];
-				scann_set_span(c, lo + (hi - lo) * c->iteration / models,
+				scann_stage_set_span(c, lo + (hi - lo) * c->iteration / models,
 					       lo + (hi - lo) * (c->iteration + 1) / models);
 				c->iteration++;
 				rc = baseline_one(c, hidden, depth, &net, &sum, err);
@@ -307,142 +67,23 @@ static int run_baseline(struct scann_ctx *c, struct scann_progress *p,
 				}
 			}
 	}
-	scann_set_span(c, lo, hi);
+	scann_stage_set_span(c, lo, hi);
 	if (rc != 0) {
 		scann_net_free(best);
 		return rc;
 	}
 	scann_events_emit(c->ev, "stage",
 			  json_pack("{s:s, s:s, s:o}", "stage", "baseline", "state",
-				    "end", "best", scann_summary_json(&best_sum)));
+				    "end", "best", scann_stage_summary_json(&best_sum)));
 	p->baseline = best;
 	p->baseline_done = 1;
 	return c->checkpoint ? c->checkpoint(c->checkpoint_ctx, p, &c->rng) : 0;
 }
 
-int scann_job_baseline(struct scann_ctx *c, struct scann_progress *p,
+int scann_scheme_baseline(struct scann_ctx *c, struct scann_progress *p,
 		       struct scann_error *err)
 {
 	return run_baseline(c, p, err);
-}
-
-/* Validation accuracy of always answering the commonest class. */
-static double majority_val(const struct scann_ctx *c)
-{
-	uint32_t *count = calloc(c->data.classes ? c->data.classes : 1,
-				 sizeof(*count)), top = 0;
-
-	if (count == NULL || c->split->n_val == 0) {
-		free(count);
-		return 0.0;
-	}
-	for (uint32_t i = 0; i < c->split->n_val; i++) {
-		uint32_t k = ++count[c->data.y[c->split->val[i]]];
-
-		if (k > top)
-			top = k;
-	}
-	free(count);
-	return (double)top / c->split->n_val;
-}
-
-/*
- * Standard error of a validation accuracy: the baseline's is the best of
- * several models and epochs on the same rows, so a network as good as it
- * scores lower by about this much (target.noise_se of them, rounded up to
- * whole validation rows, are allowed).  Counts shrunk towards 1/2 (k+1 of n+2)
- * keep it above 0 when the baseline gets every row right.
- */
-static double val_se(double acc, uint32_t n)
-{
-	double q;
-
-	if (n == 0)
-		return 0.0;
-	q = (acc * n + 1.0) / (n + 2.0);
-	return sqrt(q * (1.0 - q) / n);
-}
-
-void scann_set_target(struct scann_ctx *c, struct scann_progress *p,
-		      double base_val)
-{
-	uint32_t n = c->split->n_val;
-	/* Accuracy moves in whole rows: a tolerance of 0.9 rows is none. */
-	double rows = ceil(c->spec->target.noise_se * val_se(base_val, n) * n -
-			   1e-9);
-
-	p->target_val = p->target_job = base_val - c->spec->target.max_drop -
-		(n ? rows / n : 0.0);
-	p->floor_val = majority_val(c);
-}
-
-int scann_target_met(const struct scann_progress *p)
-{
-	return p->best != NULL && p->best_val >= p->target_job - 1e-9 &&
-	       p->best_val > p->floor_val;
-}
-
-int scann_meets_target(const struct scann_progress *p, double val_acc)
-{
-	/* Accuracies are k / n_val from one code path: exact compares hold,
-	 * the slack only absorbs max_drop's decimal rounding. */
-	return val_acc >= p->target_val - 1e-9 && val_acc > p->floor_val;
-}
-
-static int keep_clone(struct scann_net **slot, const struct scann_net *net)
-{
-	struct scann_net *copy = scann_net_clone(net);
-
-	if (copy == NULL)
-		return SCANN_ENOMEM;
-	scann_net_free(*slot);
-	*slot = copy;
-	return 0;
-}
-
-int scann_candidate(struct scann_ctx *c, struct scann_progress *p,
-		    struct scann_summary *s)
-{
-	json_t *sum;
-	int rc;
-
-	scann_summarize(c, p->current, s);
-	emit_candidate(c, c->stage, s,
-		       json_pack("{s:s, s:s}", "scheme",
-				 scann_scheme_name(c->spec->scheme), "operation",
-				 c->operation));
-	if (c->on_candidate) {
-		rc = c->on_candidate(c->candidate_ctx, c->stage, s, p->current);
-		if (rc != 0)
-			return rc;
-	}
-	if (p->front == NULL)
-		p->front = json_array();
-	sum = scann_summary_json(s);
-	if (p->front == NULL || sum == NULL) {
-		json_decref(sum);
-		return SCANN_ENOMEM;
-	}
-	json_object_set_new(sum, "iteration", json_integer(c->iteration));
-	json_array_append_new(p->front, sum);
-	if (scann_meets_target(p, s->val_acc) &&
-	    (p->best == NULL || s->cost.params < p->best_params ||
-	     (s->cost.params == p->best_params && s->val_acc > p->best_val))) {
-		rc = keep_clone(&p->best, p->current);
-		if (rc != 0)
-			return rc;
-		p->best_val = s->val_acc;
-		p->best_params = s->cost.params;
-	}
-	if (p->top == NULL || s->val_acc > p->top_val ||
-	    (s->val_acc == p->top_val && s->cost.params < p->top_params)) {
-		rc = keep_clone(&p->top, p->current);
-		if (rc != 0)
-			return rc;
-		p->top_val = s->val_acc;
-		p->top_params = s->cost.params;
-	}
-	return 0;
 }
 
 static uint32_t grow_rows(const struct scann_ctx *c)
@@ -473,7 +114,7 @@ static int start_recipe(struct scann_ctx *c, struct scann_progress *p,
 	struct scann_fit_plan plan;
 	struct scann_summary sum;
 
-	scann_fit_plan(c->spec, c->split->n_train, &plan);
+	scann_stage_fit_plan(c->spec, c->split->n_train, &plan);
 	if (c->spec->scheme == SCANN_SCHEME_A) {
 		uint32_t h = s->initial_hidden < s->max_hidden ?
 			s->initial_hidden : s->max_hidden;
@@ -484,7 +125,7 @@ static int start_recipe(struct scann_ctx *c, struct scann_progress *p,
 					       &c->rng);
 		if (p->current == NULL)
 			return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
-		rc = train_full(c, p->current, "train", err);
+		rc = scann_stage_train_full(c, p->current, "train", err);
 		if (rc != 0)
 			return rc;
 	} else {
@@ -496,12 +137,12 @@ static int start_recipe(struct scann_ctx *c, struct scann_progress *p,
 		if (c->spec->scheme == SCANN_SCHEME_B)
 			p->current->wiring = SCANN_WIRING_FREE;
 		scann_prune(p->current, s->initial_prune, 0, NULL);
-		rc = scann_train_step(c, p->current, plan.fine_tune,
+		rc = scann_stage_train(c, p->current, plan.fine_tune,
 				      "initial-prune", 0, err);
 		if (rc != 0)
 			return rc;
 	}
-	return scann_candidate(c, p, &sum) ?
+	return scann_stage_candidate(c, p, &sum) ?
 		scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory") : 0;
 }
 
@@ -519,14 +160,14 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 	double lo = c->span_lo, hi = c->span_hi;
 	uint32_t parts = c->spec->scheme == SCANN_SCHEME_A ? 3 : 2;
 
-	scann_fit_plan(c->spec, c->split->n_train, &plan);
+	scann_stage_fit_plan(c->spec, c->split->n_train, &plan);
 	E = plan.fine_tune;
 
 	/* Each training of the iteration reports its own part of the span. */
-	scann_set_span(c, lo, lo + (hi - lo) / parts);
+	scann_stage_set_span(c, lo, lo + (hi - lo) / parts);
 	rc = grow_connections(c, p->current, &grown, err);
 	if (rc == 0)
-		rc = scann_train_step(c, p->current, E, "grow-connections", 0, err);
+		rc = scann_stage_train(c, p->current, E, "grow-connections", 0, err);
 	if (rc != 0)
 		return rc;
 	if (c->spec->scheme == SCANN_SCHEME_A) {
@@ -538,9 +179,9 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 		rc = scann_grow_neurons(p->current, &c->data, c->split->train,
 					grow_rows(c), k, CLONE_NOISE, &c->rng,
 					&added, err);
-		scann_set_span(c, lo + (hi - lo) / parts, lo + 2 * (hi - lo) / parts);
+		scann_stage_set_span(c, lo + (hi - lo) / parts, lo + 2 * (hi - lo) / parts);
 		if (rc == 0 && added > 0)
-			rc = scann_train_step(c, p->current, E, "grow-neurons",
+			rc = scann_stage_train(c, p->current, E, "grow-neurons",
 					      0, err);
 		if (rc != 0)
 			return rc;
@@ -554,11 +195,11 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 	} else {
 		scann_prune(p->current, s->pruning_fraction, s->pruning_keep, NULL);
 	}
-	scann_set_span(c, lo + (parts - 1) * (hi - lo) / parts, hi);
-	rc = scann_train_step(c, p->current, E, "prune", 0, err);
+	scann_stage_set_span(c, lo + (parts - 1) * (hi - lo) / parts, hi);
+	rc = scann_stage_train(c, p->current, E, "prune", 0, err);
 	if (rc != 0)
 		return rc;
-	rc = scann_candidate(c, p, &sum);
+	rc = scann_stage_candidate(c, p, &sum);
 	return rc ? scann_error_set(err, rc, NULL, "out of memory") : 0;
 }
 
@@ -572,7 +213,7 @@ static int run_recipe(struct scann_ctx *c, struct scann_progress *p,
 
 	if (!p->scheme_started) {
 		c->iteration = 0;
-		scann_set_span(c, lo, lo + (hi - lo) / n);
+		scann_stage_set_span(c, lo, lo + (hi - lo) / n);
 		rc = start_recipe(c, p, err);
 		if (rc != 0)
 			return rc;
@@ -584,7 +225,7 @@ static int run_recipe(struct scann_ctx *c, struct scann_progress *p,
 	}
 	while (p->iteration < c->spec->scann.iterations) {
 		c->iteration = p->iteration + 1;
-		scann_set_span(c, lo + (hi - lo) * c->iteration / n,
+		scann_stage_set_span(c, lo + (hi - lo) * c->iteration / n,
 			       lo + (hi - lo) * (c->iteration + 1) / n);
 		rc = iterate(c, p, err);
 		if (rc != 0)
@@ -596,11 +237,11 @@ static int run_recipe(struct scann_ctx *c, struct scann_progress *p,
 				return rc;
 		}
 	}
-	scann_set_span(c, lo, hi);
+	scann_stage_set_span(c, lo, hi);
 	return 0;
 }
 
-int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
+int scann_scheme_run(struct scann_ctx *c, struct scann_progress *p,
 		  struct scann_error *err)
 {
 	double lo = c->span_lo, hi = c->span_hi;
@@ -609,18 +250,18 @@ int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
 	if (hi <= lo)
 		lo = 0.0, hi = 1.0;
 	if (!p->baseline_done) {
-		scann_set_span(c, lo, lo + (hi - lo) * c->baseline_share);
+		scann_stage_set_span(c, lo, lo + (hi - lo) * c->baseline_share);
 		rc = run_baseline(c, p, err);
 		if (rc != 0)
 			return rc;
 	}
-	scann_set_span(c, lo + (hi - lo) * c->baseline_share, hi);
+	scann_stage_set_span(c, lo + (hi - lo) * c->baseline_share, hi);
 	c->stage = c->scheme_stage ? c->scheme_stage : "scann";
 	if (!p->scheme_started) {
 		struct scann_summary bs;
 
-		scann_summarize(c, p->baseline, &bs);
-		scann_set_target(c, p, c->target_base > 0 ? c->target_base :
+		scann_stage_summarize(c, p->baseline, &bs);
+		scann_stage_set_target(c, p, c->target_base > 0 ? c->target_base :
 				 bs.val_acc);
 		/*
 		 * A start that misses the job's target already (DR lost
@@ -629,7 +270,7 @@ int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
 		 * result still says the job's target was not met.
 		 */
 		if (c->spec->scheme != SCANN_SCHEME_A &&
-		    !scann_meets_target(p, bs.val_acc) && bs.val_acc > p->floor_val) {
+		    !scann_stage_meets_target(p, bs.val_acc) && bs.val_acc > p->floor_val) {
 			p->target_val = bs.val_acc;
 			scann_events_emit(c->ev, "log",
 				json_pack("{s:s, s:s, s:s, s:f, s:f}", "level",
@@ -653,9 +294,9 @@ int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
 		return rc;
 	{
 		struct scann_summary s;
-		int met = scann_target_met(p);
+		int met = scann_stage_target_met(p);
 
-		scann_summarize(c, p->best ? p->best : p->top, &s);
+		scann_stage_summarize(c, p->best ? p->best : p->top, &s);
 		if (!met)
 			scann_events_emit(c->ev, "log",
 				json_pack("{s:s, s:s, s:s, s:f, s:f, s:f}",
@@ -669,21 +310,8 @@ int scann_job_run(struct scann_ctx *c, struct scann_progress *p,
 		scann_events_emit(c->ev, "stage",
 				  json_pack("{s:s, s:s, s:o, s:b, s:f}", "stage",
 					    c->stage, "state", "end", "best",
-					    scann_summary_json(&s), "target_met", met,
+					    scann_stage_summary_json(&s), "target_met", met,
 					    "progress", hi));
 	}
 	return 0;
-}
-
-json_t *scann_target_json(const struct scann_ctx *c,
-			  const struct scann_progress *p)
-{
-	json_t *front = p->front ? scann_front(p->front) : json_array();
-
-	return json_pack("{s:b, s:{s:f, s:f, s:f, s:f}, s:o}",
-			 "target_met", scann_target_met(p),
-			 "target", "max_drop", c->spec->target.max_drop,
-			 "noise_se", c->spec->target.noise_se,
-			 "val_acc", p->target_job, "majority_val_acc",
-			 p->floor_val, "pareto", front ? front : json_array());
 }

@@ -71,8 +71,8 @@ static int start(struct scann_ctx *c, struct scann_progress *p,
 					       &c->rng);
 		if (p->current == NULL)
 			return oom(err);
-		scann_fit_plan(c->spec, c->split->n_train, &plan);
-		rc = scann_train_step(c, p->current, plan.epochs, "train", 1, err);
+		scann_stage_fit_plan(c->spec, c->split->n_train, &plan);
+		rc = scann_stage_train(c, p->current, plan.epochs, "train", 1, err);
 	} else {
 		/* The baseline is trained already: it is the first candidate. */
 		p->current = scann_net_clone(p->baseline);
@@ -84,7 +84,7 @@ static int start(struct scann_ctx *c, struct scann_progress *p,
 	}
 	if (rc != 0)
 		return rc;
-	if (scann_candidate(c, p, &sum) != 0)
+	if (scann_stage_candidate(c, p, &sum) != 0)
 		return oom(err);
 	p->step = STEP_FIRST;
 	p->grown = c->spec->scheme != SCANN_SCHEME_A;
@@ -112,10 +112,10 @@ static int grow_step(struct scann_ctx *c, struct scann_progress *p,
 					grow_rows(c), k, CLONE_NOISE, &c->rng,
 					&added, err);
 	if (rc == 0)
-		rc = scann_train_step(c, p->current, fine_tune, "grow", 1, err);
+		rc = scann_stage_train(c, p->current, fine_tune, "grow", 1, err);
 	if (rc != 0)
 		return rc;
-	return scann_candidate(c, p, &sum) ? oom(err) : 0;
+	return scann_stage_candidate(c, p, &sum) ? oom(err) : 0;
 }
 
 /*
@@ -141,11 +141,11 @@ static int prune_step(struct scann_ctx *c, struct scann_progress *p,
 		return oom(err);
 	p->current = trial;
 	scann_prune(trial, 0.0, active - cut, NULL);
-	scann_set_span(c, lo, (lo + hi) / 2);
-	rc = scann_train_step(c, trial, fine_tune, "prune", 1, err);
+	scann_stage_set_span(c, lo, (lo + hi) / 2);
+	rc = scann_stage_train(c, trial, fine_tune, "prune", 1, err);
 	if (rc == 0)
-		rc = scann_candidate(c, p, &sum) ? oom(err) : 0;
-	if (rc == 0 && scann_meets_target(p, sum.val_acc)) {
+		rc = scann_stage_candidate(c, p, &sum) ? oom(err) : 0;
+	if (rc == 0 && scann_stage_meets_target(p, sum.val_acc)) {
 		scann_net_free(kept);
 		p->step = fmin(p->step * STEP_GAIN, STEP_MAX);
 		return 0;
@@ -158,12 +158,12 @@ static int prune_step(struct scann_ctx *c, struct scann_progress *p,
 					    &grown, err);
 	}
 	if (rc == 0 && grown > 0) {
-		scann_set_span(c, (lo + hi) / 2, hi);
-		rc = scann_train_step(c, trial, fine_tune, "grow-connections", 1,
+		scann_stage_set_span(c, (lo + hi) / 2, hi);
+		rc = scann_stage_train(c, trial, fine_tune, "grow-connections", 1,
 				      err);
 		if (rc == 0)
-			rc = scann_candidate(c, p, &sum) ? oom(err) : 0;
-		if (rc == 0 && scann_meets_target(p, sum.val_acc) &&
+			rc = scann_stage_candidate(c, p, &sum) ? oom(err) : 0;
+		if (rc == 0 && scann_stage_meets_target(p, sum.val_acc) &&
 		    sum.cost.params < params_of(c, kept)) {
 			scann_net_free(kept);
 			return 0;
@@ -186,10 +186,10 @@ int scann_search_run(struct scann_ctx *c, struct scann_progress *p,
 	const char *why = "the target search used its target.max_steps";
 	int rc;
 
-	scann_fit_plan(c->spec, c->split->n_train, &plan);
+	scann_stage_fit_plan(c->spec, c->split->n_train, &plan);
 	if (!p->scheme_started) {
 		c->iteration = 0;
-		scann_set_span(c, lo, lo + per);
+		scann_stage_set_span(c, lo, lo + per);
 		rc = start(c, p, err);
 		if (rc != 0)
 			return rc;
@@ -209,12 +209,12 @@ int scann_search_run(struct scann_ctx *c, struct scann_progress *p,
 			why = "the target search stopped at resources.budget_s";
 			break;
 		}
-		if (p->grown && !scann_meets_target(p, val)) {
+		if (p->grown && !scann_stage_meets_target(p, val)) {
 			why = "the start network misses the target: nothing to "
 			      "prune towards";
 			break;
 		}
-		if (!p->grown && (scann_meets_target(p, val) ||
+		if (!p->grown && (scann_stage_meets_target(p, val) ||
 				  p->current->n_hidden >= c->spec->scann.max_hidden)) {
 			p->grown = 1;
 			continue;
@@ -224,7 +224,7 @@ int scann_search_run(struct scann_ctx *c, struct scann_progress *p,
 			break;
 		}
 		c->iteration = p->iteration + 1;
-		scann_set_span(c, at, at + per);
+		scann_stage_set_span(c, at, at + per);
 		rc = p->grown ? prune_step(c, p, plan.fine_tune, at, at + per, err) :
 			grow_step(c, p, plan.fine_tune, err);
 		if (rc != 0)
@@ -235,6 +235,6 @@ int scann_search_run(struct scann_ctx *c, struct scann_progress *p,
 			return rc;
 	}
 	log_end(c, p, why);
-	scann_set_span(c, lo, hi);
+	scann_stage_set_span(c, lo, hi);
 	return 0;
 }

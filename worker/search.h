@@ -22,12 +22,12 @@
  * the accepted network misses the target itself (A's growth never reached
  * it), after target.max_steps steps, or once resources.budget_s seconds
  * have passed (logged: a budget makes the stream depend on the clock).
- * Every network fine-tuned is a candidate (scann_candidate).
+ * Every network fine-tuned is a candidate (scann_stage_candidate).
  */
 #ifndef SCANN_SEARCH_H
 #define SCANN_SEARCH_H
 
-#include "scheme.h"
+#include "stage.h"
 
 /*
  * Run (or resume, as p says) the search in c->stage.  p->target_val and

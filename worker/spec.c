@@ -82,7 +82,7 @@ void scann_spec_defaults(struct scann_job_spec *spec)
 	spec->target.max_steps = 24;
 	spec->scann.search = SCANN_SEARCH_TARGET;
 	spec->scann.iterations = 8;
-	spec->scann.epochs_per_step = 0;	/* scann_fit_plan */
+	spec->scann.epochs_per_step = 0;	/* scann_stage_fit_plan */
 	spec->scann.initial_hidden = 50;
 	spec->scann.max_hidden = 300;
 	spec->scann.neuron_growth = 5;

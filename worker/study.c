@@ -109,7 +109,7 @@ static void summarize_on_best_dr(struct study *st, const struct scann_net *net,
 	struct scann_data saved = enter_dr(st->c, st->dr_x, st->dr_k,
 					   st->dr_method, st->dr_ratio);
 
-	scann_summarize(st->c, net, out);
+	scann_stage_summarize(st->c, net, out);
 	leave_dr(st->c, saved);
 }
 
@@ -165,12 +165,12 @@ static int sweep_score(void *ctx, const struct scann_dr *dr, double ratio,
 			hidden[i] = 1;
 	}
 	saved = enter_dr(c, xr, k, method, ratio);
-	scann_set_span(c, st->sweep_lo + (st->sweep_hi - st->sweep_lo) *
+	scann_stage_set_span(c, st->sweep_lo + (st->sweep_hi - st->sweep_lo) *
 		       c->iteration / st->sweep_models,
 		       st->sweep_lo + (st->sweep_hi - st->sweep_lo) *
 		       (c->iteration + 1) / st->sweep_models);
 	c->iteration++;
-	rc = scann_train_mlp(c, hidden, st->base_layers, "dr",
+	rc = scann_stage_train_mlp(c, hidden, st->base_layers, "dr",
 			     json_pack("{s:s, s:f, s:I}", "method", method,
 				       "ratio", ratio, "features", (json_int_t)k),
 			     &net, &sum, err);
@@ -247,7 +247,7 @@ static int run_sweep(struct study *st, const struct scann_summary *base,
 		summarize_on_best_dr(st, st->dr_net, &s);
 		scann_events_emit(c->ev, "stage",
 				  json_pack("{s:s, s:s, s:o}", "stage", "dr", "state",
-					    "end", "best", scann_summary_json(&s)));
+					    "end", "best", scann_stage_summary_json(&s)));
 	}
 	return 0;
 }
@@ -267,7 +267,7 @@ static int run_drscann(struct study *st, struct scann_progress *p,
 	p->baseline_done = 1;
 	saved = enter_dr(c, st->dr_x, st->dr_k, st->dr_method, st->dr_ratio);
 	c->scheme_stage = "dr+scann";
-	rc = scann_job_run(c, p, err);
+	rc = scann_scheme_run(c, p, err);
 	c->scheme_stage = NULL;
 	leave_dr(c, saved);
 	return rc;
@@ -343,7 +343,7 @@ static json_t *pick_json(const struct study *st, long i, uint64_t base_params)
 
 	if (i < 0)
 		return json_null();
-	j = scann_summary_json(&st->cands[i].s);
+	j = scann_stage_summary_json(&st->cands[i].s);
 	json_object_set_new(j, "compression",
 			    json_real(ratio_of(base_params, st->cands[i].s.cost.params)));
 	return j;
@@ -502,14 +502,14 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 	c->on_candidate = collect;
 	c->candidate_ctx = &st;
 
-	scann_set_span(c, 0.0, study ? 0.15 : 0.2);
-	rc = scann_job_baseline(c, &base, err);
+	scann_stage_set_span(c, 0.0, study ? 0.15 : 0.2);
+	rc = scann_scheme_baseline(c, &base, err);
 	if (rc != 0)
 		goto out;
-	scann_summarize(c, base.baseline, &bs);
+	scann_stage_summarize(c, base.baseline, &bs);
 	bp = bs.cost.params;
 	/* Every search keeps the job baseline's accuracy, DR+SCANN's too. */
-	scann_set_target(c, &base, bs.val_acc);
+	scann_stage_set_target(c, &base, bs.val_acc);
 	st.target_val = base.target_job;
 	st.floor_val = base.floor_val;
 	c->target_base = bs.val_acc;
@@ -523,8 +523,8 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 			goto out;
 		}
 		plain.baseline_done = 1;
-		scann_set_span(c, 0.15, 0.45);
-		rc = scann_job_run(c, &plain, err);
+		scann_stage_set_span(c, 0.15, 0.45);
+		rc = scann_scheme_run(c, &plain, err);
 		if (rc != 0)
 			goto out;
 	}
@@ -532,14 +532,14 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 	rc = run_sweep(&st, &bs, err);
 	if (rc == 0) {
 		scann_rng_seed(&c->rng, c->spec->train.seed + STAGE_SEED_DRSCANN);
-		scann_set_span(c, st.sweep_hi, 1.0);
+		scann_stage_set_span(c, st.sweep_hi, 1.0);
 		rc = run_drscann(&st, &drs, err);
 	}
 	if (rc != 0)
 		goto out;
 
 	/* The network to ship: DR+SCANN's search result. */
-	target = scann_target_json(c, &drs);
+	target = scann_stage_target_json(c, &drs);
 	if (drs.best == NULL) {
 		drs.best = drs.top;
 		drs.top = NULL;
@@ -556,8 +556,8 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 
 	if (!study) {
 		out->result = json_pack("{s:o, s:o, s:f, s:s, s:{s:s, s:f, s:I}}",
-					"baseline", scann_summary_json(&bs),
-					"best", scann_summary_json(&ms),
+					"baseline", scann_stage_summary_json(&bs),
+					"best", scann_stage_summary_json(&ms),
 					"compression", ratio_of(bp, ms.cost.params),
 					"scheme", scann_scheme_name(c->spec->scheme),
 					"dr", "method", st.dr_method, "ratio",
@@ -567,7 +567,7 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 		json_t *cands = json_array();
 
 		for (size_t i = 0; i < st.n_cands; i++) {
-			json_t *j = scann_summary_json(&st.cands[i].s);
+			json_t *j = scann_stage_summary_json(&st.cands[i].s);
 
 			json_object_set_new(j, "stage", json_string(st.cands[i].stage));
 			json_array_append_new(cands, j);
@@ -584,8 +584,8 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 								    st.target_val), bp)));
 		front = scann_front(cands);
 		out->result = json_pack("{s:o, s:o, s:o, s:s}",
-			"baseline", scann_summary_json(&bs),
-			"best", scann_summary_json(&ms),
+			"baseline", scann_stage_summary_json(&bs),
+			"best", scann_stage_summary_json(&ms),
 			"candidates", cands,
 			"scheme", scann_scheme_name(c->spec->scheme));
 		json_object_update(out->result, methods);
@@ -603,9 +603,9 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 out:
 	if (rc != 0)
 		scann_study_out_free(out);
-	scann_progress_free(&base);
-	scann_progress_free(&plain);
-	scann_progress_free(&drs);
+	scann_stage_progress_free(&base);
+	scann_stage_progress_free(&plain);
+	scann_stage_progress_free(&drs);
 	scann_net_free(st.dr_net);
 	json_decref(st.dr_json);
 	free(st.dr_x);
