@@ -28,7 +28,7 @@
 #include <unistd.h>
 
 #include "api_int.h"
-#include "dataset.h"
+#include "worker/job/dataset.h"
 #include "store/sha256.h"
 
 static int name_ok(const char *s)

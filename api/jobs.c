@@ -12,7 +12,7 @@
 #include <string.h>
 
 #include "api_int.h"
-#include "spec.h"
+#include "worker/job/spec.h"
 
 enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)
 {

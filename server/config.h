@@ -8,7 +8,7 @@
 
 #include <stddef.h>
 
-#include "error.h"
+#include "worker/job/error.h"
 
 struct scann_config {
 	char listen[256];	/* HOST:PORT, default 127.0.0.1:8080 */

@@ -23,7 +23,7 @@
 
 #include "api/api.h"
 #include "pool.h"
-#include "spec.h"
+#include "worker/job/spec.h"
 
 #define LINE_MAX_BYTES (1024 * 1024)
 #define TAIL_BYTES 4096

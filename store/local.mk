@@ -14,4 +14,4 @@ TESTS += tests/check_store
 tests_check_store_SOURCES = tests/check_store.c tests/testutil.h
 tests_check_store_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(SQLITE_CFLAGS) \
 	$(JANSSON_CFLAGS)
-tests_check_store_LDADD = $(SCANN_STORE_LIBS) $(SCANN_LIBS) $(CHECK_LIBS)
+tests_check_store_LDADD = $(SCANN_STORE_LIBS) $(SCANN_JOB_LIBS) $(CHECK_LIBS)

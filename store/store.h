@@ -20,7 +20,7 @@
 
 #include <jansson.h>
 
-#include "error.h"
+#include "worker/job/error.h"
 
 #define SCANN_STORE_SCHEMA_VERSION 2
 

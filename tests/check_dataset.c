@@ -7,7 +7,7 @@
 #include <stdint.h>
 #include <zlib.h>
 
-#include "dataset.h"
+#include "worker/job/dataset.h"
 #include "testutil.h"
 
 static uint32_t count_of(const struct scann_dataset *ds, const char *name)

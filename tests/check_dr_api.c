@@ -7,7 +7,7 @@
 #include <check.h>
 
 #include "check_dr_util.h"
-#include "dr_impl.h"
+#include "worker/dr_impl.h"
 
 static void expect_field(const char *text, uint32_t d, const char *field)
 {

@@ -7,7 +7,7 @@
 #include <check.h>
 
 #include "check_dr_util.h"
-#include "dr_impl.h"
+#include "worker/dr_impl.h"
 
 struct lltrace {
 	double ll[2000];

@@ -7,7 +7,7 @@
 #include <check.h>
 
 #include "check_dr_util.h"
-#include "dr_impl.h"
+#include "worker/dr_impl.h"
 
 /* n points of a swiss roll, scaled into [0,1]^3 by one common factor so
  * the geometry is kept; t[i] is the roll parameter. */

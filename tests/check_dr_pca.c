@@ -6,7 +6,7 @@
 #include <check.h>
 
 #include "check_dr_util.h"
-#include "dr_impl.h"
+#include "worker/dr_impl.h"
 
 START_TEST(projected_covariance_is_diagonal_and_descending)
 {

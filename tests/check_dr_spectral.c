@@ -8,7 +8,7 @@
 #include <check.h>
 
 #include "check_dr_util.h"
-#include "dr_impl.h"
+#include "worker/dr_impl.h"
 
 enum { C = 4, D = 10, K = 3 };
 

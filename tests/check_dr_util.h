@@ -12,9 +12,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "dataset.h"
-#include "dr.h"
-#include "rng.h"
+#include "worker/job/dataset.h"
+#include "worker/dr.h"
+#include "worker/job/rng.h"
 #include "testutil.h"
 
 static inline void *xmalloc(size_t n)

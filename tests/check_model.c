@@ -8,10 +8,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "energy.h"
-#include "events.h"
-#include "model.h"
-#include "normalize.h"
+#include "worker/energy.h"
+#include "worker/events.h"
+#include "worker/model.h"
+#include "worker/normalize.h"
 #include "testutil.h"
 
 START_TEST(network_json_round_trips_bit_for_bit)

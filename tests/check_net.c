@@ -12,11 +12,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "grow.h"
-#include "net.h"
-#include "par.h"
-#include "prune.h"
-#include "train.h"
+#include "worker/grow.h"
+#include "worker/net.h"
+#include "worker/par.h"
+#include "worker/prune.h"
+#include "worker/train.h"
 #include "testutil.h"
 
 /* A FREE net with every allowed connection active with probability p. */

@@ -9,10 +9,10 @@
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "dataset.h"
-#include "normalize.h"
-#include "scheme.h"
-#include "split.h"
+#include "worker/job/dataset.h"
+#include "worker/normalize.h"
+#include "worker/scheme.h"
+#include "worker/job/split.h"
 #include "testutil.h"
 
 struct fixture {

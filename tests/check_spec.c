@@ -5,7 +5,7 @@
  */
 #include <check.h>
 
-#include "spec.h"
+#include "worker/job/spec.h"
 #include "testutil.h"
 
 static int parse(const char *text, struct scann_job_spec *spec,

@@ -6,8 +6,8 @@
 #include <check.h>
 #include <stdint.h>
 
-#include "dataset.h"
-#include "split.h"
+#include "worker/job/dataset.h"
+#include "worker/job/split.h"
 #include "testutil.h"
 
 static struct scann_dataset *satellite(void)

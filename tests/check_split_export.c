@@ -17,10 +17,10 @@
 
 #include <jansson.h>
 
-#include "dataset.h"
-#include "spec.h"
-#include "split.h"
-#include "split_digest.h"
+#include "worker/job/dataset.h"
+#include "worker/job/spec.h"
+#include "worker/job/split.h"
+#include "worker/job/split_digest.h"
 #include "testutil.h"
 
 static const char *const part_names[3] = {

@@ -11,7 +11,7 @@
 #include <jansson.h>
 
 #include "cmd.h"
-#include "dataset.h"
+#include "job/dataset.h"
 
 static int describe_usage(FILE *to, int status)
 {

@@ -17,10 +17,10 @@
 #include <jansson.h>
 
 #include "cmd.h"
-#include "dataset.h"
+#include "job/dataset.h"
 #include "dr.h"
 #include "model.h"
-#include "split.h"
+#include "job/split.h"
 #include "train.h"
 
 static int predict_usage(FILE *to, int status)

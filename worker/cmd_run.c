@@ -30,14 +30,14 @@
 #include <jansson.h>
 
 #include "cmd.h"
-#include "dataset.h"
+#include "job/dataset.h"
 #include "model.h"
 #include "normalize.h"
 #include "par.h"
 #include "scheme.h"
-#include "spec.h"
-#include "split.h"
-#include "split_digest.h"
+#include "job/spec.h"
+#include "job/split.h"
+#include "job/split_digest.h"
 #include "study.h"
 
 /* OpenBLAS's thread control (not in cblas.h of every packaging). */

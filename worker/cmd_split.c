@@ -29,10 +29,10 @@
 #include <jansson.h>
 
 #include "cmd.h"
-#include "dataset.h"
-#include "spec.h"
-#include "split.h"
-#include "split_digest.h"
+#include "job/dataset.h"
+#include "job/spec.h"
+#include "job/split.h"
+#include "job/split_digest.h"
 
 #define PARTS 3
 

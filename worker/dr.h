@@ -58,8 +58,8 @@
 
 #include <jansson.h>
 
-#include "error.h"
-#include "spec.h"
+#include "job/error.h"
+#include "job/spec.h"
 
 struct scann_dr;	/* a fitted transform; opaque */
 

@@ -29,7 +29,7 @@
 
 #include <cblas.h>
 
-#include "rng.h"
+#include "job/rng.h"
 
 #define TANH_CLAMP 7.90531110763549805f
 

@@ -32,7 +32,7 @@
 
 #include <cblas.h>
 
-#include "rng.h"
+#include "job/rng.h"
 
 #define BLOCK 256
 

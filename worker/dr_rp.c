@@ -17,7 +17,7 @@
 #include <math.h>
 #include <stdlib.h>
 
-#include "rng.h"
+#include "job/rng.h"
 
 /*
  * n standard normal deviates by Marsaglia's polar method: two per accepted

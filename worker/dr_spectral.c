@@ -33,7 +33,7 @@
 
 #include <cblas.h>
 
-#include "rng.h"
+#include "job/rng.h"
 
 #define BLOCK 256
 

@@ -9,9 +9,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "job/error.h"
 #include "net.h"
-#include "rng.h"
+#include "job/rng.h"
 #include "train.h"
 
 /*

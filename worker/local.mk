@@ -1,32 +1,19 @@
 # worker/local.mk -- the synthesis engine (worker/libscann.a) and scann-worker.
 
 noinst_LIBRARIES += worker/libscann.a
-worker_libscann_a_SOURCES = \
-	worker/error.c worker/error.h \
-	worker/rng.c worker/rng.h \
-	worker/dataset.c worker/dataset.h \
-	worker/split.c worker/split.h
+worker_libscann_a_SOURCES =
 worker_libscann_a_CFLAGS = $(AM_CFLAGS) $(OPENBLAS_CFLAGS) $(LAPACKE_CFLAGS) \
 	$(ZLIB_CFLAGS) $(JANSSON_CFLAGS)
 
 # Everything that links the engine links these, in this order.
-SCANN_LIBS = worker/libscann.a $(JANSSON_LIBS) \
-	$(LAPACKE_LIBS) $(OPENBLAS_LIBS) $(ZLIB_LIBS) -lm
+SCANN_LIBS = worker/libscann.a $(SCANN_JOB_LIBS) \
+	$(LAPACKE_LIBS) $(OPENBLAS_LIBS)
 
 bin_PROGRAMS += worker/scann-worker
 worker_scann_worker_SOURCES = worker/main.c worker/cmd.h worker/cmd_describe.c \
 	worker/cmd_run.c worker/cmd_predict.c worker/cmd_split.c
 worker_scann_worker_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
 worker_scann_worker_LDADD = $(SCANN_LIBS)
-
-check_PROGRAMS += tests/check_dataset tests/check_split
-TESTS += tests/check_dataset tests/check_split
-tests_check_dataset_SOURCES = tests/check_dataset.c tests/testutil.h
-tests_check_dataset_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_check_dataset_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
-tests_check_split_SOURCES = tests/check_split.c tests/testutil.h
-tests_check_split_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
-tests_check_split_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 
 # The synthesis engine (issue 3).
 worker_libscann_a_SOURCES += \
@@ -43,8 +30,7 @@ worker_libscann_a_SOURCES += \
 	worker/search.c worker/search.h \
 	worker/front.c worker/front.h \
 	worker/study.c worker/study.h \
-	worker/model.c worker/model.h \
-	worker/split_digest.c worker/split_digest.h
+	worker/model.c worker/model.h
 
 check_PROGRAMS += tests/check_net
 TESTS += tests/check_net

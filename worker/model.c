@@ -101,26 +101,6 @@ int scann_net_from_json(const json_t *j, struct scann_net **out,
 	return 0;
 }
 
-void scann_dataset_fingerprint(const struct scann_dataset *ds, char out[17])
-{
-	uint64_t h = UINT64_C(0xcbf29ce484222325);
-	const unsigned char *p = (const unsigned char *)ds->x;
-	size_t n = (size_t)ds->rows * ds->features * sizeof(float);
-
-	for (size_t i = 0; i < n; i++)
-		h = (h ^ p[i]) * UINT64_C(0x100000001b3);
-	for (uint32_t r = 0; r < ds->rows; r++) {
-		const char *name = ds->class_names[ds->y[r]];
-
-		/* Labels by name: a file with its classes in another order
-		 * is not the same data. */
-		for (; *name; name++)
-			h = (h ^ (unsigned char)*name) * UINT64_C(0x100000001b3);
-		h = (h ^ 0xff) * UINT64_C(0x100000001b3);
-	}
-	snprintf(out, 17, "%016llx", (unsigned long long)h);
-}
-
 int scann_json_write(const char *path, json_t *j, int indent,
 		     struct scann_error *err)
 {

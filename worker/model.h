@@ -22,8 +22,8 @@
 
 #include <jansson.h>
 
-#include "dataset.h"
-#include "error.h"
+#include "job/dataset.h"
+#include "job/error.h"
 #include "net.h"
 #include "normalize.h"
 
@@ -35,9 +35,6 @@ json_t *scann_net_to_json(const struct scann_net *net);
 /* Rebuild a net from its "network" object; *out is owned by the caller. */
 int scann_net_from_json(const json_t *j, struct scann_net **out,
 			struct scann_error *err);
-
-/* FNV-1a 64 of a dataset's features and labels, as 16 hex digits. */
-void scann_dataset_fingerprint(const struct scann_dataset *ds, char out[17]);
 
 /*
  * Write the model file to path (atomically: a temporary file renamed over

@@ -33,8 +33,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "error.h"
-#include "rng.h"
+#include "job/error.h"
+#include "job/rng.h"
 
 enum scann_wiring {
 	SCANN_WIRING_FREE,	/* any earlier neuron may feed any later one */

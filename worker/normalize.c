@@ -4,7 +4,7 @@
  */
 #include <stdlib.h>
 
-#include "error.h"
+#include "job/error.h"
 #include "normalize.h"
 
 int scann_norm_fit(struct scann_norm *nm, const float *x, uint32_t features,

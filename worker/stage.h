@@ -19,12 +19,12 @@
 #include <jansson.h>
 
 #include "energy.h"
-#include "error.h"
+#include "job/error.h"
 #include "events.h"
 #include "net.h"
-#include "rng.h"
-#include "spec.h"
-#include "split.h"
+#include "job/rng.h"
+#include "job/spec.h"
+#include "job/split.h"
 #include "train.h"
 
 struct scann_summary {

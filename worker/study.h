@@ -35,7 +35,7 @@
 
 #include <jansson.h>
 
-#include "error.h"
+#include "job/error.h"
 #include "net.h"
 #include "scheme.h"
 

@@ -15,10 +15,10 @@
 #include <signal.h>
 #include <stdint.h>
 
-#include "error.h"
+#include "job/error.h"
 #include "net.h"
-#include "rng.h"
-#include "spec.h"
+#include "job/rng.h"
+#include "job/spec.h"
 
 /* Batch size of every accuracy evaluation (run and predict use the same,
  * so a reported accuracy is reproduced bit for bit). */

@@ -22,11 +22,11 @@
 #include <string.h>
 #include <time.h>
 
-#include "dataset.h"
-#include "net.h"
-#include "normalize.h"
-#include "par.h"
-#include "train.h"
+#include "worker/job/dataset.h"
+#include "worker/net.h"
+#include "worker/normalize.h"
+#include "worker/par.h"
+#include "worker/train.h"
 
 void openblas_set_num_threads(int num_threads);
 

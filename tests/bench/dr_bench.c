@@ -26,10 +26,10 @@
 
 #include <lapacke.h>
 
-#include "dataset.h"
-#include "dr.h"
-#include "dr_impl.h"
-#include "split.h"
+#include "worker/job/dataset.h"
+#include "worker/dr.h"
+#include "worker/dr_impl.h"
+#include "worker/job/split.h"
 
 static const struct {
 	const char *peer;	/* sklearn_dr.py's name */

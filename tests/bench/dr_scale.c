@@ -12,8 +12,8 @@
 #include <string.h>
 #include <time.h>
 
-#include "dr.h"
-#include "rng.h"
+#include "worker/dr.h"
+#include "worker/job/rng.h"
 
 int main(int argc, char **argv)
 {

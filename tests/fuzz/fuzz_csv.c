@@ -6,7 +6,7 @@
 #include <math.h>
 #include <unistd.h>
 
-#include "dataset.h"
+#include "worker/job/dataset.h"
 #include "fuzz.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)

@@ -16,9 +16,9 @@ mkdir -p "$out"
 for t in "${targets[@]}"; do
 	clang -g -O1 -std=c11 -D_POSIX_C_SOURCE=200809L \
 		-fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-		-I"$top/worker" -I"$top" -include "$here/config-fuzz.h" \
+		-I"$top" -include "$here/config-fuzz.h" \
 		"$here/fuzz_$t.c" "$here/scratch.c" \
-		"$top"/worker/{error,rng,dataset,split,spec}.c \
+		"$top"/worker/job/{error,rng,dataset,split,spec}.c \
 		$(pkg-config --cflags --libs jansson zlib) -lm -o "$out/fuzz_$t"
 	mkdir -p "$here/corpus/$t"
 	"$out/fuzz_$t" -max_total_time="$secs" -max_len=4096 -timeout=10 \

@@ -817,3 +817,23 @@ int scann_dataset_load(const char *path, const char *label_column,
 		return scann_dataset_load_idx_dir(path, out, err);
 	return scann_dataset_load_csv(path, label_column, out, err);
 }
+
+void scann_dataset_fingerprint(const struct scann_dataset *ds, char out[17])
+{
+	uint64_t h = UINT64_C(0xcbf29ce484222325);
+	const unsigned char *p = (const unsigned char *)ds->x;
+	size_t n = (size_t)ds->rows * ds->features * sizeof(float);
+
+	for (size_t i = 0; i < n; i++)
+		h = (h ^ p[i]) * UINT64_C(0x100000001b3);
+	for (uint32_t r = 0; r < ds->rows; r++) {
+		const char *name = ds->class_names[ds->y[r]];
+
+		/* Labels by name: a file with its classes in another order
+		 * is not the same data. */
+		for (; *name; name++)
+			h = (h ^ (unsigned char)*name) * UINT64_C(0x100000001b3);
+		h = (h ^ 0xff) * UINT64_C(0x100000001b3);
+	}
+	snprintf(out, 17, "%016llx", (unsigned long long)h);
+}

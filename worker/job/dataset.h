@@ -78,4 +78,7 @@ int scann_dataset_load(const char *path, const char *label_column,
 
 void scann_dataset_free(struct scann_dataset *ds);
 
+/* FNV-1a 64 of a dataset's features and labels, as 16 hex digits. */
+void scann_dataset_fingerprint(const struct scann_dataset *ds, char out[17]);
+
 #endif
