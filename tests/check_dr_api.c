@@ -9,41 +9,42 @@
 #include "check_dr_util.h"
 #include "worker/dr_impl.h"
 
-static void expect_field(const char *text, uint32_t d, const char *field)
+/* A job spec with this "dr" object is refused, naming field. */
+static void expect_field(const char *dr, const char *field)
 {
-	json_error_t jerr;
-	json_t *j = json_loads(text, 0, &jerr);
+	char text[512];
+	struct scann_job_spec spec;
 	struct scann_error err;
 
-	ck_assert_ptr_nonnull(j);
+	snprintf(text, sizeof(text), "{\"dataset\": \"d\", \"dr\": %s}", dr);
 	scann_error_clear(&err);
-	ck_assert_int_eq(scann_dr_check_json(j, d, &err), SCANN_EINVAL);
+	ck_assert_int_eq(scann_spec_parse(text, strlen(text), &spec, &err),
+			 SCANN_EINVAL);
 	ck_assert_str_eq(err.field, field);
 	ck_assert(strlen(err.message) > 0);
-	json_decref(j);
 }
 
 START_TEST(bad_dr_specs_are_refused_with_the_field_named)
 {
+	struct scann_job_spec spec;
 	struct scann_error err;
-	json_t *good = json_pack("{s:[s,s], s:[i,i,f], s:f}", "methods", "pca",
-				 "rp-very-sparse", "ratios", 2, 4, 8.5,
-				 "max_drop", 0.01);
+	const char *good = "{\"dataset\": \"d\", \"dr\": {\"methods\": [\"pca\", "
+		"\"rp-very-sparse\"], \"ratios\": [2, 4, 8.5], \"max_drop\": 0.01}}";
 
-	ck_assert_int_eq(scann_dr_check_json(good, 36, &err), 0);
-	ck_assert_int_eq(scann_dr_check_json(json_null(), 36, &err), 0);
-	json_decref(good);
-	expect_field("{\"methods\": [\"pca\", \"umap\"]}", 36, "dr.methods[1]");
-	expect_field("{\"methods\": [\"pca\", 3]}", 36, "dr.methods[1]");
-	expect_field("{\"methods\": [\"fa\", \"fa\"]}", 36, "dr.methods[1]");
-	expect_field("{\"methods\": []}", 36, "dr.methods");
-	expect_field("{\"ratios\": [2, 0.5]}", 36, "dr.ratios[1]");
-	expect_field("{\"ratios\": [0]}", 36, "dr.ratios[0]");
-	expect_field("{\"ratios\": [4, 2]}", 36, "dr.ratios[1]");
-	expect_field("{\"ratios\": [2, \"x\"]}", 36, "dr.ratios[1]");
-	expect_field("{\"max_drop\": 1.5}", 36, "dr.max_drop");
-	expect_field("{\"maxdrop\": 0.1}", 36, "dr.maxdrop");
-	expect_field("[1]", 36, "dr");
+	ck_assert_int_eq(scann_spec_parse(good, strlen(good), &spec, &err), 0);
+	ck_assert_int_eq(spec.dr.methods, (1u << SCANN_DR_PCA) |
+			 (1u << SCANN_DR_RP_VERY_SPARSE));
+	expect_field("{\"methods\": [\"pca\", \"umap\"]}", "dr.methods[1]");
+	expect_field("{\"methods\": [\"pca\", 3]}", "dr.methods[1]");
+	expect_field("{\"methods\": [\"fa\", \"fa\"]}", "dr.methods[1]");
+	expect_field("{\"methods\": []}", "dr.methods");
+	expect_field("{\"ratios\": [2, 0.5]}", "dr.ratios[1]");
+	expect_field("{\"ratios\": [0]}", "dr.ratios[0]");
+	expect_field("{\"ratios\": [4, 2]}", "dr.ratios[1]");
+	expect_field("{\"ratios\": [2, \"x\"]}", "dr.ratios[1]");
+	expect_field("{\"max_drop\": 1.5}", "dr.max_drop");
+	expect_field("{\"maxdrop\": 0.1}", "dr.maxdrop");
+	expect_field("[1]", "dr");
 
 	ck_assert_int_eq(scann_dr_check(42, 100, 10, 2, &err), SCANN_EINVAL);
 	ck_assert_str_eq(err.field, "dr.method");

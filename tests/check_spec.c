@@ -186,9 +186,9 @@ START_TEST(bad_fields_are_named)
 		   "cannot be null");
 	expect_bad("{\"dataset\": \"d\", \"baseline\": {}}", "baseline", "exactly one");
 	expect_bad("{\"dataset\": \"d\", \"baseline\": {\"hidden\": [4], \"colour\": 1}}",
-		   "baseline", "unknown field \"colour\" in baseline");
+		   "baseline.colour", "unknown field \"colour\" in baseline");
 	expect_bad("{\"dataset\": \"d\", \"scann\": {\"growth\": {\"kind\": 1}}}",
-		   "scann.growth", "unknown field \"kind\" in scann.growth");
+		   "scann.growth.kind", "unknown field \"kind\" in scann.growth");
 	expect_bad("{\"dataset\": \"d\", \"baseline\": {\"hidden\": [256, 0]}}",
 		   "baseline.hidden[1]", "must be in [1");
 	expect_bad("{\"dataset\": \"d\", \"baseline\": {\"hidden\": [1,2,3,4,5,6,7,8,9]}}",

@@ -24,9 +24,23 @@ uint32_t scann_dr_components(uint32_t d, double ratio)
 	return k > (double)UINT32_MAX ? UINT32_MAX : (uint32_t)k;
 }
 
+typedef int (*dr_fit_fn)(struct scann_dr *dr, struct scann_dr_fitargs *a,
+			 struct scann_error *err);
+
+/* What dr.c needs to know of each method: the rest is in its own file. */
+static const struct {
+	dr_fit_fn fit;
+	int reads_rows, landmark;
+} methods[SCANN_DR_METHOD_COUNT] = {
+#define DR_ROW(id, name, fit, reads_rows, landmark) \
+	[SCANN_DR_##id] = { fit, reads_rows, landmark },
+	SCANN_DR_METHODS(DR_ROW)
+#undef DR_ROW
+};
+
 static int is_landmark(int m)
 {
-	return m == SCANN_DR_ISOMAP || m == SCANN_DR_SPECTRAL;
+	return methods[m].landmark;
 }
 
 int scann_dr_check(int m, uint32_t rows, uint32_t d, uint32_t k,
@@ -48,93 +62,6 @@ int scann_dr_check(int m, uint32_t rows, uint32_t d, uint32_t k,
 				       "%s needs more than %u training rows for %u "
 				       "components (got %u)", scann_dr_method_name(m),
 				       is_landmark(m) ? k + 1 : 1, k, rows);
-	return 0;
-}
-
-int scann_dr_check_json(const json_t *dr, uint32_t d, struct scann_error *err)
-{
-	const char *key;
-	json_t *v;
-	char field[64];
-
-	if (dr == NULL || json_is_null(dr))
-		return 0;
-	if (!json_is_object(dr))
-		return scann_error_set(err, SCANN_EINVAL, "dr",
-				       "dr must be an object or null");
-	json_object_foreach((json_t *)dr, key, v) {
-		if (strcmp(key, "methods") == 0) {
-			size_t i;
-			json_t *e;
-			uint32_t seen = 0;
-
-			if (!json_is_array(v) || json_array_size(v) == 0)
-				return scann_error_set(err, SCANN_EINVAL, "dr.methods",
-						       "dr.methods must be a non-empty array of method names");
-			json_array_foreach(v, i, e) {
-				int m = json_is_string(e) ?
-					scann_dr_method_from_name(json_string_value(e)) : -1;
-
-				snprintf(field, sizeof(field), "dr.methods[%zu]", i);
-				if (!json_is_string(e))
-					return scann_error_set(err, SCANN_EINVAL, field,
-							       "a method must be a string");
-				if (m < 0)
-					return scann_error_set(err, SCANN_EINVAL, field,
-							       "unknown method \"%s\" (known: pca, fa, ica, "
-							       "isomap, spectral, rp-gaussian, rp-sign, "
-							       "rp-sparse, rp-very-sparse)",
-							       json_string_value(e));
-				if (seen & (1u << m))
-					return scann_error_set(err, SCANN_EINVAL, field,
-							       "method \"%s\" is listed twice",
-							       scann_dr_method_name(m));
-				seen |= 1u << m;
-			}
-		} else if (strcmp(key, "ratios") == 0) {
-			size_t i;
-			json_t *e;
-			double prev = 0.0;
-
-			if (!json_is_array(v) || json_array_size(v) == 0 ||
-			    json_array_size(v) > SCANN_SPEC_MAX_RATIOS)
-				return scann_error_set(err, SCANN_EINVAL, "dr.ratios",
-						       "dr.ratios must be an array of 1 to %d numbers",
-						       SCANN_SPEC_MAX_RATIOS);
-			json_array_foreach(v, i, e) {
-				double r = json_number_value(e);
-
-				snprintf(field, sizeof(field), "dr.ratios[%zu]", i);
-				if (!json_is_number(e) || !isfinite(r))
-					return scann_error_set(err, SCANN_EINVAL, field,
-							       "a ratio must be a number");
-				if (r < 1.0)
-					return scann_error_set(err, SCANN_EINVAL, field,
-							       "ratio %g is below 1: it would ask for more "
-							       "components than features", r);
-				if (r <= prev)
-					return scann_error_set(err, SCANN_EINVAL, field,
-							       "ratios must be ascending (%g after %g)",
-							       r, prev);
-				if (d > 0 && scann_dr_components(d, r) > d)
-					return scann_error_set(err, SCANN_EINVAL, field,
-							       "ratio %g leaves more components than the "
-							       "%u features", r, d);
-				prev = r;
-			}
-		} else if (strcmp(key, "max_drop") == 0) {
-			double x = json_number_value(v);
-
-			if (!json_is_number(v) || !(x >= 0.0 && x <= 1.0))
-				return scann_error_set(err, SCANN_EINVAL, "dr.max_drop",
-						       "dr.max_drop must be a number in [0, 1] "
-						       "(a fraction of accuracy)");
-		} else {
-			snprintf(field, sizeof(field), "dr.%.50s", key);
-			return scann_error_set(err, SCANN_EINVAL, field,
-					       "unknown field \"%s\" in dr", key);
-		}
-	}
 	return 0;
 }
 
@@ -202,10 +129,10 @@ int scann_dr_fit(enum scann_dr_method m, const float *x, uint32_t rows,
 	if (rc < 0)
 		return rc;
 	/* a random projection never looks at the rows: skip the copy */
-	xd = m >= SCANN_DR_RP_GAUSSIAN ? NULL :
-	     scann_dr__to_double(x, (size_t)rows * d);
+	xd = methods[m].reads_rows ?
+	     scann_dr__to_double(x, (size_t)rows * d) : NULL;
 	dr = scann_dr__new(m, d, k, seed);
-	if ((xd == NULL && m < SCANN_DR_RP_GAUSSIAN) || dr == NULL) {
+	if ((xd == NULL && methods[m].reads_rows) || dr == NULL) {
 		rc = scann_error_set(err, SCANN_ENOMEM, NULL,
 				     "out of memory for %u x %u training rows",
 				     rows, d);
@@ -223,14 +150,7 @@ int scann_dr_fit(enum scann_dr_method m, const float *x, uint32_t rows,
 	a.rows = rows;
 	a.opt = opt ? opt : &defaults;
 	a.train_y = train_y;
-	switch (m) {
-	case SCANN_DR_PCA:	rc = scann_dr__fit_pca(dr, &a, err); break;
-	case SCANN_DR_FA:	rc = scann_dr__fit_fa(dr, &a, err); break;
-	case SCANN_DR_ICA:	rc = scann_dr__fit_ica(dr, &a, err); break;
-	case SCANN_DR_ISOMAP:	rc = scann_dr__fit_isomap(dr, &a, err); break;
-	case SCANN_DR_SPECTRAL:	rc = scann_dr__fit_spectral(dr, &a, err); break;
-	default:		rc = scann_dr__fit_rp(dr, &a, err); break;
-	}
+	rc = methods[m].fit(dr, &a, err);
 	if (rc < 0)
 		goto fail;
 	if (train_y != NULL && !a.train_y_done) {

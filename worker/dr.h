@@ -98,16 +98,6 @@ int scann_dr_check(int m, uint32_t rows, uint32_t d, uint32_t k,
 		   struct scann_error *err);
 
 /*
- * Validate the "dr" object of a job spec (borrowed; NULL or JSON null is
- * "no DR" and valid) against data of d features (0: unknown yet).  Names
- * the field: "dr" (not an object), "dr.methods[i]" (not a string, unknown
- * method, listed twice), "dr.ratios[i]" (not a number, < 1, not ascending,
- * or leaving more components than features / fewer than one),
- * "dr.max_drop" (outside [0, 1]), "dr.<key>" (unknown key).
- */
-int scann_dr_check_json(const json_t *dr, uint32_t d, struct scann_error *err);
-
-/*
  * Fit method m on the training rows x (rows x d, borrowed) to k features.
  * opt may be NULL.  On success *out owns a new transform (scann_dr_free);
  * if train_y is not NULL it receives the fit's own embedding of the

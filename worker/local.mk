@@ -30,7 +30,8 @@ worker_libscann_a_SOURCES += \
 	worker/search.c worker/search.h \
 	worker/front.c worker/front.h \
 	worker/study.c worker/study.h \
-	worker/model.c worker/model.h
+	worker/model.c worker/model.h \
+	worker/checkpoint.c worker/checkpoint.h
 
 check_PROGRAMS += tests/check_net
 TESTS += tests/check_net

@@ -20,8 +20,9 @@
 static const char *const task_names[] = { "synthesize", "study" };
 static const char *const scheme_names[] = { "A", "B", "C" };
 static const char *const dr_names[SCANN_DR_METHOD_COUNT] = {
-	"pca", "fa", "ica", "isomap", "spectral",
-	"rp-gaussian", "rp-sign", "rp-sparse", "rp-very-sparse",
+#define DR_NAME(id, name, fit, reads_rows, landmark) [SCANN_DR_##id] = name,
+	SCANN_DR_METHODS(DR_NAME)
+#undef DR_NAME
 };
 static const char *const growth_names[] = { "gradient", "full" };
 static const char *const optimizer_names[] = { "adam", "sgd" };
@@ -431,10 +432,14 @@ static int only_keys(const json_t *obj, const char *path,
 
 		while (i < n && strcmp(key, keys[i]) != 0)
 			i++;
-		if (i == n)
-			return scann_error_set(err, SCANN_EINVAL, path,
+		if (i == n) {
+			char sub[SCANN_ERROR_FIELD_MAX];
+
+			return scann_error_set(err, SCANN_EINVAL,
+					       join(sub, sizeof(sub), path, key),
 					       "unknown field \"%.64s\" in %s", key,
 					       path);
+		}
 	}
 	return 0;
 }

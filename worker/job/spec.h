@@ -17,6 +17,7 @@
 
 #include <jansson.h>
 
+#include "dr_methods.h"
 #include "error.h"
 #include "split.h"
 
@@ -40,17 +41,11 @@ enum scann_scheme {
 	SCANN_SCHEME_C		/* B restricted to adjacent layers (DSD) */
 };
 
-/* The nine DR methods, as bits of scann_dr_spec.methods. */
+/* The DR methods (dr_methods.h), as bits of scann_dr_spec.methods. */
 enum scann_dr_method {
-	SCANN_DR_PCA,
-	SCANN_DR_FA,
-	SCANN_DR_ICA,
-	SCANN_DR_ISOMAP,
-	SCANN_DR_SPECTRAL,
-	SCANN_DR_RP_GAUSSIAN,
-	SCANN_DR_RP_SIGN,
-	SCANN_DR_RP_SPARSE,
-	SCANN_DR_RP_VERY_SPARSE,
+#define SCANN_DR_ENUM(id, name, fit, reads_rows, landmark) SCANN_DR_##id,
+	SCANN_DR_METHODS(SCANN_DR_ENUM)
+#undef SCANN_DR_ENUM
 	SCANN_DR_METHOD_COUNT
 };
 
