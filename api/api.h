@@ -87,7 +87,4 @@ void scann_api_shutdown(struct scann_api *api);
 /* Connections the api holds suspended (streams + long polls). */
 int scann_api_suspended(const struct scann_api *api);
 
-/* One log line to stderr: time, then the message. */
-void scann_log(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
-
 #endif

@@ -28,6 +28,7 @@
 #include <unistd.h>
 
 #include "api_int.h"
+#include "log.h"
 #include "worker/job/dataset.h"
 #include "store/sha256.h"
 

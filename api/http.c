@@ -21,24 +21,8 @@
 #include <time.h>
 
 #include "api_int.h"
+#include "log.h"
 #include "store/sha256.h"
-
-void scann_log(const char *fmt, ...)
-{
-	char stamp[32];
-	struct timespec ts;
-	struct tm tm;
-	va_list ap;
-
-	clock_gettime(CLOCK_REALTIME, &ts);
-	gmtime_r(&ts.tv_sec, &tm);
-	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
-	fprintf(stderr, "%s.%03ldZ scannd: ", stamp, ts.tv_nsec / 1000000);
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
 
 struct scann_api *scann_api_new(struct scann_store *st,
 				const struct scann_api_config *cfg,

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "log.h"
 #include "worker/job/spec.h"
 
 enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)

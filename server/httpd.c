@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/log.h"
 #include "httpd.h"
 
 struct scann_httpd {

@@ -24,6 +24,7 @@
 #include <uv.h>
 
 #include "api/api.h"
+#include "api/log.h"
 #include "config.h"
 #include "httpd.h"
 #include "pool.h"

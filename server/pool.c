@@ -21,7 +21,7 @@
 
 #include <jansson.h>
 
-#include "api/api.h"
+#include "api/log.h"
 #include "pool.h"
 #include "worker/job/spec.h"
 
