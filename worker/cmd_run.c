@@ -93,31 +93,6 @@ static int run_usage(FILE *to, int status)
 	return status;
 }
 
-static char *read_all(FILE *f, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap);
-
-	while (buf) {
-		size_t got = fread(buf + n, 1, cap - n, f);
-
-		n += got;
-		if (got == 0)
-			break;
-		if (n == cap) {
-			char *nb = realloc(buf, cap *= 2);
-
-			if (nb == NULL) {
-				free(buf);
-				return NULL;
-			}
-			buf = nb;
-		}
-	}
-	*len = n;
-	return buf;
-}
-
 /* One run: its options, the job's inputs, where it stands, its outputs. */
 struct run {
 	const char *spec_path, *dir, *resume, *dataset;
@@ -231,28 +206,12 @@ static int parse_args(struct run *r, int argc, char **argv)
 /* 1. The spec: refuse a bad one before any work. */
 static int read_spec(struct run *r)
 {
-	FILE *f = strcmp(r->spec_path, "-") == 0 ? stdin :
-		fopen(r->spec_path, "rb");
-	size_t len = 0;
-	char *text;
-	int rc;
-
-	if (f == NULL) {
-		fprintf(stderr, "scann-worker: %s: %s\n", r->spec_path,
-			strerror(errno));
-		return 2;
+	if (scann_spec_load(r->spec_path, &r->spec, &r->err) != 0) {
+		if (r->err.code == SCANN_EINVAL)
+			return reject(r, &r->err, "invalid spec:");
+		fprintf(stderr, "scann-worker: %s\n", r->err.message);
+		return r->err.code == SCANN_ENOMEM ? 1 : 2;
 	}
-	text = read_all(f, &len);
-	if (f != stdin)
-		fclose(f);
-	if (text == NULL) {
-		fprintf(stderr, "scann-worker: out of memory\n");
-		return 1;
-	}
-	rc = scann_spec_parse(text, len, &r->spec, &r->err);
-	free(text);
-	if (rc != 0)
-		return reject(r, &r->err, "invalid spec:");
 	/* scannd keeps the dataset's id in the spec and names its file here. */
 	if (r->dataset)
 		snprintf(r->spec.dataset, sizeof(r->spec.dataset), "%s",

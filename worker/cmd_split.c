@@ -60,34 +60,6 @@ static int split_usage(FILE *to, int status)
 	return status;
 }
 
-/* The whole of f, NUL-terminated; NULL when out of memory (caller frees). */
-static char *read_all(FILE *f, size_t *len)
-{
-	size_t cap = 4096, n = 0;
-	char *buf = malloc(cap + 1);
-
-	while (buf) {
-		size_t got = fread(buf + n, 1, cap - n, f);
-
-		n += got;
-		if (got == 0)
-			break;
-		if (n == cap) {
-			char *nb = realloc(buf, (cap *= 2) + 1);
-
-			if (nb == NULL) {
-				free(buf);
-				return NULL;
-			}
-			buf = nb;
-		}
-	}
-	if (buf)
-		buf[n] = '\0';
-	*len = n;
-	return buf;
-}
-
 /*
  * v with the fewest significant digits (6 to 9) that read back to the same
  * float: "1.4", not "1.39999998", so the files read like the source, yet
@@ -151,9 +123,8 @@ static int split_run(int argc, char **argv)
 	struct scann_error err = {0};
 	const uint32_t *rows[PARTS];
 	uint32_t counts[PARTS];
-	char tmp[PARTS][4096], path[PARTS][4096], *text = NULL;
+	char tmp[PARTS][4096], path[PARTS][4096];
 	int written = 0, renamed = 0, status = 2;
-	size_t len = 0;
 
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 || strcmp(argv[i], "--help") == 0)
@@ -171,25 +142,11 @@ static int split_run(int argc, char **argv)
 		return split_usage(stderr, 2);
 
 	/* 1. The spec, as run reads it: refuse a bad one before any work. */
-	{
-		FILE *f = strcmp(spec_path, "-") == 0 ? stdin : fopen(spec_path, "rb");
-
-		if (f == NULL) {
-			fprintf(stderr, "scann-worker: %s: %s\n", spec_path,
-				strerror(errno));
-			return 2;
-		}
-		text = read_all(f, &len);
-		if (f != stdin)
-			fclose(f);
-		if (text == NULL) {
-			fprintf(stderr, "scann-worker: out of memory\n");
-			return 1;
-		}
-	}
-	if (scann_spec_parse(text, len, &spec, &err) != 0) {
-		fprintf(stderr, "scann-worker: invalid spec: %s%s%s\n", err.field,
+	if (scann_spec_load(spec_path, &spec, &err) != 0) {
+		fprintf(stderr, "scann-worker: %s%s%s%s\n",
+			err.code == SCANN_EINVAL ? "invalid spec: " : "", err.field,
 			err.field[0] ? ": " : "", err.message);
+		status = err.code == SCANN_ENOMEM ? 1 : 2;
 		goto out;
 	}
 
@@ -270,7 +227,6 @@ out:
 	}
 	scann_split_free(&split);
 	scann_dataset_free(ds);
-	free(text);
 	return status;
 }
 

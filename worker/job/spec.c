@@ -10,6 +10,7 @@
  */
 #include "spec.h"
 
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -755,6 +756,64 @@ int scann_spec_parse(const char *text, size_t len, struct scann_job_spec *spec,
 				       jerr.text);
 	rc = scann_spec_from_json(root, spec, err);
 	json_decref(root);
+	return rc;
+}
+
+/* The whole of f; NULL when out of memory or on a read error (errno). */
+static char *read_all(FILE *f, size_t *len)
+{
+	size_t cap = 4096, n = 0;
+	char *buf = malloc(cap);
+
+	while (buf) {
+		size_t got = fread(buf + n, 1, cap - n, f);
+
+		n += got;
+		if (got == 0)
+			break;
+		if (n == cap) {
+			char *grown = realloc(buf, cap *= 2);
+
+			if (grown == NULL) {
+				free(buf);
+				return NULL;
+			}
+			buf = grown;
+		}
+	}
+	if (buf != NULL && ferror(f)) {
+		free(buf);
+		return NULL;
+	}
+	*len = n;
+	return buf;
+}
+
+int scann_spec_load(const char *path, struct scann_job_spec *spec,
+		    struct scann_error *err)
+{
+	FILE *f = strcmp(path, "-") == 0 ? stdin : fopen(path, "rb");
+	size_t len = 0;
+	char *text;
+	int rc;
+
+	if (f == NULL)
+		return scann_error_set(err, errno == ENOENT ? SCANN_ENOENT :
+				       SCANN_EIO, NULL, "%s: %s", path,
+				       strerror(errno));
+	errno = 0;
+	text = read_all(f, &len);
+	rc = errno;
+	if (f != stdin)
+		fclose(f);
+	if (text == NULL)
+		return rc && rc != ENOMEM ?
+			scann_error_set(err, SCANN_EIO, NULL, "%s: %s", path,
+					strerror(rc)) :
+			scann_error_set(err, SCANN_ENOMEM, NULL,
+					"out of memory reading %s", path);
+	rc = scann_spec_parse(text, len, spec, err);
+	free(text);
 	return rc;
 }
 

@@ -166,6 +166,14 @@ int scann_spec_from_json(const json_t *in, struct scann_job_spec *spec,
 int scann_spec_parse(const char *text, size_t len, struct scann_job_spec *spec,
 		     struct scann_error *err);
 
+/*
+ * The same from the file at path ('-': standard input).  A file that cannot
+ * be opened or read is SCANN_ENOENT or SCANN_EIO, with the path and the
+ * reason in err; out of memory SCANN_ENOMEM; anything else is the spec's.
+ */
+int scann_spec_load(const char *path, struct scann_job_spec *spec,
+		    struct scann_error *err);
+
 /* The full spec, defaults included, as a new JSON object (caller decrefs). */
 json_t *scann_spec_to_json(const struct scann_job_spec *spec);
 
