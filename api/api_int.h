@@ -1,6 +1,8 @@
 /*
- * api_int.h -- what the api's handler files share: the api object, the
- * per-request state, replies and the error body.  Not for outside api/.
+ * api_int.h -- what the api's files share: the api object, the per-request
+ * state, and the handlers the router (http.c) dispatches to, one file per
+ * resource.  Replies are in reply.h, reading a request in request.h.  Not
+ * for outside api/.
  */
 #ifndef SCANN_API_INT_H
 #define SCANN_API_INT_H
@@ -111,44 +113,16 @@ struct scann_api {
 	uint64_t requests;
 };
 
-/* ---- replies (http.c): each queues a response and returns its result. */
-enum MHD_Result api_reply_json(struct api_req *r, unsigned status,
-			       json_t *body);	/* steals body */
-enum MHD_Result api_reply_error(struct api_req *r, unsigned status,
-				const char *code, const char *field,
-				const char *fmt, ...)
-	__attribute__((format(printf, 5, 6)));
-/* Map a store/engine error code to a status and reply with err. */
-enum MHD_Result api_reply_scann_error(struct api_req *r,
-				      const struct scann_error *err);
-/* Queue resp (takes it) with the common headers and count it. */
-enum MHD_Result api_queue(struct api_req *r, unsigned status,
-			  struct MHD_Response *resp);
-void api_count_status(struct scann_api *api, unsigned status);
-
-/* ---- query parameters (http.c). */
-/*
- * Parse query parameter name as an integer in [lo, hi] into *v (left alone
- * when absent).  Returns 0, or -1 after queuing a 400 naming name.
- */
-int api_query_int(struct api_req *r, const char *name, int64_t lo,
-		  int64_t hi, int64_t *v, enum MHD_Result *res);
-/* Parse a decimal id (1..2^53); -1 if it is not one. */
-int64_t api_parse_id(const char *s);
-/* Reject query parameters not in allowed (NULL-terminated). */
-int api_query_only(struct api_req *r, const char *const *allowed,
-		   enum MHD_Result *res);
+/* ---- views (views.c). */
+json_t *api_view_job(const struct scann_store_job *j, int full);
+json_t *api_view_dataset(const struct scann_store_dataset *d);
+json_t *api_time(int64_t ms);		/* ISO 8601 string or null */
 
 /*
  * A list's paging: body.next_cursor is cursor (as a string) when the page
  * is full (there may be more), else null.
  */
 void api_set_next_cursor(json_t *body, int full, int64_t cursor);
-
-/* ---- views (views.c). */
-json_t *api_view_job(const struct scann_store_job *j, int full);
-json_t *api_view_dataset(const struct scann_store_dataset *d);
-json_t *api_time(int64_t ms);		/* ISO 8601 string or null */
 
 /* ---- handlers, one file per resource. */
 enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r);
@@ -168,13 +142,6 @@ enum MHD_Result api_health_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_me_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_metrics_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_static_get(struct scann_api *api, struct api_req *r);
-
-/*
- * Load job id for r's user: SCANN_ENOENT (and a 404 queued) when it does not
- * exist or belongs to someone else and r's user is not an admin.
- */
-int api_job_for(struct scann_api *api, struct api_req *r, int64_t id,
-		struct scann_store_job **out, enum MHD_Result *res);
 
 /* Long polls (jobs.c) and streams (events.c). */
 void api_wait_remove(struct scann_api *api, struct api_req *r);

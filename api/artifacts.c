@@ -14,6 +14,8 @@
 #include <unistd.h>
 
 #include "api_int.h"
+#include "reply.h"
+#include "request.h"
 
 static int plain_name(const char *s)
 {

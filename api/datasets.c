@@ -29,6 +29,8 @@
 
 #include "api_int.h"
 #include "log.h"
+#include "reply.h"
+#include "request.h"
 #include "worker/job/dataset.h"
 #include "store/sha256.h"
 

@@ -14,6 +14,8 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "reply.h"
+#include "request.h"
 
 #define STREAM_BATCH 64
 

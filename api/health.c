@@ -9,6 +9,7 @@
 #include <string.h>
 
 #include "api_int.h"
+#include "reply.h"
 
 enum MHD_Result api_health_get(struct scann_api *api, struct api_req *r)
 {

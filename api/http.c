@@ -1,6 +1,7 @@
 /*
- * http.c -- the access handler: routing, authentication, request bodies
- * (capped), and the replies every handler ends with.
+ * http.c -- the access handler: routing, authentication and request bodies
+ * (capped).  The replies it and every handler end with are reply.c's; what
+ * a request names (query, ids, its job) is read in request.c.
  *
  * A request goes through three MHD callbacks: the first (headers only) routes
  * it and refuses what the headers alone condemn (unknown path, wrong method,
@@ -10,263 +11,14 @@
  * a known state.  Every reply goes through api_queue, which adds the common
  * headers and counts the status for /metrics.
  */
-#include <ctype.h>
-#include <errno.h>
-#include <inttypes.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
-#include <time.h>
 
 #include "api_int.h"
-#include "log.h"
+#include "reply.h"
 #include "store/sha256.h"
-
-struct scann_api *scann_api_new(struct scann_store *st,
-				const struct scann_api_config *cfg,
-				const struct scann_api_hooks *hooks)
-{
-	struct scann_api *api = calloc(1, sizeof(*api));
-
-	if (api == NULL)
-		abort();
-	api->st = st;
-	api->cfg = *cfg;
-	api->cfg.data_dir = strdup(cfg->data_dir);
-	api->cfg.web_dir = cfg->web_dir ? strdup(cfg->web_dir) : NULL;
-	if (api->cfg.data_dir == NULL)
-		abort();
-	api->hooks = *hooks;
-	/* No upload is in flight yet: any temporary file is a crash's. */
-	api_datasets_sweep(api->cfg.data_dir);
-	return api;
-}
-
-void scann_api_free(struct scann_api *api)
-{
-	int i;
-
-	if (api == NULL)
-		return;
-	for (i = 0; i < API_VIEW_CACHE; i++) {
-		free(api->cache[i].owner);
-		free(api->cache[i].body);
-	}
-	api_event_cache_drop(api, api->evcache.job_id);
-	free((char *)api->cfg.data_dir);
-	free((char *)api->cfg.web_dir);
-	free(api);
-}
-
-int scann_api_suspended(const struct scann_api *api)
-{
-	const struct api_stream *s;
-	const struct api_req *w;
-	int n = 0;
-
-	for (s = api->streams; s != NULL; s = s->next)
-		n += s->suspended;
-	for (w = api->waiters; w != NULL; w = w->next_wait)
-		n += w->suspended;
-	return n;
-}
-
-/* ---- replies ----------------------------------------------------------- */
-
-void api_count_status(struct scann_api *api, unsigned status)
-{
-	api->http_status[status < API_STATUS_SLOTS ? status : 0]++;
-}
-
-enum MHD_Result api_queue(struct api_req *r, unsigned status,
-			  struct MHD_Response *resp)
-{
-	enum MHD_Result ret;
-
-	MHD_add_response_header(resp, "X-Content-Type-Options", "nosniff");
-	if (MHD_get_response_header(resp, "Cache-Control") == NULL)
-		MHD_add_response_header(resp, "Cache-Control", "no-store");
-	ret = MHD_queue_response(r->conn, status, resp);
-	MHD_destroy_response(resp);
-	r->kind = API_REQ_DONE;
-	return ret;
-}
-
-static struct MHD_Response *json_response(json_t *body)
-{
-	char *text = json_dumps(body, JSON_COMPACT | JSON_REAL_PRECISION(9));
-	struct MHD_Response *resp;
-	size_t n;
-
-	if (text == NULL)
-		abort();
-	n = strlen(text);
-	text[n] = '\0';
-	/* MHD frees text with free() once sent (MUST_FREE). */
-	resp = MHD_create_response_from_buffer(n, text, MHD_RESPMEM_MUST_FREE);
-	if (resp == NULL)
-		abort();
-	MHD_add_response_header(resp, "Content-Type",
-				"application/json; charset=utf-8");
-	return resp;
-}
-
-enum MHD_Result api_reply_json(struct api_req *r, unsigned status,
-			       json_t *body)
-{
-	struct MHD_Response *resp = json_response(body);
-
-	json_decref(body);
-	api_count_status(r->api, status);
-	return api_queue(r, status, resp);
-}
-
-enum MHD_Result api_reply_error(struct api_req *r, unsigned status,
-				const char *code, const char *field,
-				const char *fmt, ...)
-{
-	char msg[1024];
-	json_t *body;
-	va_list ap;
-
-	va_start(ap, fmt);
-	vsnprintf(msg, sizeof(msg), fmt, ap);
-	va_end(ap);
-	body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code,
-			 "message", msg, "field",
-			 field && *field ? field : NULL);
-	if (body == NULL) {
-		/* msg was not UTF-8 (it quotes client bytes): say less. */
-		body = json_pack("{s:{s:s, s:s, s:s?}}", "error", "code", code,
-				 "message", "invalid request", "field",
-				 field && *field ? field : NULL);
-		if (body == NULL)
-			abort();
-	}
-	return api_reply_json(r, status, body);
-}
-
-enum MHD_Result api_reply_scann_error(struct api_req *r,
-				      const struct scann_error *err)
-{
-	switch (err->code) {
-	case SCANN_EINVAL:
-		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
-				       err->field, "%s", err->message);
-	case SCANN_ENOENT:
-		return api_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
-				       err->field, "%s", err->message);
-	case SCANN_EIO:
-		scann_log("storage error: %s", err->message);
-		return api_reply_error(r, MHD_HTTP_INSUFFICIENT_STORAGE,
-				       "storage", NULL, "%s", err->message);
-	default:
-		scann_log("internal error: %s", err->message);
-		return api_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
-				       "internal", err->field, "%s",
-				       err->message);
-	}
-}
-
-/* ---- query parameters -------------------------------------------------- */
-
-int64_t api_parse_id(const char *s)
-{
-	int64_t v = 0;
-	const char *p;
-
-	if (s == NULL || *s == '\0' || *s == '0' || strlen(s) > 16)
-		return -1;
-	for (p = s; *p; p++) {
-		if (*p < '0' || *p > '9')
-			return -1;
-		v = v * 10 + (*p - '0');
-	}
-	return v <= (INT64_C(1) << 53) ? v : -1;
-}
-
-int api_query_int(struct api_req *r, const char *name, int64_t lo,
-		  int64_t hi, int64_t *v, enum MHD_Result *res)
-{
-	const char *s = MHD_lookup_connection_value(r->conn,
-		MHD_GET_ARGUMENT_KIND, name);
-	char *end;
-	long long x;
-
-	if (s == NULL)
-		return 0;
-	errno = 0;
-	x = strtoll(s, &end, 10);
-	if (*s == '\0' || *end != '\0' || errno != 0 || x < lo || x > hi ||
-	    isspace((unsigned char)*s)) {
-		*res = api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid", name,
-				       "%s must be an integer from %lld to %lld",
-				       name, (long long)lo, (long long)hi);
-		return -1;
-	}
-	*v = x;
-	return 0;
-}
-
-struct only_ctx {
-	const char *const *allowed;
-	const char *bad;
-};
-
-static enum MHD_Result only_cb(void *cls, enum MHD_ValueKind kind,
-			       const char *key, const char *value)
-{
-	struct only_ctx *o = cls;
-	const char *const *a;
-
-	for (a = o->allowed; *a; a++)
-		if (strcmp(*a, key) == 0)
-			return MHD_YES;
-	o->bad = key;
-	return MHD_NO;
-}
-
-int api_query_only(struct api_req *r, const char *const *allowed,
-		   enum MHD_Result *res)
-{
-	struct only_ctx o = { allowed, NULL };
-
-	MHD_get_connection_values(r->conn, MHD_GET_ARGUMENT_KIND, only_cb,
-				  &o);
-	if (o.bad != NULL) {
-		*res = api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid", o.bad,
-				       "unknown query parameter");
-		return -1;
-	}
-	return 0;
-}
-
-int api_job_for(struct scann_api *api, struct api_req *r, int64_t id,
-		struct scann_store_job **out, enum MHD_Result *res)
-{
-	struct scann_error err;
-	int rc;
-
-	*out = NULL;
-	rc = id > 0 ? scann_store_job_get(api->st, id, out, &err) :
-		SCANN_ENOENT;
-	if (rc == 0 && !r->admin && strcmp((*out)->owner, r->user) != 0) {
-		/* Someone else's job does not exist, as far as you know. */
-		scann_store_job_free(*out);
-		*out = NULL;
-		rc = SCANN_ENOENT;
-	}
-	if (rc == SCANN_ENOENT)
-		*res = api_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "id",
-				       "no such job");
-	else if (rc != 0)
-		*res = api_reply_scann_error(r, &err);
-	return rc;
-}
-
-/* ---- routing ----------------------------------------------------------- */
 
 struct route {
 	const char *pattern[4];	/* segments; "*" matches one id */
@@ -373,7 +125,7 @@ static int route(struct scann_api *api, struct api_req *r,
 		body = json_pack("{s:{s:s,s:s,s:s}}", "error", "code",
 				 "method_not_allowed", "message", msg, "field",
 				 "method");
-		resp = json_response(body);
+		resp = api_json_response(body);
 		json_decref(body);
 		MHD_add_response_header(resp, "Allow", allow);
 		api_count_status(api, MHD_HTTP_METHOD_NOT_ALLOWED);
@@ -415,7 +167,7 @@ static int authenticate(struct scann_api *api, struct api_req *r,
 			"an API token is required (Authorization: Bearer ...)" :
 			"the API token is not valid", "field", "Authorization");
 
-		resp = json_response(body);
+		resp = api_json_response(body);
 		json_decref(body);
 		MHD_add_response_header(resp, "WWW-Authenticate",
 					"Bearer realm=\"scann\"");

@@ -13,6 +13,8 @@
 
 #include "api_int.h"
 #include "log.h"
+#include "reply.h"
+#include "request.h"
 #include "worker/job/spec.h"
 
 enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)

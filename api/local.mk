@@ -2,8 +2,9 @@
 
 noinst_LIBRARIES += api/libscannapi.a
 api_libscannapi_a_SOURCES = \
-	api/api.h api/api_int.h api/http.c api/views.c \
-	api/log.c api/log.h \
+	api/api.h api/api_int.h api/api.c api/http.c \
+	api/reply.c api/reply.h api/request.c api/request.h \
+	api/views.c api/log.c api/log.h \
 	api/jobs.c api/events.c api/datasets.c api/artifacts.c \
 	api/health.c api/static.c api/me.c
 api_libscannapi_a_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS) \

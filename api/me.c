@@ -5,6 +5,8 @@
  * "local", an admin, as everywhere else.
  */
 #include "api_int.h"
+#include "reply.h"
+#include "request.h"
 
 enum MHD_Result api_me_get(struct scann_api *api, struct api_req *r)
 {

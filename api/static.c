@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "api_int.h"
+#include "reply.h"
 
 static const char CSP[] =
 	"default-src 'self'; script-src 'self'; style-src 'self'; "

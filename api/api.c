@@ -1,0 +1,58 @@
+/*
+ * api.c -- the api object's life: made over a store with the daemon's
+ * settings and hooks, freed with its caches, and asked how many
+ * connections it holds suspended.  Requests themselves start in http.c.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "api_int.h"
+
+struct scann_api *scann_api_new(struct scann_store *st,
+				const struct scann_api_config *cfg,
+				const struct scann_api_hooks *hooks)
+{
+	struct scann_api *api = calloc(1, sizeof(*api));
+
+	if (api == NULL)
+		abort();
+	api->st = st;
+	api->cfg = *cfg;
+	api->cfg.data_dir = strdup(cfg->data_dir);
+	api->cfg.web_dir = cfg->web_dir ? strdup(cfg->web_dir) : NULL;
+	if (api->cfg.data_dir == NULL)
+		abort();
+	api->hooks = *hooks;
+	/* No upload is in flight yet: any temporary file is a crash's. */
+	api_datasets_sweep(api->cfg.data_dir);
+	return api;
+}
+
+void scann_api_free(struct scann_api *api)
+{
+	int i;
+
+	if (api == NULL)
+		return;
+	for (i = 0; i < API_VIEW_CACHE; i++) {
+		free(api->cache[i].owner);
+		free(api->cache[i].body);
+	}
+	api_event_cache_drop(api, api->evcache.job_id);
+	free((char *)api->cfg.data_dir);
+	free((char *)api->cfg.web_dir);
+	free(api);
+}
+
+int scann_api_suspended(const struct scann_api *api)
+{
+	const struct api_stream *s;
+	const struct api_req *w;
+	int n = 0;
+
+	for (s = api->streams; s != NULL; s = s->next)
+		n += s->suspended;
+	for (w = api->waiters; w != NULL; w = w->next_wait)
+		n += w->suspended;
+	return n;
+}
