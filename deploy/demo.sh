@@ -57,6 +57,7 @@ if [ -s "$tmp/report.json" ]; then
 	echo "baseline:    test accuracy $(json "$tmp/report.json" '$.baseline.test_acc'), $(json "$tmp/report.json" '$.baseline.params') parameters"
 	echo "synthesized: test accuracy $(json "$tmp/report.json" '$.best.test_acc'), $(json "$tmp/report.json" '$.best.params') parameters, depth $(json "$tmp/report.json" '$.best.depth')"
 	echo "compression: $(json "$tmp/report.json" '$.compression')x"
+	echo "target met:  $(json "$tmp/report.json" '$.target_met') (validation accuracy at least $(json "$tmp/report.json" '$.target.val_acc'))"
 	echo "model:       curl -O $api/jobs/$job/model"
 fi
 echo
