@@ -113,10 +113,13 @@ enum MHD_Result api_jobs_list(struct scann_api *api, struct api_req *r)
 		return res;
 	state = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
 					    "state");
-	if (state != NULL && (f.state = scann_job_state_from_name(state)) < 0)
+	if (state != NULL && (f.state = scann_job_state_from_name(state)) < 0) {
+		char names[256];
+
+		scann_job_state_join(names, sizeof(names), "", ", ");
 		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
-				       "state", "state must be one of queued, "
-				       "running, succeeded, failed, cancelled");
+				       "state", "state must be one of %s", names);
+	}
 	owner = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
 					    "owner");
 	if (owner != NULL && *owner == '\0')

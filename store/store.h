@@ -20,32 +20,12 @@
 
 #include <jansson.h>
 
+#include "store/state.h"
 #include "worker/job/error.h"
 
 #define SCANN_STORE_SCHEMA_VERSION 2
 
 struct scann_store;
-
-enum scann_job_state {
-	SCANN_JOB_QUEUED,
-	SCANN_JOB_RUNNING,
-	SCANN_JOB_SUCCEEDED,
-	SCANN_JOB_FAILED,
-	SCANN_JOB_CANCELLED,
-	SCANN_JOB_STATE_COUNT
-};
-
-/* Bit masks of states, for transitions ("from any of these"). */
-#define SCANN_JOB_MASK(s) (1u << (s))
-#define SCANN_JOB_MASK_LIVE \
-	(SCANN_JOB_MASK(SCANN_JOB_QUEUED) | SCANN_JOB_MASK(SCANN_JOB_RUNNING))
-
-const char *scann_job_state_name(enum scann_job_state s);
-int scann_job_state_from_name(const char *name);	/* -1 if unknown */
-static inline int scann_job_state_terminal(enum scann_job_state s)
-{
-	return s >= SCANN_JOB_SUCCEEDED;
-}
 
 /*
  * Open (creating if needed) the database file at path, set WAL mode and

@@ -1,6 +1,7 @@
 /*
- * check_store.c -- the SQLite store: migration from an empty file, and each
- * query of datasets.c, jobs.c, events.c and users.c.
+ * check_store.c -- the SQLite store: migration from an empty file and from
+ * an old one, the table of job states, and each query of datasets.c,
+ * jobs.c, events.c and users.c.
  */
 #include <check.h>
 #include <stdlib.h>
@@ -58,6 +59,137 @@ START_TEST(refuses_newer_schema)
 	ck_assert_int_eq(scann_store_open(path, &st, &err), SCANN_EINVAL);
 	ck_assert_ptr_null(st);
 	ck_assert_ptr_nonnull(strstr(err.message, "newer"));
+}
+END_TEST
+
+/* The text of the jobs table in sqlite_master (a new string). */
+static char *jobs_table_sql(const char *path)
+{
+	sqlite3 *db;
+	sqlite3_stmt *s;
+	char *sql = NULL;
+
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_prepare_v2(db, "SELECT sql FROM sqlite_master"
+					    " WHERE name = 'jobs'", -1, &s,
+					    NULL), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_step(s), SQLITE_ROW);
+	sql = strdup((const char *)sqlite3_column_text(s, 0));
+	sqlite3_finalize(s);
+	sqlite3_close(db);
+	return sql;
+}
+
+START_TEST(state_check_is_the_text_files_always_had)
+{
+	struct scann_store *st = open_fresh("check.db");
+	char path[512], *sql;
+
+	scann_store_close(st);
+	snprintf(path, sizeof(path), "%s/check.db", test_tmpdir());
+	sql = jobs_table_sql(path);
+	/* Written out by hand before the states table made it. */
+	ck_assert_ptr_nonnull(strstr(sql, "state TEXT NOT NULL CHECK (state IN"
+		"    ('queued','running','succeeded','failed','cancelled')),"));
+	free(sql);
+}
+END_TEST
+
+START_TEST(state_table_names_and_joins)
+{
+	char buf[128], tiny[8];
+	int i;
+
+	ck_assert_uint_eq(scann_job_state_join(buf, sizeof(buf), "", ", "),
+			  strlen("queued, running, succeeded, failed, "
+				 "cancelled"));
+	ck_assert_str_eq(buf, "queued, running, succeeded, failed, cancelled");
+	ck_assert_uint_eq(scann_job_state_join(tiny, sizeof(tiny), "'", ","),
+			  strlen("'queued','running','succeeded','failed',"
+				 "'cancelled'"));
+	ck_assert_str_eq(tiny, "'queued");	/* cut short, terminated */
+	for (i = 0; i < SCANN_JOB_STATE_COUNT; i++)
+		ck_assert_int_eq(scann_job_state_from_name(
+			scann_job_state_name(i)), i);
+	ck_assert_int_eq(scann_job_state_from_name("done"), -1);
+	ck_assert_str_eq(scann_job_state_name(SCANN_JOB_STATE_COUNT), "?");
+	ck_assert(!scann_job_state_terminal(SCANN_JOB_RUNNING));
+	ck_assert(scann_job_state_terminal(SCANN_JOB_CANCELLED));
+	ck_assert(!scann_job_state_terminal(SCANN_JOB_STATE_COUNT));
+}
+END_TEST
+
+/*
+ * A file made by the first release (schema 1, written out here as it
+ * shipped, with a job in it) opens, migrates to the current version and
+ * keeps its job and the jobs table's CHECK.
+ */
+START_TEST(opens_a_version_1_file_and_keeps_its_jobs)
+{
+	static const char v1[] =
+		"CREATE TABLE users (id INTEGER PRIMARY KEY, name TEXT NOT"
+		" NULL UNIQUE, admin INTEGER NOT NULL DEFAULT 0, created_at"
+		" INTEGER NOT NULL);"
+		"CREATE TABLE tokens (id INTEGER PRIMARY KEY, user_id INTEGER"
+		" NOT NULL REFERENCES users(id), hash TEXT NOT NULL UNIQUE,"
+		" created_at INTEGER NOT NULL);"
+		"CREATE TABLE datasets (id TEXT PRIMARY KEY, sha256 TEXT NOT"
+		" NULL UNIQUE, name TEXT NOT NULL DEFAULT '', owner TEXT NOT"
+		" NULL, format TEXT NOT NULL, path TEXT NOT NULL, bytes INTEGER"
+		" NOT NULL, rows INTEGER NOT NULL, features INTEGER NOT NULL,"
+		" classes INTEGER NOT NULL, created_at INTEGER NOT NULL);"
+		"CREATE TABLE jobs (  id INTEGER PRIMARY KEY AUTOINCREMENT,"
+		"  owner TEXT NOT NULL,  name TEXT NOT NULL DEFAULT '',"
+		"  dataset_id TEXT NOT NULL,  spec TEXT NOT NULL,"
+		"  state TEXT NOT NULL CHECK (state IN"
+		"    ('queued','running','succeeded','failed','cancelled')),"
+		"  created_at INTEGER NOT NULL,"
+		"  started_at INTEGER NOT NULL DEFAULT 0,"
+		"  finished_at INTEGER NOT NULL DEFAULT 0,  error TEXT,"
+		"  stage TEXT,  latest TEXT,  result TEXT,"
+		"  last_seq INTEGER NOT NULL DEFAULT 0,"
+		"  attempts INTEGER NOT NULL DEFAULT 0,"
+		"  cancel_requested INTEGER NOT NULL DEFAULT 0);"
+		"CREATE TABLE events (job_id INTEGER NOT NULL REFERENCES"
+		" jobs(id), seq INTEGER NOT NULL, type TEXT NOT NULL, data TEXT"
+		" NOT NULL, created_at INTEGER NOT NULL, PRIMARY KEY (job_id,"
+		" seq)) WITHOUT ROWID;"
+		"INSERT INTO jobs (owner, name, dataset_id, spec, state,"
+		" created_at, last_seq) VALUES ('ann', 'old', 'ds1',"
+		" '{\"dataset\":\"ds1\",\"resources\":{\"threads\":3}}',"
+		" 'succeeded', 1, 1);"
+		"INSERT INTO events VALUES (1, 1, 'epoch',"
+		" '{\"type\":\"epoch\",\"val_acc\":0.75}', 1);"
+		"PRAGMA user_version = 1;";
+	struct scann_store *st = NULL;
+	struct scann_store_job *j;
+	struct scann_error err;
+	char path[512], *before, *after;
+	sqlite3 *db;
+
+	snprintf(path, sizeof(path), "%s/v1.db", test_tmpdir());
+	unlink(path);
+	ck_assert_int_eq(sqlite3_open(path, &db), SQLITE_OK);
+	ck_assert_int_eq(sqlite3_exec(db, v1, NULL, NULL, NULL), SQLITE_OK);
+	sqlite3_close(db);
+	before = jobs_table_sql(path);
+	ck_assert_int_eq(scann_store_open(path, &st, &err), 0);
+	ck_assert_int_eq(scann_store_schema_version(st),
+			 SCANN_STORE_SCHEMA_VERSION);
+	ck_assert_int_eq(scann_store_job_get(st, 1, &j, &err), 0);
+	ck_assert_int_eq(j->state, SCANN_JOB_SUCCEEDED);
+	ck_assert(j->has_best_val_acc);
+	ck_assert_double_eq(j->best_val_acc, 0.75);
+	scann_store_job_free(j);
+	scann_store_close(st);
+	/* The CHECK is the file's own: the jobs table was not rebuilt. */
+	after = jobs_table_sql(path);
+	ck_assert_ptr_nonnull(strstr(after, "CHECK (state IN    ('queued',"
+				     "'running','succeeded','failed',"
+				     "'cancelled'))"));
+	ck_assert_int_eq(strncmp(before, after, strlen(before) - 1), 0);
+	free(before);
+	free(after);
 }
 END_TEST
 
@@ -409,6 +541,9 @@ static Suite *store_suite(void)
 
 	tcase_add_test(tc, migrates_empty_file_to_current_version);
 	tcase_add_test(tc, refuses_newer_schema);
+	tcase_add_test(tc, state_check_is_the_text_files_always_had);
+	tcase_add_test(tc, state_table_names_and_joins);
+	tcase_add_test(tc, opens_a_version_1_file_and_keeps_its_jobs);
 	tcase_add_test(tc, sha256_known_vectors);
 	tcase_add_test(tc, dataset_insert_dedupes_and_lists);
 	tcase_add_test(tc, job_lifecycle_numbers_events);
