@@ -1,15 +1,13 @@
 /*
- * check_model.c -- the small modules around the network: the model file and
- * network JSON round-trip bit for bit, the energy counting rule gives the
- * figures energy.h promises, normalisation is fitted on the given rows only,
- * and events are numbered 1, 2, 3 with their type.
+ * check_model.c -- the model file and normalisation: network JSON
+ * round-trips bit for bit and refuses a connection the wiring does not
+ * allow; normalisation is fitted on the given rows only.  (Energy and
+ * events have their own files: check_energy.c, check_events.c.)
  */
 #include <check.h>
 #include <stdio.h>
 #include <stdlib.h>
 
-#include "worker/energy.h"
-#include "worker/events.h"
 #include "worker/model.h"
 #include "worker/normalize.h"
 #include "testutil.h"
@@ -66,33 +64,6 @@ START_TEST(network_json_refuses_a_connection_that_is_not_allowed)
 }
 END_TEST
 
-/* MLP 4-[3]-2 with one input connection pruned: 4*3-1 + 3*2 = 17 MACs. */
-START_TEST(energy_follows_the_counting_rule)
-{
-	struct scann_rng rng;
-	uint32_t hidden[1] = {3};
-	struct scann_net *net;
-	struct scann_cost c;
-	struct scann_energy_model m = SCANN_ENERGY_130NM;
-
-	scann_rng_seed(&rng, 3);
-	net = scann_net_new_mlp(4, hidden, 1, 2, SCANN_WIRING_LAYERED, &rng);
-	net->mask[scann_net_at(net, 0, 0)] = 0;
-	net->w[scann_net_at(net, 0, 0)] = 0.0f;
-	scann_energy_measure(net, &m, &c);
-	ck_assert_uint_eq(c.macs, 17);
-	ck_assert_uint_eq(c.flops, 34);
-	ck_assert_uint_eq(c.params, 17 + 3 + 2);
-	ck_assert_uint_eq(c.sram, 22 + 2 * 3 + 2);
-	ck_assert_uint_eq(c.comparisons, 3 + 1);
-	ck_assert_double_eq_tol(c.energy_nj,
-				(17 * 11.8 + 30 * 34.6 + 4 * 6.16) / 1000.0, 1e-12);
-	ck_assert_uint_eq(c.depth, 1);
-	ck_assert_uint_eq(c.hidden, 3);
-	scann_net_free(net);
-}
-END_TEST
-
 START_TEST(normalisation_is_fitted_on_the_given_rows_only)
 {
 	/* 3 rows x 2 features; fit on rows 0 and 2 only */
@@ -110,23 +81,6 @@ START_TEST(normalisation_is_fitted_on_the_given_rows_only)
 }
 END_TEST
 
-START_TEST(events_are_numbered_from_one_with_their_type)
-{
-	char buf[4096] = {0};
-	FILE *f = fmemopen(buf, sizeof(buf) - 1, "w");
-	struct scann_events ev = {.out = f};
-
-	scann_events_emit(&ev, "stage", json_pack("{s:s}", "stage", "baseline"));
-	scann_events_log(&ev, "info", "hello %d", 3);
-	scann_events_emit(&ev, "result", NULL);
-	fclose(f);
-	ck_assert_str_eq(buf,
-			 "{\"seq\":1,\"type\":\"stage\",\"stage\":\"baseline\"}\n"
-			 "{\"seq\":2,\"type\":\"log\",\"level\":\"info\",\"message\":\"hello 3\"}\n"
-			 "{\"seq\":3,\"type\":\"result\"}\n");
-}
-END_TEST
-
 static Suite *model_suite(void)
 {
 	Suite *s = suite_create("model");
@@ -134,9 +88,7 @@ static Suite *model_suite(void)
 
 	tcase_add_test(tc, network_json_round_trips_bit_for_bit);
 	tcase_add_test(tc, network_json_refuses_a_connection_that_is_not_allowed);
-	tcase_add_test(tc, energy_follows_the_counting_rule);
 	tcase_add_test(tc, normalisation_is_fitted_on_the_given_rows_only);
-	tcase_add_test(tc, events_are_numbered_from_one_with_their_type);
 	suite_add_tcase(s, tc);
 	return s;
 }

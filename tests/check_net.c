@@ -1,10 +1,11 @@
 /*
- * check_net.c -- the general feed-forward network and its evaluator:
+ * check_net.c -- the network (net.h) and its compiled executor (exec.h):
  * gradients agree with finite differences on a random DAG with skip
- * connections (dense and sparse kernels), depth follows the wiring, growth
- * picks the right dormant connections, cloning keeps the function, pruning
- * removes exactly what was asked and the neurons it kills, training keeps
- * dormant weights at zero.
+ * connections (dense and sparse kernels), the two kernels agree, depth
+ * follows the wiring, inserting and removing a hidden neuron moves every
+ * other connection with it, and one or two pool threads train bit for bit
+ * alike (the case ThreadSanitizer runs).  Growth, pruning and training have
+ * their own files (check_grow.c, check_prune.c, check_train.c).
  */
 #include <check.h>
 #include <math.h>
@@ -12,10 +13,9 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "worker/grow.h"
+#include "worker/exec.h"
 #include "worker/net.h"
 #include "worker/par.h"
-#include "worker/prune.h"
 #include "worker/train.h"
 #include "testutil.h"
 
@@ -77,7 +77,7 @@ static void gradient_check(double sparse_below)
 	/* Dormant slots of dense blocks must get exactly zero gradient. */
 	live = calloc(ex.n_param, 1);
 	for (uint32_t l = 0; l < ex.n_levels; l++) {
-		const struct scann_level *L = &ex.lv[l];
+		const struct scann_exec_level *L = &ex.lv[l];
 		size_t nw = L->sparse ? L->nnz : (size_t)L->count * (L->hi - L->lo);
 
 		for (size_t i = 0; i < nw; i++)
@@ -195,200 +195,45 @@ START_TEST(layered_wiring_allows_only_adjacent_layers)
 END_TEST
 
 /*
- * Inputs straight to two outputs, every connection dormant.  Input 2 is the
- * label, input 1 small noise, input 0 always zero: the two connections from
- * input 2 have by far the largest |dL/dw| and must be the ones grown.
+ * A neuron inserted and removed again leaves the net as it was, bit for
+ * bit; while it is there, every other connection sits one row or column
+ * further along.
  */
-START_TEST(growth_picks_the_known_best_dormant_connection)
+START_TEST(inserting_and_removing_a_neuron_moves_the_others_with_it)
 {
 	struct scann_rng rng;
-	struct scann_net *net;
-	float x[64 * 3];
-	uint32_t y[64], idx[64];
-	struct scann_data data = {x, y, 3, 2};
-	size_t grown;
+	struct scann_net *net, *orig;
+	size_t cells;
 
-	scann_rng_seed(&rng, 5);
-	net = scann_net_new_mlp(3, NULL, 0, 2, SCANN_WIRING_FREE, &rng);
-	memset(net->mask, 0, (size_t)scann_net_rows(net) * scann_net_cols(net));
-	memset(net->w, 0, (size_t)scann_net_rows(net) * scann_net_cols(net) * 4);
-	for (uint32_t i = 0; i < 64; i++) {
-		y[i] = i % 4 == 0;
-		x[i * 3 + 0] = 0.0f;
-		x[i * 3 + 1] = (float)(0.01 * scann_rng_uniform(&rng));
-		x[i * 3 + 2] = (float)y[i];
-		idx[i] = i;
-	}
-	ck_assert_int_eq(scann_grow_connections(net, &data, idx, 64, 0.0, 2,
-						&grown, NULL), 0);
-	ck_assert_uint_eq(grown, 2);
-	ck_assert_uint_eq(scann_net_active(net), 2);
-	ck_assert(net->mask[scann_net_at(net, 0, 2)]);
-	ck_assert(net->mask[scann_net_at(net, 1, 2)]);
-	ck_assert(net->w[scann_net_at(net, 0, 2)] == 0.0f);
-	/* By fraction: half of the 4 remaining dormant ones, input 1's. */
-	ck_assert_int_eq(scann_grow_connections(net, &data, idx, 64, 0.5, 0,
-						&grown, NULL), 0);
-	ck_assert_uint_eq(grown, 2);
-	ck_assert(net->mask[scann_net_at(net, 0, 1)]);
-	ck_assert(net->mask[scann_net_at(net, 1, 1)]);
-	ck_assert(!net->mask[scann_net_at(net, 0, 0)]);
-	scann_net_free(net);
-}
-END_TEST
+	scann_rng_seed(&rng, 7);
+	net = random_dag(3, 5, 2, 0.6, &rng);
+	orig = scann_net_clone(net);
+	cells = (size_t)scann_net_rows(net) * scann_net_cols(net);
+	ck_assert_int_eq(scann_net_insert_hidden(net, 2, 9), 0);
+	ck_assert_uint_eq(net->n_hidden, 6);
+	ck_assert_uint_eq(net->layer[2], 9);
+	ck_assert(net->bias[2] == 0.0f);
+	ck_assert_uint_eq(scann_net_active(net), scann_net_active(orig));
+	for (uint32_t t = 0; t < scann_net_rows(orig); t++)
+		for (uint32_t s = 0; s < scann_net_cols(orig); s++) {
+			uint32_t nt = t < 2 ? t : t + 1;
+			uint32_t ns = s < 3 + 2 ? s : s + 1;
 
-START_TEST(full_growth_restores_every_allowed_connection)
-{
-	struct scann_rng rng;
-	struct scann_net *net;
-
-	scann_rng_seed(&rng, 6);
-	net = random_dag(4, 6, 2, 0.3, &rng);
-	scann_grow_full(net);
-	ck_assert_uint_eq(scann_net_dormant(net), 0);
-	/* FREE: 6 hidden x (4 + earlier) + 2 outputs x (4 + 6) */
-	ck_assert_uint_eq(scann_net_active(net), 6 * 4 + 15 + 2 * 10);
-	scann_net_free(net);
-}
-END_TEST
-
-START_TEST(neuron_clone_without_noise_keeps_the_function)
-{
-	struct scann_rng rng;
-	struct scann_net *net;
-	float x[40 * 5];
-	uint32_t y[40], idx[40], added;
-	struct scann_data data = {x, y, 5, 3};
-	struct scann_exec a, b;
-
-	scann_rng_seed(&rng, 8);
-	net = random_dag(5, 7, 3, 0.6, &rng);
-	random_data(x, y, 40, 5, 3, &rng);
-	for (uint32_t i = 0; i < 40; i++)
-		idx[i] = i;
-	ck_assert_int_eq(scann_exec_init(&a, net, 40, 0.0), 0);
-	ck_assert_int_eq(scann_grow_neurons(net, &data, idx, 40, 3, 0.0, &rng,
-					    &added, NULL), 0);
-	ck_assert_uint_eq(added, 3);
-	ck_assert_uint_eq(net->n_hidden, 10);
-	ck_assert_int_eq(scann_exec_init(&b, net, 40, 0.0), 0);
-	scann_exec_load(&a, x, idx, 40);
-	scann_exec_load(&b, x, idx, 40);
-	scann_exec_forward(&a, 40);
-	scann_exec_forward(&b, 40);
-	for (uint32_t o = 0; o < 3; o++)
-		for (uint32_t r = 0; r < 40; r++)
-			ck_assert_float_eq_tol(
-				a.a[(size_t)(a.n_pos - 3 + o) * a.bmax + r],
-				b.a[(size_t)(b.n_pos - 3 + o) * b.bmax + r], 1e-4);
-	scann_exec_free(&a);
-	scann_exec_free(&b);
-	scann_net_free(net);
-}
-END_TEST
-
-/* MLP 4-[5,3]-2: 41 connections; hidden 0's four inputs are the smallest. */
-START_TEST(pruning_removes_exactly_the_count_and_dead_neurons)
-{
-	struct scann_rng rng;
-	uint32_t hidden[2] = {5, 3};
-	struct scann_net *net;
-	struct scann_prune_stats st;
-
-	scann_rng_seed(&rng, 9);
-	net = scann_net_new_mlp(4, hidden, 2, 2, SCANN_WIRING_FREE, &rng);
-	ck_assert_uint_eq(scann_net_active(net), 41);
-	for (size_t i = 0; i < (size_t)scann_net_rows(net) * scann_net_cols(net); i++)
-		if (net->mask[i])
-			net->w[i] = 1.0f + (float)i;	/* distinct, large */
-	for (uint32_t s = 0; s < 4; s++)
-		net->w[scann_net_at(net, 0, s)] = 0.001f * (s + 1);
-	scann_prune(net, 0.1, 0, &st);		/* round(4.1) = 4 */
-	ck_assert_uint_eq(st.pruned, 4);
-	ck_assert_uint_eq(st.neurons, 1);
-	ck_assert_uint_eq(st.with_neurons, 3);	/* its outputs to layer 2 */
-	ck_assert_uint_eq(net->n_hidden, 7);
-	ck_assert_uint_eq(scann_net_active(net), 41 - 4 - 3);
-	/* To a target count. */
-	scann_prune(net, 0.0, 20, &st);
-	ck_assert_uint_eq(st.pruned, 34 - 20);
-	ck_assert_uint_le(scann_net_active(net), 20);
-	for (uint32_t h = 0; h < net->n_hidden; h++) {
-		int in = 0, out = 0;
-
-		for (uint32_t s = 0; s < scann_net_cols(net); s++)
-			in += net->mask[scann_net_at(net, h, s)];
-		for (uint32_t t = 0; t < scann_net_rows(net); t++)
-			out += net->mask[scann_net_at(net, t, 4 + h)];
-		ck_assert(in > 0 && out > 0);
-	}
-	scann_net_free(net);
-}
-END_TEST
-
-START_TEST(training_learns_and_keeps_dormant_weights_zero)
-{
-	struct scann_rng rng;
-	struct scann_net *net;
-	enum { N = 400 };
-	static float x[N * 4];
-	static uint32_t y[N], idx[N];
-	struct scann_data data = {x, y, 4, 2};
-	struct scann_train_spec opt = {
-		.optimizer = SCANN_OPT_ADAM, .lr = 0.01, .weight_decay = 1e-4,
-		.momentum = 0.9, .batch = 32, .schedule = SCANN_LR_COSINE,
-	};
-	double before, after;
-
-	scann_rng_seed(&rng, 11);
-	net = random_dag(4, 12, 2, 0.4, &rng);
-	for (uint32_t i = 0; i < N; i++) {
-		for (uint32_t f = 0; f < 4; f++)
-			x[i * 4 + f] = (float)scann_rng_uniform(&rng);
-		y[i] = x[i * 4] + x[i * 4 + 1] > 1.0f;
-		idx[i] = i;
-	}
-	before = scann_accuracy(net, &data, idx, N, SCANN_SPARSE_BELOW);
-	ck_assert_int_eq(scann_train(net, &data, idx, N, &opt, 30,
-				     SCANN_SPARSE_BELOW, &rng, NULL, NULL, NULL), 0);
-	after = scann_accuracy(net, &data, idx, N, SCANN_SPARSE_BELOW);
-	ck_assert_msg(after > 0.9 && after > before, "before %g after %g",
-		      before, after);
-	for (size_t i = 0; i < (size_t)scann_net_rows(net) * scann_net_cols(net); i++)
-		if (!net->mask[i])
-			ck_assert(net->w[i] == 0.0f);
-	scann_net_free(net);
-}
-END_TEST
-
-START_TEST(sgd_with_momentum_and_step_schedule_learns)
-{
-	struct scann_rng rng;
-	uint32_t hidden[1] = {16};
-	struct scann_net *net;
-	enum { N = 400 };
-	static float x[N * 3];
-	static uint32_t y[N], idx[N];
-	struct scann_data data = {x, y, 3, 3};
-	struct scann_train_spec opt = {
-		.optimizer = SCANN_OPT_SGD, .lr = 0.1, .weight_decay = 1e-4,
-		.momentum = 0.9, .batch = 20, .schedule = SCANN_LR_STEP,
-	};
-	double acc;
-
-	scann_rng_seed(&rng, 12);
-	net = scann_net_new_mlp(3, hidden, 1, 3, SCANN_WIRING_LAYERED, &rng);
-	for (uint32_t i = 0; i < N; i++) {
-		y[i] = i % 3;
-		for (uint32_t f = 0; f < 3; f++)
-			x[i * 3 + f] = (float)(0.3 * scann_rng_uniform(&rng) +
-					       (f == y[i] ? 0.7 : 0.0));
-		idx[i] = i;
-	}
-	ck_assert_int_eq(scann_train(net, &data, idx, N, &opt, 20,
-				     SCANN_SPARSE_BELOW, &rng, NULL, NULL, NULL), 0);
-	acc = scann_accuracy(net, &data, idx, N, SCANN_SPARSE_BELOW);
-	ck_assert_msg(acc > 0.95, "accuracy %g", acc);
+			ck_assert(net->w[scann_net_at(net, nt, ns)] ==
+				  orig->w[scann_net_at(orig, t, s)]);
+			ck_assert_uint_eq(net->mask[scann_net_at(net, nt, ns)],
+					  orig->mask[scann_net_at(orig, t, s)]);
+		}
+	ck_assert_int_eq(scann_net_remove_hidden(net, 2), 0);
+	ck_assert_uint_eq(net->n_hidden, 5);
+	ck_assert(memcmp(net->w, orig->w, cells * sizeof(float)) == 0);
+	ck_assert(memcmp(net->mask, orig->mask, cells) == 0);
+	ck_assert(memcmp(net->bias, orig->bias,
+			 scann_net_rows(orig) * sizeof(float)) == 0);
+	ck_assert(memcmp(net->layer, orig->layer, 5 * sizeof(uint32_t)) == 0);
+	ck_assert(memcmp(net->level, orig->level, 5 * sizeof(uint32_t)) == 0);
+	ck_assert_uint_eq(net->depth, orig->depth);
+	scann_net_free(orig);
 	scann_net_free(net);
 }
 END_TEST
@@ -510,12 +355,7 @@ static Suite *net_suite(void)
 	tcase_add_test(tc, sparse_and_dense_kernels_agree);
 	tcase_add_test(tc, one_hidden_to_hidden_edge_gives_depth_2);
 	tcase_add_test(tc, layered_wiring_allows_only_adjacent_layers);
-	tcase_add_test(tc, growth_picks_the_known_best_dormant_connection);
-	tcase_add_test(tc, full_growth_restores_every_allowed_connection);
-	tcase_add_test(tc, neuron_clone_without_noise_keeps_the_function);
-	tcase_add_test(tc, pruning_removes_exactly_the_count_and_dead_neurons);
-	tcase_add_test(tc, training_learns_and_keeps_dormant_weights_zero);
-	tcase_add_test(tc, sgd_with_momentum_and_step_schedule_learns);
+	tcase_add_test(tc, inserting_and_removing_a_neuron_moves_the_others_with_it);
 	tcase_add_test(tc, two_threads_train_bit_identically_dense);
 	tcase_add_test(tc, two_threads_train_bit_identically_sparse);
 	tcase_add_test(tc, two_threads_train_bit_identically_sgd);

@@ -19,6 +19,7 @@
 #include "cmd.h"
 #include "job/dataset.h"
 #include "dr.h"
+#include "exec.h"
 #include "model.h"
 #include "job/split.h"
 #include "train.h"

@@ -9,6 +9,7 @@
 
 #include <cblas.h>
 
+#include "exec.h"
 #include "grow.h"
 
 struct scored {

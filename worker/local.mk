@@ -18,6 +18,7 @@ worker_scann_worker_LDADD = $(SCANN_LIBS)
 # The synthesis engine (issue 3).
 worker_libscann_a_SOURCES += \
 	worker/net.c worker/net.h \
+	worker/exec.c worker/exec.h \
 	worker/par.c worker/par.h \
 	worker/train.c worker/train.h \
 	worker/grow.c worker/grow.h \
@@ -38,6 +39,27 @@ TESTS += tests/check_net
 tests_check_net_SOURCES = tests/check_net.c tests/testutil.h
 tests_check_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_check_net_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+
+# One test program per engine module (train, grow, prune, energy, events).
+check_PROGRAMS += tests/check_train tests/check_grow tests/check_prune \
+	tests/check_energy tests/check_events
+TESTS += tests/check_train tests/check_grow tests/check_prune \
+	tests/check_energy tests/check_events
+tests_check_train_SOURCES = tests/check_train.c tests/testutil.h
+tests_check_train_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENBLAS_CFLAGS)
+tests_check_train_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+tests_check_grow_SOURCES = tests/check_grow.c tests/testutil.h
+tests_check_grow_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENBLAS_CFLAGS)
+tests_check_grow_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+tests_check_prune_SOURCES = tests/check_prune.c tests/testutil.h
+tests_check_prune_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_prune_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+tests_check_energy_SOURCES = tests/check_energy.c tests/testutil.h
+tests_check_energy_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS)
+tests_check_energy_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
+tests_check_events_SOURCES = tests/check_events.c tests/testutil.h
+tests_check_events_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_events_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/check_scheme
 TESTS += tests/check_scheme

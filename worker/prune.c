@@ -51,38 +51,50 @@ static size_t degree(const struct scann_net *net, uint32_t h)
 	return d;
 }
 
-uint32_t scann_prune_dead(struct scann_net *net, size_t *connections)
+int scann_prune_dead(struct scann_net *net, uint32_t *neurons,
+		     size_t *connections, struct scann_error *err)
 {
-	uint32_t removed = 0;
-	int changed = 1;
+	int changed = 1, rc = 0;
 
+	*neurons = 0;
 	if (connections)
 		*connections = 0;
-	while (changed) {
+	while (changed && rc == 0) {
 		changed = 0;
-		for (uint32_t h = net->n_hidden; h-- > 0;)
-			if (!has_input(net, h) || !has_output(net, h)) {
-				if (connections)
-					*connections += degree(net, h);
-				scann_net_remove_hidden(net, h);
-				removed++;
-				changed = 1;
+		for (uint32_t h = net->n_hidden; h-- > 0;) {
+			size_t d;
+
+			if (has_input(net, h) && has_output(net, h))
+				continue;
+			d = degree(net, h);
+			rc = scann_net_remove_hidden(net, h);
+			if (rc != 0) {
+				rc = scann_error_set(err, rc, NULL,
+						     "out of memory removing a dead neuron");
+				break;
 			}
+			if (connections)
+				*connections += d;
+			(*neurons)++;
+			changed = 1;
+		}
 	}
 	scann_net_update(net);
-	return removed;
+	return rc;
 }
 
-void scann_prune(struct scann_net *net, double fraction, size_t keep,
-		 struct scann_prune_stats *st)
+int scann_prune(struct scann_net *net, double fraction, size_t keep,
+		struct scann_prune_stats *st, struct scann_error *err)
 {
 	size_t cells = (size_t)scann_net_rows(net) * scann_net_cols(net);
 	size_t active = 0, k;
 	struct mag *list = malloc((cells + 1) * sizeof(*list));
 	struct scann_prune_stats tmp = {0};
+	int rc;
 
 	if (list == NULL)
-		abort();	/* out of memory: no sensible way on */
+		return scann_error_set(err, SCANN_ENOMEM, NULL,
+				       "out of memory for pruning");
 	for (size_t i = 0; i < cells; i++)
 		if (net->mask[i]) {
 			list[active].mag = fabsf(net->w[i]);
@@ -102,7 +114,8 @@ void scann_prune(struct scann_net *net, double fraction, size_t keep,
 	}
 	free(list);
 	tmp.pruned = k;
-	tmp.neurons = scann_prune_dead(net, &tmp.with_neurons);
+	rc = scann_prune_dead(net, &tmp.neurons, &tmp.with_neurons, err);
 	if (st)
 		*st = tmp;
+	return rc;
 }

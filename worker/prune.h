@@ -8,6 +8,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "job/error.h"
 #include "net.h"
 
 struct scann_prune_stats {
@@ -22,11 +23,18 @@ struct scann_prune_stats {
  * active count down to keep.  Ties go to the lower (target, source).  Then
  * remove, repeatedly, every hidden neuron with no active input or no active
  * output.  Output neurons and inputs are never removed.  *st may be NULL.
+ * Returns 0, or SCANN_ENOMEM with *err filled: the net is then a valid net
+ * (what was pruned stays pruned) but may keep some dead neurons.
  */
-void scann_prune(struct scann_net *net, double fraction, size_t keep,
-		 struct scann_prune_stats *st);
+int scann_prune(struct scann_net *net, double fraction, size_t keep,
+		struct scann_prune_stats *st, struct scann_error *err);
 
-/* Only the dead-neuron sweep; returns the neurons removed. */
-uint32_t scann_prune_dead(struct scann_net *net, size_t *connections);
+/*
+ * Only the dead-neuron sweep: *neurons gets the hidden neurons removed and
+ * *connections (may be NULL) the connections that went with them.  Returns
+ * 0 or SCANN_ENOMEM (err filled; the neurons removed so far stay removed).
+ */
+int scann_prune_dead(struct scann_net *net, uint32_t *neurons,
+		     size_t *connections, struct scann_error *err);
 
 #endif

@@ -136,9 +136,10 @@ static int start_recipe(struct scann_ctx *c, struct scann_progress *p,
 			return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 		if (c->spec->scheme == SCANN_SCHEME_B)
 			p->current->wiring = SCANN_WIRING_FREE;
-		scann_prune(p->current, s->initial_prune, 0, NULL);
-		rc = scann_stage_train(c, p->current, plan.fine_tune,
-				      "initial-prune", 0, err);
+		rc = scann_prune(p->current, s->initial_prune, 0, NULL, err);
+		if (rc == 0)
+			rc = scann_stage_train(c, p->current, plan.fine_tune,
+					      "initial-prune", 0, err);
 		if (rc != 0)
 			return rc;
 	}
@@ -186,15 +187,19 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 		if (rc != 0)
 			return rc;
 		if (s->pruning_keep)
-			scann_prune(p->current, 0.0, s->pruning_keep, NULL);
+			rc = scann_prune(p->current, 0.0, s->pruning_keep, NULL,
+					 err);
 		else
-			scann_prune(p->current, 0.0,
-				    scann_net_active(p->current) -
-					    (size_t)(s->pruning_fraction * grown + 0.5),
-				    NULL);
+			rc = scann_prune(p->current, 0.0,
+					 scann_net_active(p->current) -
+						 (size_t)(s->pruning_fraction * grown + 0.5),
+					 NULL, err);
 	} else {
-		scann_prune(p->current, s->pruning_fraction, s->pruning_keep, NULL);
+		rc = scann_prune(p->current, s->pruning_fraction,
+				 s->pruning_keep, NULL, err);
 	}
+	if (rc != 0)
+		return rc;
 	scann_stage_set_span(c, lo + (parts - 1) * (hi - lo) / parts, hi);
 	rc = scann_stage_train(c, p->current, E, "prune", 0, err);
 	if (rc != 0)

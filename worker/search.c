@@ -140,9 +140,10 @@ static int prune_step(struct scann_ctx *c, struct scann_progress *p,
 	if (trial == NULL)
 		return oom(err);
 	p->current = trial;
-	scann_prune(trial, 0.0, active - cut, NULL);
+	rc = scann_prune(trial, 0.0, active - cut, NULL, err);
 	scann_stage_set_span(c, lo, (lo + hi) / 2);
-	rc = scann_stage_train(c, trial, fine_tune, "prune", 1, err);
+	if (rc == 0)
+		rc = scann_stage_train(c, trial, fine_tune, "prune", 1, err);
 	if (rc == 0)
 		rc = scann_stage_candidate(c, p, &sum) ? oom(err) : 0;
 	if (rc == 0 && scann_stage_meets_target(p, sum.val_acc)) {

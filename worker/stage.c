@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "exec.h"
 #include "front.h"
 #include "stage.h"
 

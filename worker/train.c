@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "exec.h"
 #include "par.h"
 #include "train.h"
 

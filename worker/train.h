@@ -4,7 +4,7 @@
  * the epochs of one call, deterministic shuffles from the job's generator.
  * Dormant connections stay exactly zero (their gradients are masked).
  *
- * Each call compiles the net once (net.h), allocates its optimiser state
+ * Each call compiles the net once (exec.h), allocates its optimiser state
  * once, trains, and writes the weights back: no allocation per batch.  The
  * optimiser's moments start from zero at each call, i.e. after every
  * architecture change, because the parameter set itself has changed.
@@ -15,6 +15,7 @@
 #include <signal.h>
 #include <stdint.h>
 
+#include "exec.h"
 #include "job/error.h"
 #include "net.h"
 #include "job/rng.h"

@@ -22,6 +22,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "worker/exec.h"
 #include "worker/job/dataset.h"
 #include "worker/net.h"
 #include "worker/normalize.h"
