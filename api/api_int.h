@@ -140,6 +140,7 @@ void api_upload_free(struct api_req *r);
 void api_datasets_sweep(const char *data_dir);
 enum MHD_Result api_health_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_me_get(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_schema_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_metrics_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_static_get(struct scann_api *api, struct api_req *r);
 

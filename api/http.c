@@ -31,6 +31,7 @@ struct route {
 
 static const struct route routes[] = {
 	{ { "me" }, 1, "GET", api_me_get, 1, 0 },
+	{ { "schema" }, 1, "GET", api_schema_get, 1, 0 },
 	{ { "datasets" }, 1, "POST", api_datasets_create, 0, 0 },
 	{ { "datasets" }, 1, "GET", api_datasets_list, 1, 0 },
 	{ { "datasets", "*" }, 2, "GET", api_datasets_get, 1, 0 },

@@ -1,7 +1,9 @@
 #!/bin/bash
 # test_openapi.sh -- every route api/openapi.yaml lists answers: neither
 # "no such resource" nor "method not allowed", with a finished job and a
-# stored dataset standing in for {id}.
+# stored dataset standing in for {id}; and the document keeps up with the
+# server's own lists (GET /api/v1/schema): every artifact route is a path
+# of it, and every state enum in it is the server's list of states.
 . "${SCANN_SRCDIR:?}/tests/e2e/lib.sh"
 
 e2e_start --workers 1
@@ -39,6 +41,21 @@ while IFS= read -r line; do
 		ok
 	fi
 done <"$S/api/openapi.yaml"
-check "the spec lists routes ($n)" test $n -ge 12
+check "the spec lists routes ($n)" test $n -ge 13
+
+eq "schema" "$(api GET /api/v1/schema)" 200
+for r in $(sqlite3 :memory: "SELECT json_extract(value, '\$.route') FROM
+	json_each(json_extract(readfile('$T/body'), '\$.artifacts'));"); do
+	check "artifact route $r documented" \
+		grep -qxF "  /api/v1/jobs/{id}/$r:" "$S/api/openapi.yaml"
+done
+states=$(sqlite3 :memory: "SELECT group_concat(json_extract(value, '\$.name'),
+	', ') FROM json_each(json_extract(readfile('$T/body'), '\$.states'));")
+k=0
+while IFS= read -r line; do
+	k=$((k + 1))
+	eq "a state enum of the document" "$line" "enum: [$states]"
+done < <(grep -o 'enum: \[queued[^]]*\]' "$S/api/openapi.yaml")
+check "state enums checked ($k)" test "$k" -ge 2
 e2e_stop
 e2e_done
