@@ -70,18 +70,12 @@ struct scann_dr_fitargs {
 	int train_y_done;	/* set by a fit that filled train_y */
 };
 
-int scann_dr__fit_pca(struct scann_dr *dr, struct scann_dr_fitargs *a,
-		      struct scann_error *err);
-int scann_dr__fit_fa(struct scann_dr *dr, struct scann_dr_fitargs *a,
-		     struct scann_error *err);
-int scann_dr__fit_ica(struct scann_dr *dr, struct scann_dr_fitargs *a,
-		      struct scann_error *err);
-int scann_dr__fit_isomap(struct scann_dr *dr, struct scann_dr_fitargs *a,
-			 struct scann_error *err);
-int scann_dr__fit_spectral(struct scann_dr *dr, struct scann_dr_fitargs *a,
-			   struct scann_error *err);
-int scann_dr__fit_rp(struct scann_dr *dr, struct scann_dr_fitargs *a,
-		     struct scann_error *err);
+/* Every method's fit, declared from the one list (job/dr_methods.h). */
+#define SCANN_DR_FIT_DECL(id, name, fit, reads_rows, landmark) \
+	int fit(struct scann_dr *dr, struct scann_dr_fitargs *a, \
+		struct scann_error *err);
+SCANN_DR_METHODS(SCANN_DR_FIT_DECL)
+#undef SCANN_DR_FIT_DECL
 
 /* Landmark methods' transforms (dr_isomap.c, dr_spectral.c). */
 int scann_dr__transform_isomap(const struct scann_dr *dr, const float *x,

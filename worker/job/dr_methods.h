@@ -1,8 +1,10 @@
 /*
  * dr_methods.h -- the one list of dimensionality-reduction methods.  The
- * job spec takes its enum and names from it (spec.h); the engine its fit
- * functions and properties (dr.c).  Adding a method is its dr_<name>.c
- * with the fit, its tests/check_dr_<name>.c, and one row here.
+ * job spec takes its enum and names from it (spec.h), the engine its fit
+ * functions, their declarations and properties (dr_impl.h, dr.c), and
+ * scannd the names it serves.  Adding a method is its dr_<name>.c with the
+ * fit, its tests/check_dr_<name>.c, one row here, and the two lines of
+ * worker/dr.mk that name those files to automake.
  *
  * X(ID, name, fit, reads_rows, landmark):
  *   ID          SCANN_DR_<ID> in enum scann_dr_method
