@@ -7,7 +7,7 @@ webjsdir = $(webdir)/js
 webviewsdir = $(webjsdir)/views
 dist_web_DATA = web/index.html web/style.css web/favicon.svg
 dist_webjs_DATA = web/js/app.js web/js/api.js web/js/util.js web/js/model.js \
-	web/js/charts.js web/js/netdraw.js
+	web/js/charts.js web/js/netdraw.js web/js/schema.js
 dist_webviews_DATA = web/js/views/jobs.js web/js/views/job.js \
 	web/js/views/submit.js web/js/views/datasets.js web/js/views/upload.js \
 	web/js/views/study.js

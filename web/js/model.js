@@ -6,8 +6,6 @@
 
 import { pick } from './util.js';
 
-export const TERMINAL = new Set(['succeeded', 'failed', 'cancelled']);
-
 // A job as returned by GET /jobs and GET /jobs/{id}.
 export function jobView(j) {
   const spec = j.spec || {};

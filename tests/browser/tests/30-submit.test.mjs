@@ -1,6 +1,7 @@
 // submit.test.mjs -- the new-job form against the real API: a CSV upload
 // with its progress, a job submitted and followed live until its network is
-// drawn, and a bad spec whose API error lands beside the field it names.
+// drawn, a bad spec whose API error lands beside the field it names, and
+// the DR methods and defaults the form takes from GET /api/v1/schema.
 
 import path from 'node:path';
 import { assert, waitFor, DATA } from '../lib.mjs';
@@ -110,6 +111,25 @@ export const tests = [
       const list = await server.api('GET', '/jobs?limit=100');
       const jobs = list.jobs || list.items || [];
       assert(!jobs.some((j) => (j.name || '') === 'bad'), 'a bad job was stored');
+    },
+  },
+  {
+    name: 'the form offers the server\'s DR methods and shows its defaults',
+    async fn({ page, base, server }) {
+      const schema = await server.api('GET', '/schema');
+      await page.goto(base + '/#/submit');
+      await page.getByRole('heading', { name: 'New job' }).waitFor();
+      const methods = await page.locator('input[name=dr-method]').evaluateAll((l) => l.map((i) => i.value));
+      assert(JSON.stringify(methods) === JSON.stringify(schema.dr_methods),
+        `methods ${methods} != ${schema.dr_methods}`);
+      const ph = (sel) => page.locator(sel).getAttribute('placeholder');
+      assert(await ph('#f-train-lr') === String(schema.defaults.train.lr), 'lr placeholder ' + await ph('#f-train-lr'));
+      assert(await ph('#f-train-epochs') === String(schema.defaults.train.epochs), 'epochs placeholder');
+      assert(await ph('#f-split-validation') === String(schema.defaults.split.validation), 'validation placeholder');
+      assert(await ph('#f-dr-ratios') === schema.opt_in_defaults.dr.ratios.join(', '), 'ratios placeholder ' + await ph('#f-dr-ratios'));
+      assert(await ph('#f-scann-pruning-fraction') === String(schema.opt_in_defaults.scann.pruning.fraction), 'pruning placeholder');
+      assert(await page.locator('#f-scheme-' + schema.defaults.scheme).isChecked(), 'default scheme not checked');
+      assert(await page.locator('#f-task-' + schema.defaults.task).isChecked(), 'default task not checked');
     },
   },
 ];

@@ -72,6 +72,11 @@ export const tests = [
       const states = await page.locator('#jobs-table tbody tr').evaluateAll((rs) => rs.map((r) => r.dataset.state));
       assert(states.every((s) => s === 'cancelled'), 'filter let through ' + states.join(','));
       assert(await page.locator('#state-filter').inputValue() === 'cancelled', 'filter select not set');
+      // The filter offers the server's states (GET /schema), and "all".
+      const offered = await page.locator('#state-filter option').evaluateAll((os) => os.map((o) => o.value));
+      const schema = await server.api('GET', '/schema');
+      assert(JSON.stringify(offered) === JSON.stringify(['', ...schema.states.map((s) => s.name)]),
+        'filter offers ' + offered.join(','));
       const firstId = () => page.locator('#jobs-table tbody tr').first().getAttribute('data-id');
       const first = await firstId();
       await page.click('a[rel=next]');

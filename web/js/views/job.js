@@ -11,7 +11,8 @@
 
 import * as api from '../api.js';
 import { el, clear, fmtPct, fmtInt, fmtNum, fmtAge, toDate, toast } from '../util.js';
-import { jobView, progressOf, TERMINAL } from '../model.js';
+import { jobView, progressOf } from '../model.js';
+import { loadSchema, terminalStates } from '../schema.js';
 import { lineChart, responsive } from '../charts.js';
 import { normalizeModel, drawNetwork } from '../netdraw.js';
 import { renderStudy, renderSynthResult } from './study.js';
@@ -21,7 +22,9 @@ const POLL_MS = 4000;
 
 export async function renderJob(ctx, id) {
   const enc = encodeURIComponent(id);
-  let job = jobView(await api.get('/jobs/' + enc));
+  const [raw, schema] = await Promise.all([api.get('/jobs/' + enc), loadSchema()]);
+  const finalStates = terminalStates(schema);
+  let job = jobView(raw);
   document.title = job.name + ' · scann';
 
   const epochs = [];     // epoch events in arrival order: x = index + 1
@@ -90,7 +93,7 @@ export async function renderJob(ctx, id) {
   function showJob() {
     stateBadge.textContent = job.state;
     stateBadge.className = 'state state-' + job.state;
-    const done = TERMINAL.has(job.state);
+    const done = finalStates.has(job.state);
     cancelBtn.hidden = done;
     cancelBtn.disabled = done;
     const pr = progressOf(job);
@@ -244,7 +247,7 @@ export async function renderJob(ctx, id) {
         markers.push({ x: epochs.length + 0.5, cls: 'm-restart', label: `worker restarted after epoch ${epochs.length}` });
         dirty.live = true;
       }
-      if (TERMINAL.has(d.state)) dirty.terminal = true;
+      if (finalStates.has(d.state)) dirty.terminal = true;
     } else if (ev.type === 'candidate') {
       candidates.push(d);
       if (result) dirty.result = true;
@@ -389,7 +392,7 @@ export async function renderJob(ctx, id) {
     }
     showJob();
     setArtifacts();
-    if (TERMINAL.has(job.state)) { showModel(); showEnded(); }
+    if (finalStates.has(job.state)) { showModel(); showEnded(); }
     else timer = setTimeout(refresh, POLL_MS);
   }
 
@@ -404,7 +407,7 @@ export async function renderJob(ctx, id) {
   streamNote.textContent = 'Following live events…';
   const stream = api.follow('/jobs/' + enc + '/events', {
     onEvent,
-    resume: () => alive && !TERMINAL.has(job.state),
+    resume: () => alive && !finalStates.has(job.state),
     onEnd() { if (alive) { streamNote.textContent = `Stream closed: ${epochs.length} epochs received.`; refresh(); } },
     onError(err) { if (alive) streamNote.textContent = 'Event stream unavailable: ' + err.message; },
   });

@@ -5,8 +5,7 @@
 import * as api from '../api.js';
 import { el, clear, fmtPct, fmtInt, fmtAge, pick } from '../util.js';
 import { jobView, progressOf } from '../model.js';
-
-const STATES = ['', 'queued', 'running', 'succeeded', 'failed', 'cancelled'];
+import { loadSchema, stateNames } from '../schema.js';
 
 // Dataset id -> name, so the list shows "iris" rather than a hash; read
 // once a minute at most (one request for up to 100 datasets).
@@ -47,9 +46,10 @@ export async function renderJobs(ctx) {
   const state = ctx.query.get('state') || '';
   const cursor = ctx.query.get('cursor') || '';
   const back = ctx.query.getAll('back');  // cursors of the pages before this one
+  const states = ['', ...stateNames(await loadSchema())];  // '' = all
 
   const filter = el('select', { id: 'state-filter', name: 'state' },
-    STATES.map((s) => el('option', { value: s, selected: s === state, text: s || 'all' })));
+    states.map((s) => el('option', { value: s, selected: s === state, text: s || 'all' })));
   filter.addEventListener('change', () => {
     location.hash = '#/jobs' + (filter.value ? '?state=' + encodeURIComponent(filter.value) : '');
   });

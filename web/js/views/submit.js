@@ -2,7 +2,9 @@
 // task, scheme, DR methods and ratios, rates and epochs.
 //
 // Only the dataset is required: an empty field is left out of the spec so
-// the API fills in the paper's default (shown as the placeholder).  The form
+// the API fills in its default, which the placeholder shows.  The DR
+// methods offered and every default shown come from GET /api/v1/schema,
+// the server's own tables, not from a copy here.  The form
 // does no validation of its own beyond that (novalidate): the API validates
 // with the worker's own code, and its {"error": {"field"}} is shown beside
 // the input whose data-field names that field ("dr.ratios[1]" lands on
@@ -12,29 +14,38 @@ import * as api from '../api.js';
 import { el, clear } from '../util.js';
 import { loadDatasets } from './datasets.js';
 import { uploadWidget } from './upload.js';
+import { loadSchema, defaultAt } from '../schema.js';
 
-const DR_METHODS = [
-  ['pca', 'PCA'], ['fa', 'Factor analysis'], ['ica', 'FastICA'], ['isomap', 'Isomap'],
-  ['spectral', 'Spectral embedding'], ['rp-gaussian', 'Random proj. (Gaussian)'],
-  ['rp-sign', 'Random proj. (±1)'], ['rp-sparse', 'Random proj. (sparse)'],
-  ['rp-very-sparse', 'Random proj. (very sparse)'],
-];
+// Friendlier names for the DR methods the server lists; a method not named
+// here is offered under its spec name.
+const DR_LABELS = {
+  pca: 'PCA', fa: 'Factor analysis', ica: 'FastICA', isomap: 'Isomap',
+  spectral: 'Spectral embedding', 'rp-gaussian': 'Random proj. (Gaussian)',
+  'rp-sign': 'Random proj. (±1)', 'rp-sparse': 'Random proj. (sparse)',
+  'rp-very-sparse': 'Random proj. (very sparse)',
+};
 
-// Inputs that map one-to-one to a spec path: [path, label, placeholder(default), hint]
+// Inputs that map one-to-one to a spec path: [path, label, hint]; the
+// placeholder is the path's default from the schema.
 const NUMBERS = [
-  ['train.epochs', 'Epochs', '30', 'training epochs per run'],
-  ['train.lr', 'Learning rate', '0.001', ''],
-  ['train.batch', 'Batch size', '128', ''],
-  ['train.weight_decay', 'Weight decay', '0.0001', ''],
-  ['scann.iterations', 'SCANN iterations', '8', 'grow/prune rounds'],
-  ['scann.epochs_per_step', 'Epochs per step', '3', 'training after each architecture change'],
-  ['scann.growth.fraction', 'Growth fraction', '0.3', 'of dormant connections'],
-  ['scann.pruning.fraction', 'Pruning fraction', '0.9', 'of existing connections'],
-  ['scann.initial_hidden', 'Initial hidden (A)', '50', ''],
-  ['scann.max_hidden', 'Max hidden (A)', '300', ''],
-  ['split.validation', 'Validation share', '0.15', ''],
-  ['split.test', 'Test share', '0.15', ''],
+  ['train.epochs', 'Epochs', 'training epochs per run; 0: from the row count'],
+  ['train.lr', 'Learning rate', ''],
+  ['train.batch', 'Batch size', ''],
+  ['train.weight_decay', 'Weight decay', ''],
+  ['scann.iterations', 'SCANN iterations', 'grow/prune rounds'],
+  ['scann.epochs_per_step', 'Epochs per step', 'training after each architecture change; 0: from the row count'],
+  ['scann.growth.fraction', 'Growth fraction', 'of dormant connections'],
+  ['scann.pruning.fraction', 'Pruning fraction', 'of existing connections (the recipe search only)'],
+  ['scann.initial_hidden', 'Initial hidden (A)', ''],
+  ['scann.max_hidden', 'Max hidden (A)', ''],
+  ['split.validation', 'Validation share', ''],
+  ['split.test', 'Test share', ''],
 ];
+
+// A default as a placeholder: numbers as typed, lists comma-separated.
+function shown(v) {
+  return v === undefined ? '' : Array.isArray(v) ? v.join(', ') : String(v);
+}
 
 function setPath(obj, path, value) {
   const ks = path.split('.');
@@ -52,6 +63,8 @@ function numeric(s) {
 
 export async function renderSubmit(ctx) {
   document.title = 'New job · scann';
+  const schema = await loadSchema();
+  const def = (path) => shown(defaultAt(schema, path));
   const fieldErrors = new Map();  // data-field -> error <p>
 
   function field(path, label, input, hint) {
@@ -86,8 +99,8 @@ export async function renderSubmit(ctx) {
   const radios = (nm, opts, checked) => el('div', { class: 'radios' }, opts.map(([v, l]) => el('label', { class: 'inline' }, [
     el('input', { type: 'radio', name: nm, value: v, checked: v === checked, id: `f-${nm}-${v}` }), ' ', l,
   ])));
-  const task = radios('task', [['synthesize', 'Synthesize one network'], ['study', 'Study: MLP / DR / SCANN / DR+SCANN']], 'synthesize');
-  const scheme = radios('scheme', [['A', 'A · constructive'], ['B', 'B · destructive'], ['C', 'C · dense-sparse-dense']], 'B');
+  const task = radios('task', [['synthesize', 'Synthesize one network'], ['study', 'Study: MLP / DR / SCANN / DR+SCANN']], def('task'));
+  const scheme = radios('scheme', [['A', 'A · constructive'], ['B', 'B · destructive'], ['C', 'C · dense-sparse-dense']], def('scheme'));
   task.dataset.field = 'task';
   scheme.dataset.field = 'scheme';
 
@@ -96,12 +109,12 @@ export async function renderSubmit(ctx) {
     el('option', { value: 'choose', text: 'These methods and ratios' }),
     el('option', { value: 'none', text: 'No DR' }),
   ]);
-  const drBoxes = DR_METHODS.map(([v, l]) => el('label', { class: 'inline check' }, [
-    el('input', { type: 'checkbox', name: 'dr-method', value: v, id: 'f-dr-' + v }), ' ', l,
+  const drBoxes = schema.dr_methods.map((v) => el('label', { class: 'inline check' }, [
+    el('input', { type: 'checkbox', name: 'dr-method', value: v, id: 'f-dr-' + v }), ' ', DR_LABELS[v] || v,
   ]));
   const drMethods = el('div', { class: 'checks', role: 'group', 'aria-label': 'DR methods' }, drBoxes);
-  const ratios = el('input', { type: 'text', name: 'ratios', inputmode: 'decimal', autocomplete: 'off', placeholder: '2, 4, 8' });
-  const maxDrop = el('input', { type: 'text', name: 'max_drop', inputmode: 'decimal', autocomplete: 'off', placeholder: '0.01' });
+  const ratios = el('input', { type: 'text', name: 'ratios', inputmode: 'decimal', autocomplete: 'off', placeholder: def('dr.ratios') });
+  const maxDrop = el('input', { type: 'text', name: 'max_drop', inputmode: 'decimal', autocomplete: 'off', placeholder: def('dr.max_drop') });
   const drFields = el('div', { class: 'dr-fields' }, [
     field('dr.methods', 'Methods', drMethods),
     el('div', { class: 'row' }, [
@@ -115,9 +128,9 @@ export async function renderSubmit(ctx) {
   };
   drMode.addEventListener('change', syncDr);
 
-  const nums = NUMBERS.map(([p, l, ph, hint]) => [p, el('input', { type: 'text', inputmode: 'decimal', autocomplete: 'off', name: p, placeholder: ph }), l, hint]);
+  const nums = NUMBERS.map(([p, l, hint]) => [p, el('input', { type: 'text', inputmode: 'decimal', autocomplete: 'off', name: p, placeholder: def(p) }), l, hint]);
   const optim = el('select', { name: 'train.optimizer' }, [
-    el('option', { value: '', text: 'adam (default)' }), el('option', { value: 'adam', text: 'adam' }), el('option', { value: 'sgd', text: 'sgd with momentum' }),
+    el('option', { value: '', text: def('train.optimizer') + ' (default)' }), el('option', { value: 'adam', text: 'adam' }), el('option', { value: 'sgd', text: 'sgd with momentum' }),
   ]);
   const advanced = el('details', { class: 'advanced', id: 'advanced' }, [
     el('summary', { text: 'Rates, epochs and SCANN steps' }),
