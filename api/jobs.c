@@ -5,8 +5,9 @@
  * A submitted spec is validated by scann_spec_parse, the very code the
  * worker runs, so a spec accepted here is one a worker can run; its dataset
  * id or name is resolved to a stored dataset, and the job is stored with its
- * spec written back with every default filled in.  Only then is the pool
- * told.
+ * spec written back with every default filled in, and beside it what the
+ * pool needs of it (threads, timeout): this is scannd's only parse of the
+ * spec.  Only then is the pool told.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,6 +22,7 @@ enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)
 {
 	static const char *const allowed[] = { NULL };
 	struct scann_job_spec spec;
+	struct scann_store_job_resources need;
 	struct scann_store_dataset *ds = NULL;
 	struct scann_store_job *job = NULL;
 	struct scann_error err;
@@ -55,8 +57,10 @@ enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)
 	text = json_dumps(full, JSON_COMPACT | JSON_REAL_PRECISION(9));
 	if (text == NULL)
 		abort();
+	need.threads = spec.resources.threads;
+	need.timeout_s = spec.resources.timeout_s;
 	rc = scann_store_job_insert(api->st, r->user, spec.name, ds->id, text,
-				    &id, &err);
+				    &need, &id, &err);
 	if (rc == 0)
 		rc = scann_store_job_get(api->st, id, &job, &err);
 	if (rc != 0) {

@@ -2,8 +2,10 @@
  * pool.c -- the worker pool (see pool.h for what it promises).
  *
  * Life of one worker: dispatch picks a job and moves it to running in the
- * store, then spawns scann-worker with three pipes.  The spec is written to
- * stdin, which is then closed.  stdout is cut into lines, each stored as an
+ * store, then spawns scann-worker with three pipes.  The stored spec is
+ * written to stdin as it is, then stdin is closed; the dataset's path goes
+ * on the command line (--dataset), so the pool neither parses nor rewrites
+ * a spec: what it needs of one (threads, timeout) is in the job's row.  stdout is cut into lines, each stored as an
  * event and announced.  The job is settled (succeeded, failed, cancelled, or
  * left running for a restart to resume) only when the process has exited
  * AND stdout and stderr have reached EOF, so no event the worker printed
@@ -23,7 +25,6 @@
 
 #include "api/log.h"
 #include "pool.h"
-#include "worker/job/spec.h"
 
 #define LINE_MAX_BYTES (1024 * 1024)
 #define TAIL_BYTES 4096
@@ -608,11 +609,11 @@ static void fail_start(struct scann_pool *p, int64_t id, const char *msg)
 }
 
 /*
- * Start job (queued) with threads slots.  Returns 0 when a worker runs it
- * or the job was settled as failed; the caller just moves on.
+ * Start job (queued) with threads slots.  Afterwards a worker runs it, or
+ * the job was settled as failed; either way the caller just moves on.
  */
 static void start(struct scann_pool *p, const struct scann_store_job *job,
-		  const struct scann_job_spec *spec, int threads)
+		  int threads)
 {
 	struct scann_store_dataset *ds = NULL;
 	struct scann_error err;
@@ -620,8 +621,8 @@ static void start(struct scann_pool *p, const struct scann_store_job *job,
 	uv_stdio_container_t stdio[3];
 	struct worker *w;
 	char dir[4200], blas[48], omp[48], **env;
-	char *args[8];
-	json_t *full, *extra;
+	char *args[12];
+	json_t *extra;
 	int resume, rc, a = 0;
 	uv_buf_t b;
 
@@ -666,15 +667,12 @@ static void start(struct scann_pool *p, const struct scann_store_job *job,
 	w->job_id = job->id;
 	w->owner = strdup(job->owner);
 	w->threads = threads;
-	w->timeout_s = spec->resources.timeout_s;
+	w->timeout_s = (uint32_t)job->res.timeout_s;
 	if (p->cfg.max_timeout_s > 0 &&
 	    w->timeout_s > (uint32_t)p->cfg.max_timeout_s)
 		w->timeout_s = (uint32_t)p->cfg.max_timeout_s;
-	full = json_loads(job->spec, 0, NULL);
-	json_object_set_new(full, "dataset", json_string(ds->path));
-	w->spec_text = json_dumps(full, JSON_COMPACT);
-	json_decref(full);
-	scann_store_dataset_free(ds);
+	/* Kept until the write to stdin is done (job is the caller's). */
+	w->spec_text = strdup(job->spec);
 	if (w->owner == NULL || w->spec_text == NULL)
 		abort();
 
@@ -692,6 +690,8 @@ static void start(struct scann_pool *p, const struct scann_store_job *job,
 	args[a++] = (char *)p->cfg.worker;
 	args[a++] = "run";
 	args[a++] = "-";
+	args[a++] = "--dataset";	/* the spec names the dataset's id */
+	args[a++] = ds->path;
 	args[a++] = "--out";
 	args[a++] = dir;
 	if (resume) {
@@ -722,6 +722,7 @@ static void start(struct scann_pool *p, const struct scann_store_job *job,
 	opt.env = env;
 	rc = uv_spawn(p->loop, &w->proc, &opt);
 	free(env);
+	scann_store_dataset_free(ds);	/* its path was copied by the spawn */
 	if (rc != 0) {
 		char msg[300];
 
@@ -787,7 +788,6 @@ void scann_pool_dispatch(struct scann_pool *p)
 
 	while (!p->draining && p->busy < p->cfg.slots) {
 		struct scann_store_job *job = NULL;
-		struct scann_job_spec spec;
 		char **owners = NULL;
 		int64_t *ids = NULL;
 		int n = 0, i, best = -1, threads;
@@ -831,18 +831,9 @@ void scann_pool_dispatch(struct scann_pool *p)
 			scann_store_job_free(job);
 			continue;
 		}
-		if (scann_spec_parse(job->spec, strlen(job->spec), &spec,
-				     &err) != 0) {
-			scann_store_job_transition(p->st, job->id,
-				SCANN_JOB_MASK(SCANN_JOB_QUEUED),
-				SCANN_JOB_RUNNING, NULL, NULL, NULL);
-			fail_start(p, job->id, err.message);
-			scann_store_job_free(job);
-			continue;
-		}
-		threads = (int)spec.resources.threads;
-		if (threads > p->cfg.slots)
-			threads = p->cfg.slots;
+		/* Stored at submission (or by the migration, for older jobs). */
+		threads = job->res.threads > p->cfg.slots ? p->cfg.slots :
+			(int)job->res.threads;
 		if (threads < 1)
 			threads = 1;
 		if (p->busy + threads > p->cfg.slots) {
@@ -851,7 +842,7 @@ void scann_pool_dispatch(struct scann_pool *p)
 			scann_store_job_free(job);
 			return;
 		}
-		start(p, job, &spec, threads);
+		start(p, job, threads);
 		changed(p, job->id);
 		scann_store_job_free(job);
 	}

@@ -2,8 +2,11 @@
  * pool.h -- scannd's worker pool: N slots of CPU, each queued job run by one
  * scann-worker process started with uv_spawn on the daemon's loop.
  *
- * The spec (with the dataset id replaced by the stored file's path) goes to
- * the worker's stdin; its stdout is read line by line, each NDJSON event
+ * The stored spec goes to the worker's stdin untouched, the dataset's
+ * stored path on its command line (--dataset), so the spec is parsed once
+ * in the worker and never here; its threads and timeout come from the
+ * job's row (set when the api validated it).  The worker's stdout is read
+ * line by line, each NDJSON event
  * stored (numbered by the store) before the api is told to fan it out; the
  * last few KiB of its stderr are kept for the job's error.  A job asking for
  * T threads takes T slots and gets OPENBLAS_NUM_THREADS=T, so the pool

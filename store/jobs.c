@@ -15,7 +15,7 @@ int scann_store__event_append_locked(struct scann_store *st, int64_t id,
 
 #define JOB_COLS "id, owner, name, dataset_id, spec, state, created_at, " \
 	"started_at, finished_at, error, stage, latest, result, last_seq, " \
-	"attempts, cancel_requested, best_val_acc"
+	"attempts, cancel_requested, best_val_acc, threads, timeout_s"
 
 void scann_store_job_free(struct scann_store_job *j)
 {
@@ -59,13 +59,16 @@ static struct scann_store_job *job_row(sqlite3_stmt *s)
 	j->cancel_requested = sqlite3_column_int(s, 15);
 	j->has_best_val_acc = sqlite3_column_type(s, 16) != SQLITE_NULL;
 	j->best_val_acc = sqlite3_column_double(s, 16);
+	j->res.threads = sqlite3_column_int64(s, 17);
+	j->res.timeout_s = sqlite3_column_int64(s, 18);
 	return j;
 }
 
 int scann_store_job_insert(struct scann_store *st, const char *owner,
 			   const char *name, const char *dataset_id,
-			   const char *spec, int64_t *id,
-			   struct scann_error *err)
+			   const char *spec,
+			   const struct scann_store_job_resources *res,
+			   int64_t *id, struct scann_error *err)
 {
 	sqlite3_stmt *s;
 	json_t *ev;
@@ -76,7 +79,8 @@ int scann_store_job_insert(struct scann_store *st, const char *owner,
 		return rc;
 	s = scann_store__stmt(st, STMT_JOB_INSERT,
 		"INSERT INTO jobs (owner, name, dataset_id, spec, state,"
-		" created_at) VALUES (?,?,?,?,'queued',?)", err);
+		" created_at, threads, timeout_s) VALUES (?,?,?,?,'queued',?,?,?)",
+		err);
 	if (s == NULL) {
 		rc = err ? err->code : SCANN_EIO;
 		goto fail;
@@ -86,6 +90,8 @@ int scann_store_job_insert(struct scann_store *st, const char *owner,
 	sqlite3_bind_text(s, 3, dataset_id, -1, SQLITE_STATIC);
 	sqlite3_bind_text(s, 4, spec, -1, SQLITE_STATIC);
 	sqlite3_bind_int64(s, 5, scann_store_now_ms());
+	sqlite3_bind_int64(s, 6, res->threads);
+	sqlite3_bind_int64(s, 7, res->timeout_s);
 	if (sqlite3_step(s) != SQLITE_DONE) {
 		rc = scann_store__fail(st, err, "job insert");
 		sqlite3_reset(s);

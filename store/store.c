@@ -79,6 +79,18 @@ static const char *const migrations[] = {
 	"ALTER TABLE jobs ADD COLUMN best_val_acc REAL;"
 	"UPDATE jobs SET best_val_acc = (SELECT max(json_extract(data, '$.val_acc'))"
 	"  FROM events WHERE job_id = jobs.id AND type = 'epoch');",
+	/*
+	 * 2 -> 3: what the pool needs of a spec (struct
+	 * scann_store_job_resources), read out of the stored specs once, here.
+	 * Stored specs hold every default, so the fallbacks (the spec's
+	 * defaults when this was written) are never used for them.
+	 */
+	"ALTER TABLE jobs ADD COLUMN threads INTEGER NOT NULL DEFAULT 1;"
+	"ALTER TABLE jobs ADD COLUMN timeout_s INTEGER NOT NULL DEFAULT 3600;"
+	"UPDATE jobs SET"
+	"  threads = coalesce(json_extract(spec, '$.resources.threads'), 1),"
+	"  timeout_s = coalesce(json_extract(spec, '$.resources.timeout_s'),"
+	"    3600);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

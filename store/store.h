@@ -23,7 +23,7 @@
 #include "store/state.h"
 #include "worker/job/error.h"
 
-#define SCANN_STORE_SCHEMA_VERSION 2
+#define SCANN_STORE_SCHEMA_VERSION 3
 
 struct scann_store;
 
@@ -96,6 +96,16 @@ int scann_store_dataset_list(struct scann_store *st, int64_t cursor,
 
 /* ---- jobs -------------------------------------------------------------- */
 
+/*
+ * What the pool needs of a job's spec to start its worker, kept in columns
+ * beside the spec: the api reads them when it validates the spec at
+ * submission, so the pool never parses a spec (the worker does, once).
+ */
+struct scann_store_job_resources {
+	int64_t threads;	/* resources.threads: CPU slots it takes */
+	int64_t timeout_s;	/* resources.timeout_s */
+};
+
 struct scann_store_job {
 	int64_t id;
 	char *owner;
@@ -110,6 +120,7 @@ struct scann_store_job {
 	char *result;		/* JSON text of the result event or NULL */
 	int64_t last_seq;	/* highest event seq stored */
 	int64_t attempts;	/* times a worker was started for it */
+	struct scann_store_job_resources res;
 	int cancel_requested;
 	int has_best_val_acc;	/* an epoch event has been stored */
 	double best_val_acc;	/* the highest val_acc of its epoch events */
@@ -119,12 +130,15 @@ void scann_store_job_free(struct scann_store_job *j);
 
 /*
  * Insert a queued job and its first event (state: queued) in one
- * transaction.  spec is JSON text, borrowed.  *id is the new job's id.
+ * transaction.  spec is JSON text and res what the pool needs of it, both
+ * borrowed (res must agree with spec: the store does not parse it).  *id is
+ * the new job's id.
  */
 int scann_store_job_insert(struct scann_store *st, const char *owner,
 			   const char *name, const char *dataset_id,
-			   const char *spec, int64_t *id,
-			   struct scann_error *err);
+			   const char *spec,
+			   const struct scann_store_job_resources *res,
+			   int64_t *id, struct scann_error *err);
 
 int scann_store_job_get(struct scann_store *st, int64_t id,
 			struct scann_store_job **out, struct scann_error *err);

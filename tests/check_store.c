@@ -13,6 +13,10 @@
 #include "store/store.h"
 #include "testutil.h"
 
+/* What the pool reads of a job instead of its spec (threads, timeout_s). */
+static const struct scann_store_job_resources one = { 1, 3600 };
+static const struct scann_store_job_resources two = { 2, 60 };
+
 static struct scann_store *open_fresh(const char *name)
 {
 	struct scann_store *st = NULL;
@@ -122,7 +126,8 @@ END_TEST
 /*
  * A file made by the first release (schema 1, written out here as it
  * shipped, with a job in it) opens, migrates to the current version and
- * keeps its job and the jobs table's CHECK.
+ * keeps its job and the jobs table's CHECK; the job gains the resources
+ * the pool reads, from its spec.
  */
 START_TEST(opens_a_version_1_file_and_keeps_its_jobs)
 {
@@ -180,6 +185,9 @@ START_TEST(opens_a_version_1_file_and_keeps_its_jobs)
 	ck_assert_int_eq(j->state, SCANN_JOB_SUCCEEDED);
 	ck_assert(j->has_best_val_acc);
 	ck_assert_double_eq(j->best_val_acc, 0.75);
+	/* What the pool needs, read out of the spec by the migration. */
+	ck_assert_int_eq(j->res.threads, 3);
+	ck_assert_int_eq(j->res.timeout_s, 3600);	/* the spec lacks it */
 	scann_store_job_free(j);
 	scann_store_close(st);
 	/* The CHECK is the file's own: the jobs table was not rebuilt. */
@@ -274,11 +282,13 @@ START_TEST(job_lifecycle_numbers_events)
 	int n;
 
 	ck_assert_int_eq(scann_store_job_insert(st, "ann", "t", "ds1",
-						"{\"dataset\":\"ds1\"}", &id,
-						&err), 0);
+						"{\"dataset\":\"ds1\"}", &two,
+						&id, &err), 0);
 	ck_assert_int_eq(scann_store_job_get(st, id, &j, &err), 0);
 	ck_assert_int_eq(j->state, SCANN_JOB_QUEUED);
 	ck_assert_int_eq(j->last_seq, 1);	/* the queued state event */
+	ck_assert_int_eq(j->res.threads, 2);
+	ck_assert_int_eq(j->res.timeout_s, 60);
 	scann_store_job_free(j);
 
 	ck_assert_int_eq(scann_store_job_transition(st, id,
@@ -347,7 +357,7 @@ START_TEST(job_list_filters_and_pages)
 
 	for (i = 0; i < 5; i++)
 		ck_assert_int_eq(scann_store_job_insert(st, i % 2 ? "bob" :
-			"ann", "", "d", "{}", &id, &err), 0);
+			"ann", "", "d", "{}", &one, &id, &err), 0);
 	ck_assert_int_eq(scann_store_job_list(st, &f, &v, &n, &err), 0);
 	ck_assert_int_eq(n, 2);
 	ck_assert_int_eq(v[0]->id, 5);
@@ -489,8 +499,8 @@ START_TEST(cap_refuses_events_but_not_the_state_change)
 	int i, refused = -1;
 
 	ck_assert_int_eq(scann_store_job_insert(st, "ann", "t", "ds1",
-						"{\"dataset\":\"ds1\"}", &id,
-						&err), 0);
+						"{\"dataset\":\"ds1\"}", &two,
+						&id, &err), 0);
 	ck_assert_int_eq(scann_store_job_transition(st, id,
 		SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_RUNNING, NULL,
 		&seq, &err), 0);
@@ -526,8 +536,8 @@ START_TEST(caller_transaction_rolls_back)
 	int64_t id;
 
 	ck_assert_int_eq(scann_store_begin(st, &err), 0);
-	ck_assert_int_eq(scann_store_job_insert(st, "a", "", "d", "{}", &id,
-						&err), 0);
+	ck_assert_int_eq(scann_store_job_insert(st, "a", "", "d", "{}", &one,
+						&id, &err), 0);
 	scann_store_rollback(st);
 	ck_assert_int_eq(scann_store_job_get(st, id, &j, &err), SCANN_ENOENT);
 	scann_store_close(st);
