@@ -1,9 +1,10 @@
 /*
- * artifacts.c -- GET /api/v1/jobs/{id}/model, /model.c, /report: files the
- * worker wrote into the job's directory (DATA_DIR/jobs/ID/).  File names
- * are fixed here, never taken from the URL, so a URL cannot reach outside
- * the job's directory; the model's name may come from the result event
- * ("model"), and is used only if it is a plain file name.
+ * artifacts.c -- GET /api/v1/jobs/{id}/<route> for each route of the table
+ * of a job's files (worker/job/artifacts.h: model, model.c, report): files
+ * the worker wrote into the job's directory (DATA_DIR/jobs/ID/).  File
+ * names come from that table, never from the URL, so a URL cannot reach
+ * outside the job's directory; the model's name may come from the result
+ * event ("model"), and is used only if it is a plain file name.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -16,6 +17,7 @@
 #include "api_int.h"
 #include "reply.h"
 #include "request.h"
+#include "worker/job/artifacts.h"
 
 static int plain_name(const char *s)
 {
@@ -30,33 +32,31 @@ enum MHD_Result api_artifacts_get(struct scann_api *api, struct api_req *r)
 	struct MHD_Response *resp;
 	enum MHD_Result res;
 	const char *what = r->seg[2], *file, *type;
-	char path[4400], model[128] = "model.json", disp[200];
+	char path[4400], model[128], disp[200];
 	struct stat sb;
-	int fd;
+	int a = scann_artifact_by_route(what), fd;
 
+	if (a < 0)	/* the router lets only the table's routes through */
+		abort();
 	if (api_query_only(r, allowed, &res) != 0)
 		return res;
 	if (api_job_for(api, r, api_parse_id(r->seg[1]), &j, &res) != 0)
 		return res;
-	if (strcmp(what, "model") == 0) {
+	file = scann_artifacts[a].file;
+	type = scann_artifacts[a].content_type;
+	if (a == SCANN_ARTIFACT_MODEL) {
 		json_t *result = j->result ? json_loads(j->result, 0, NULL) :
 			NULL;
 		json_t *m = json_object_get(result, "model");
 
 		if (json_is_object(m))	/* {"model": {"file": ...}} */
 			m = json_object_get(m, "file");
-		if (plain_name(json_string_value(m)))
+		if (plain_name(json_string_value(m))) {
 			snprintf(model, sizeof(model), "%s",
 				 json_string_value(m));
+			file = model;
+		}
 		json_decref(result);
-		file = model;
-		type = "application/json";
-	} else if (strcmp(what, "model.c") == 0) {
-		file = "model.c";
-		type = "text/x-csrc; charset=utf-8";
-	} else {
-		file = "report.json";
-		type = "application/json";
 	}
 	snprintf(path, sizeof(path), "%s/jobs/%lld/%s", api->cfg.data_dir,
 		 (long long)j->id, file);

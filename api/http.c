@@ -19,6 +19,13 @@
 #include "api_int.h"
 #include "reply.h"
 #include "store/sha256.h"
+#include "worker/job/artifacts.h"
+
+/*
+ * A pattern segment matching the route of any file the table of a job's
+ * files serves (worker/job/artifacts.h), so a new one needs no row here.
+ */
+#define ARTIFACT_SEG "<artifact>"
 
 struct route {
 	const char *pattern[4];	/* segments; "*" matches one id */
@@ -40,9 +47,7 @@ static const struct route routes[] = {
 	{ { "jobs", "*" }, 2, "GET", api_jobs_get, 1, 0 },
 	{ { "jobs", "*", "events" }, 3, "GET", api_events_get, 1, 0 },
 	{ { "jobs", "*", "cancel" }, 3, "POST", api_jobs_cancel, 1, 0 },
-	{ { "jobs", "*", "model" }, 3, "GET", api_artifacts_get, 1, 0 },
-	{ { "jobs", "*", "model.c" }, 3, "GET", api_artifacts_get, 1, 0 },
-	{ { "jobs", "*", "report" }, 3, "GET", api_artifacts_get, 1, 0 },
+	{ { "jobs", "*", ARTIFACT_SEG }, 3, "GET", api_artifacts_get, 1, 0 },
 };
 
 #define N_ROUTES (sizeof(routes) / sizeof(routes[0]))
@@ -75,6 +80,8 @@ static int seg_matches(const char *pat, const char *seg)
 {
 	if (strcmp(pat, "*") == 0)
 		return *seg != '\0';
+	if (strcmp(pat, ARTIFACT_SEG) == 0)
+		return scann_artifact_by_route(seg) >= 0;
 	return strcmp(pat, seg) == 0;
 }
 

@@ -13,18 +13,19 @@
  * timer settles the job anyway.  Handles are freed in their close callbacks,
  * as libuv requires; the worker struct goes when the last one has closed.
  */
-#include <dirent.h>
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <unistd.h>
 
 #include <jansson.h>
 
 #include "api/log.h"
 #include "pool.h"
+#include "worker/job/artifacts.h"
 
 #define LINE_MAX_BYTES (1024 * 1024)
 #define TAIL_BYTES 4096
@@ -560,18 +561,18 @@ void scann_pool_drain(struct scann_pool *p, void (*done)(void *cls),
 
 /* ---- starting workers -------------------------------------------------- */
 
+/*
+ * Whether the job's directory holds a checkpoint to resume from: the test
+ * scann-worker makes of it (scann_checkpoint_exists, in the engine, which
+ * scannd does not link), on the file artifacts.h names.
+ */
 static int has_checkpoint(const char *dir)
 {
-	DIR *d = opendir(dir);
-	struct dirent *e;
-	int found = 0;
+	char path[4400];
 
-	if (d == NULL)
-		return 0;
-	while (!found && (e = readdir(d)) != NULL)
-		found = strncmp(e->d_name, "checkpoint", 10) == 0;
-	closedir(d);
-	return found;
+	snprintf(path, sizeof(path), "%s/%s", dir,
+		 scann_artifacts[SCANN_ARTIFACT_CHECKPOINT].file);
+	return access(path, F_OK) == 0;
 }
 
 /* environ with OPENBLAS_NUM_THREADS/OMP_NUM_THREADS set to threads. */

@@ -72,6 +72,10 @@ done < <(each '$.artifacts')
 check "artifact routes listed ($k)" test "$k" -ge 3
 eq "model served" "$(api GET /api/v1/jobs/$ID/model)" 200
 eq "report served" "$(api GET /api/v1/jobs/$ID/report)" 200
+# A file of the job without a route is not reachable by its name.
+eq "spec.json has no route" "$(api GET /api/v1/jobs/$ID/spec.json)" 404
+eq "... and is no resource" "$(jv "$T/body" '$.error.field')" path
+eq "an artifact is GET only" "$(api POST /api/v1/jobs/$ID/model)" 405
 
 e2e_stop
 e2e_done
