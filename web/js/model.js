@@ -1,38 +1,35 @@
 // model.js -- reading the API's objects into the shapes the views draw.
 //
-// The field names follow DESIGN.md and scannd's api/ views; where the API
-// has two plausible spellings both are read, so a view never crashes on a
-// missing field and shows '–' instead.
+// The field names are those scannd's api/views.c sends (and api/openapi.yaml
+// documents), one spelling each; a field that may be null (a job not yet
+// started, a list entry without its spec) shows as '–', never a crash.
 
-import { pick } from './util.js';
-
-// A job as returned by GET /jobs and GET /jobs/{id}.
+// A job as GET /jobs/{id} sends it; GET /jobs sends the same without spec,
+// result and attempts, so task and scheme (which live in the spec) are
+// null there until a view fills them in.
 export function jobView(j) {
   const spec = j.spec || {};
-  const latest = j.latest || j.metrics || {};   // the latest epoch event
+  const latest = j.latest || {};   // the latest epoch event
   const res = j.result || {};
-  const state = pick(j, 'state', 'status') ?? 'queued';
-  let progress = numOrNull(pick(j, 'progress', 'progress.fraction'));
-  if (progress === null && state === 'succeeded') progress = 1;
   return {
-    id: String(pick(j, 'id', 'job_id') ?? ''),
-    name: pick(j, 'name') || spec.name || 'job ' + pick(j, 'id'),
-    dataset: pick(j, 'dataset_name', 'dataset') ?? spec.dataset ?? '',
-    task: pick(j, 'task') ?? spec.task ?? null,
-    scheme: pick(j, 'scheme') ?? spec.scheme ?? null,
-    state,
-    progress,
+    id: String(j.id),
+    name: j.name || 'job ' + j.id,
+    dataset: j.dataset,
+    task: spec.task ?? null,
+    scheme: spec.scheme ?? null,
+    state: j.state,
+    progress: numOrNull(j.progress),   // 1 once succeeded (the API says so)
     stage: j.stage || null,
-    bestValAcc: numOrNull(pick(j, 'best_val_acc', 'metrics.best_val_acc') ?? pick(res, 'best.val_acc') ?? latest.val_acc),
-    params: numOrNull(pick(j, 'params') ?? latest.params),
+    bestValAcc: numOrNull(j.best_val_acc ?? res.best?.val_acc ?? latest.val_acc),
+    params: numOrNull(latest.params),
     hidden: numOrNull(latest.hidden),
     depth: numOrNull(latest.depth),
     latest,
-    owner: pick(j, 'owner', 'user', 'owner_name'),
-    created: pick(j, 'created_at', 'submitted_at', 'created'),
-    started: pick(j, 'started_at'),
-    finished: pick(j, 'finished_at', 'ended_at'),
-    error: pick(j, 'error'),
+    owner: j.owner,
+    created: j.created_at,
+    started: j.started_at,
+    finished: j.finished_at,
+    error: j.error,
     spec,
     raw: j,
   };
@@ -50,10 +47,10 @@ function numOrNull(x) {
 // that row is added only when the result has the field.
 export function studyRows(result) {
   const rows = [];
-  const base = result.baseline || result.mlp || null;
+  const base = result.baseline || null;
   if (base) rows.push({ key: 'mlp', label: 'MLP', pick: 'baseline', net: base });
   for (const [key, label] of [['dr', 'DR'], ['scann', 'SCANN'], ['dr+scann', 'DR+SCANN']]) {
-    const g = result[key] || result[key.replace('+', '_')] || null;
+    const g = result[key] || null;
     rows.push({ key: key + '-ha', label, pick: 'H.A.', net: g ? g.ha ?? null : null });
     rows.push({ key: key + '-mc', label, pick: 'M.C.', net: g ? g.mc ?? null : null });
     if (g && 'mc_target' in g) {

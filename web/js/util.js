@@ -93,20 +93,6 @@ export function fmtBytes(n) {
   return n + ' B';
 }
 
-// First defined value among several property paths: the views read the
-// API's objects through this so a renamed field shows as '–', not a crash.
-export function pick(obj, ...paths) {
-  for (const p of paths) {
-    let v = obj;
-    for (const k of p.split('.')) {
-      if (v === null || v === undefined) break;
-      v = v[k];
-    }
-    if (v !== undefined && v !== null) return v;
-  }
-  return undefined;
-}
-
 let toastTimer = 0;
 export function toast(msg) {
   const t = document.getElementById('toast');

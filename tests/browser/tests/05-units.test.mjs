@@ -1,11 +1,12 @@
 // 05-units.test.mjs -- the dashboard's pure functions, run in node: the
 // Pareto front, the study table's rows, reading the engine's model file
-// (levels, depth, skip connections).  No browser, no scannd.
+// (levels, depth, skip connections).  No browser, and no scannd but for
+// reading a real job's JSON into the views' shape.
 
 import fs from 'node:fs';
 import path from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { assert, SRCDIR } from '../lib.mjs';
+import { assert, SRCDIR, tinySpec, TERMINAL } from '../lib.mjs';
 
 const js = (f) => import(pathToFileURL(path.join(SRCDIR, 'web/js', f)).href);
 
@@ -96,6 +97,31 @@ export const tests = [
       const skips = m.conns.filter((c) => m.level.get(c.to) - m.level.get(c.from) > 1).length;
       assert(skips === 3, 'skip connections ' + skips);
       assert(m.classes.join() === 'a,b', 'classes');
+    },
+  },
+  {
+    name: 'units: a job as the API sends it reads into every field the views draw',
+    async fn({ server }) {
+      const { jobView } = await js('model.js');
+      const ds = (await server.uploadDataset('iris.csv', 'iris')).id;
+      const sub = await server.submit({ ...tinySpec(ds), name: 'read me' });
+      await server.waitJob(sub.id, (x) => TERMINAL.has(x.state), 60000);
+      const full = await server.api('GET', '/jobs/' + sub.id);
+      const entry = (await server.api('GET', '/jobs?limit=1')).jobs[0];
+      // The fields jobView reads are the ones api/views.c sends.
+      for (const k of ['id', 'name', 'dataset', 'state', 'progress', 'stage', 'best_val_acc', 'latest',
+        'owner', 'created_at', 'started_at', 'finished_at', 'error']) {
+        assert(k in full && k in entry, 'the API sends no ' + k);
+      }
+      assert('spec' in full && 'result' in full && !('spec' in entry), 'spec in the full job only');
+      const v = jobView(full);
+      assert(v.id === String(sub.id) && v.name === 'read me' && v.dataset === ds, 'id/name/dataset ' + JSON.stringify(v));
+      assert(v.state === 'succeeded' && v.progress === 1, `state ${v.state}, progress ${v.progress}`);
+      assert(v.owner === 'local' && v.created && v.started && v.finished, 'owner and times ' + JSON.stringify(v));
+      assert(v.task === 'synthesize' && v.scheme === 'B', `task ${v.task}, scheme ${v.scheme}`);
+      assert(typeof v.bestValAcc === 'number', 'best val. acc. ' + v.bestValAcc);
+      const e = jobView(entry);
+      assert(e.id === v.id && e.task === null && e.scheme === null, 'list entry ' + JSON.stringify(e));
     },
   },
 ];

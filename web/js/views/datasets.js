@@ -2,12 +2,12 @@
 // an upload form.
 
 import * as api from '../api.js';
-import { el, clear, fmtInt, fmtAge, pick } from '../util.js';
+import { el, clear, fmtInt, fmtAge } from '../util.js';
 import { uploadWidget } from './upload.js';
 
 export async function loadDatasets() {
   const body = await api.get('/datasets', { limit: 200 });
-  return pick(body, 'datasets', 'items', 'data') || (Array.isArray(body) ? body : []);
+  return body.datasets;
 }
 
 export async function renderDatasets(ctx) {

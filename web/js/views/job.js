@@ -195,7 +195,7 @@ export async function renderJob(ctx, id) {
       case 'epoch':
         text = `${d.stage ?? ''}${d.iteration !== undefined ? ' it ' + d.iteration : ''} ${d.operation ?? ''} epoch ${d.epoch}: loss ${fmtNum(d.train_loss)}, val ${fmtPct(d.val_acc)}, ${fmtInt(d.params)} params, ${d.hidden ?? '–'} hidden, depth ${d.depth ?? '–'}`;
         break;
-      case 'stage': text = `stage ${d.stage} ${d.state || d.status || ''}`.trim(); break;
+      case 'stage': text = `stage ${d.stage} ${d.state || ''}`.trim(); break;
       case 'state': text = `→ ${d.state}${d.message ? ': ' + d.message : ''}`; break;
       case 'candidate': text = `candidate: test ${fmtPct(d.test_acc ?? d.network?.test_acc)}, ${fmtInt(d.params ?? d.network?.params)} params${d.label ? ' (' + d.label + ')' : ''}`; break;
       case 'log': text = d.message ?? d.msg ?? d.text ?? JSON.stringify(d); break;
@@ -357,7 +357,7 @@ export async function renderJob(ctx, id) {
     cancelBtn.disabled = true;
     try {
       const j = await api.post('/jobs/' + enc + '/cancel');
-      if (j && (j.state || j.id)) job = Object.assign(job, jobView(j.job || j));
+      job = Object.assign(job, jobView(j));
       toast('Cancel requested');
       refresh();
     } catch (err) {
@@ -399,7 +399,7 @@ export async function renderJob(ctx, id) {
   let dsInfo = null;
   if (job.dataset) {
     api.get('/datasets/' + encodeURIComponent(job.dataset))
-      .then((d) => { if (alive) { dsInfo = d.dataset || d; showJob(); } })
+      .then((d) => { if (alive) { dsInfo = d; showJob(); } })
       .catch(() => { /* the id alone still shows */ });
   }
   showJob(); showLive(); setArtifacts(); drawCurves();

@@ -3,7 +3,7 @@
 // cost one page each), refreshed every few seconds while the page is open.
 
 import * as api from '../api.js';
-import { el, clear, fmtPct, fmtInt, fmtAge, pick } from '../util.js';
+import { el, clear, fmtPct, fmtInt, fmtAge } from '../util.js';
 import { jobView, progressOf } from '../model.js';
 import { loadSchema, stateNames } from '../schema.js';
 
@@ -16,7 +16,7 @@ async function datasetNames() {
   dsNamesAt = Date.now();
   try {
     const body = await api.get('/datasets', { limit: 100 });
-    for (const d of pick(body, 'datasets', 'items') || []) if (d.name) dsNames.set(String(d.id), d.name);
+    for (const d of body.datasets) if (d.name) dsNames.set(String(d.id), d.name);
   } catch { /* names are a nicety: ids still show */ }
   return dsNames;
 }
@@ -33,7 +33,7 @@ async function fillSpecs(jobs) {
     await Promise.all(todo.slice(k, k + 4).map(async (id) => {
       try {
         const full = await api.get('/jobs/' + encodeURIComponent(id));
-        const sp = (full.job || full).spec || {};
+        const sp = full.spec || {};
         specCache.set(id, { task: sp.task ?? null, scheme: sp.scheme ?? null });
       } catch { specCache.set(id, {}); }
     }));
@@ -96,8 +96,8 @@ export async function renderJobs(ctx) {
       return;
     }
     if (!alive) return;
-    const jobs = pick(page, 'jobs', 'items', 'data') || (Array.isArray(page) ? page : []);
-    const next = pick(page, 'next_cursor', 'next', 'cursor');
+    const jobs = page.jobs;
+    const next = page.next_cursor;   // null on the last page
     const names = await datasetNames();
     if (!alive) return;
     fill(jobs, names);

@@ -237,7 +237,7 @@ export async function renderSubmit(ctx) {
     submitBtn.disabled = true;
     try {
       const res = await api.post('/jobs', spec());
-      const id = res && (res.id ?? res.job?.id);
+      const id = res.id;
       location.hash = '#/jobs/' + encodeURIComponent(id);
     } catch (err) {
       if (err.status !== 401) showFieldError(err);

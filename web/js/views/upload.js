@@ -28,7 +28,7 @@ export function uploadWidget(idPrefix, onDone) {
     msg.textContent = `Uploading ${f.name} (${fmtBytes(f.size)})…`;
     try {
       const ds = await api.upload('/datasets', f, { name: nm, label: label.value.trim() }, (p) => { bar.value = p; });
-      const d = ds && (ds.dataset || ds);
+      const d = ds;
       msg.textContent = `Uploaded ${d.name || nm}: ${fmtInt(d.rows)} rows, ${fmtInt(d.features)} features, ${fmtInt(d.classes)} classes.`;
       if (onDone) onDone(d, { label: label.value.trim() });
     } catch (err) {
@@ -61,7 +61,7 @@ export function uploadWidget(idPrefix, onDone) {
     msg.textContent = 'Uploading the IDX files…';
     try {
       const ds = await api.upload('/datasets', fd, { name: nm }, (p) => { bar.value = p; });
-      const d = ds && (ds.dataset || ds);
+      const d = ds;
       msg.textContent = `Uploaded ${d.name || nm}: ${fmtInt(d.rows)} rows, ${fmtInt(d.features)} features, ${fmtInt(d.classes)} classes.`;
       if (onDone) onDone(d, { label: '' });
     } catch (err) {
