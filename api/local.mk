@@ -2,7 +2,7 @@
 
 noinst_LIBRARIES += api/libscannapi.a
 api_libscannapi_a_SOURCES = \
-	api/api.h api/api_int.h api/api.c api/http.c \
+	api/api.h api/api_int.h api/object.c api/http.c \
 	api/reply.c api/reply.h api/request.c api/request.h \
 	api/views.c api/log.c api/log.h \
 	api/jobs.c api/events.c api/datasets.c api/artifacts.c \

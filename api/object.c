@@ -1,5 +1,5 @@
 /*
- * api.c -- the api object's life: made over a store with the daemon's
+ * object.c -- the api object's life: made over a store with the daemon's
  * settings and hooks, freed with its caches, and asked how many
  * connections it holds suspended.  Requests themselves start in http.c.
  */
