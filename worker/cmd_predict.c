@@ -9,6 +9,12 @@
  * equals the reported one exactly.  Any other file is scored on all its
  * rows (--all forces that for the original data too).  Labels are matched
  * to the model's classes by name; a row of an unknown class counts as wrong.
+ *
+ * --each prints the engine's verdict on every row of DATA in file order
+ * instead (one class name a line, --scores adds the output neurons' raw
+ * scores), so an exported network (export_c.c) can be checked against the
+ * engine row by row.  The rows go through the same executor and batch size
+ * as the accuracy does, so the verdicts are the ones the accuracy counts.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -28,6 +34,7 @@ static int predict_usage(FILE *to, int status)
 {
 	fprintf(to,
 		"Usage: scann-worker predict [--all] MODEL DATA\n"
+		"       scann-worker predict --each [--scores] MODEL DATA\n"
 		"\n"
 		"Score the model file MODEL (model.json of a run) on DATA (a CSV file\n"
 		"or an IDX directory) and print {\"rows\", \"correct\", \"accuracy\",\n"
@@ -35,8 +42,49 @@ static int predict_usage(FILE *to, int status)
 		"test rows are scored (\"scored\": \"test\"), reproducing the reported\n"
 		"test accuracy exactly; otherwise, or with --all, every row (\"all\").\n"
 		"\n"
+		"--each prints the predicted class name of every row of DATA instead,\n"
+		"one a line in the file's row order; --scores appends the output\n"
+		"neurons' scores (logits, 9 significant digits), tab-separated.\n"
+		"\n"
 		"Exit status: 0 success, 1 failure, 2 bad usage, model or data.\n");
 	return status;
+}
+
+/*
+ * Print every row's predicted class name (and with scores its logits) in
+ * row order: rows [0, data->rows) of x through the compiled net, batch by
+ * batch.  Returns 0, or 1 when out of memory.
+ */
+static int predict_each(const struct scann_net *net, const float *x,
+			uint32_t rows, const json_t *classes, int scores)
+{
+	struct scann_exec ex;
+	uint32_t idx[SCANN_EVAL_BATCH];
+
+	if (scann_exec_init(&ex, net, SCANN_EVAL_BATCH, SCANN_SPARSE_BELOW) != 0) {
+		scann_exec_free(&ex);
+		return 1;
+	}
+	for (uint32_t i = 0; i < rows; i += SCANN_EVAL_BATCH) {
+		uint32_t m = rows - i < SCANN_EVAL_BATCH ? rows - i : SCANN_EVAL_BATCH;
+		const float *z = ex.a + (size_t)ex.lv[ex.n_levels - 1].first * ex.bmax;
+
+		for (uint32_t b = 0; b < m; b++)
+			idx[b] = i + b;
+		scann_exec_load(&ex, x, idx, m);
+		scann_exec_forward(&ex, m);
+		for (uint32_t b = 0; b < m; b++) {
+			const char *name = json_string_value(
+				json_array_get(classes, scann_exec_argmax(&ex, b)));
+
+			fputs(name ? name : "?", stdout);
+			for (uint32_t o = 0; scores && o < ex.n_out; o++)
+				printf("\t%.9g", (double)z[(size_t)o * ex.bmax + b]);
+			putchar('\n');
+		}
+	}
+	scann_exec_free(&ex);
+	return 0;
 }
 
 static int predict_run(int argc, char **argv)
@@ -50,7 +98,7 @@ static int predict_run(int argc, char **argv)
 	json_t *classes, *jdata, *out;
 	uint32_t *map = NULL, *y = NULL, *rows = NULL, n = 0, correct;
 	float *xn = NULL;
-	int all = 0, status = 2;
+	int all = 0, each = 0, scores = 0, status = 2;
 	char fp[17];
 	const char *scored = "all";
 
@@ -59,6 +107,10 @@ static int predict_run(int argc, char **argv)
 			return predict_usage(stdout, 0);
 		if (strcmp(argv[i], "--all") == 0)
 			all = 1;
+		else if (strcmp(argv[i], "--each") == 0)
+			each = all = 1;
+		else if (strcmp(argv[i], "--scores") == 0)
+			scores = 1;
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return predict_usage(stderr, 2);
 		else if (model_path == NULL)
@@ -68,7 +120,7 @@ static int predict_run(int argc, char **argv)
 		else
 			return predict_usage(stderr, 2);
 	}
-	if (data_path == NULL)
+	if (data_path == NULL || (scores && !each))
 		return predict_usage(stderr, 2);
 	if (scann_model_load(model_path, &m, &err) != 0) {
 		fprintf(stderr, "scann-worker: %s\n", err.message);
@@ -151,6 +203,10 @@ static int predict_run(int argc, char **argv)
 	data.y = y;
 	data.features = m.dr ? scann_dr_outputs(m.dr) : ds->features;
 	data.classes = m.net->n_out;
+	if (each) {
+		status = predict_each(m.net, xn, ds->rows, classes, scores);
+		goto out;
+	}
 	{
 		double acc = scann_accuracy(m.net, &data, rows, n, SCANN_SPARSE_BELOW);
 
