@@ -10,7 +10,8 @@ worker_job_libscannjob_a_SOURCES = \
 	worker/job/dataset.c worker/job/dataset.h \
 	worker/job/split.c worker/job/split.h \
 	worker/job/split_digest.c worker/job/split_digest.h \
-	worker/job/artifacts.c worker/job/artifacts.h
+	worker/job/artifacts.c worker/job/artifacts.h \
+	worker/job/dr_methods.h
 worker_job_libscannjob_a_CFLAGS = $(AM_CFLAGS) $(ZLIB_CFLAGS) $(JANSSON_CFLAGS)
 
 SCANN_JOB_LIBS = worker/job/libscannjob.a $(JANSSON_LIBS) $(ZLIB_LIBS) -lm
