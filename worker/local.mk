@@ -11,7 +11,8 @@ SCANN_LIBS = worker/libscann.a $(SCANN_JOB_LIBS) \
 
 bin_PROGRAMS += worker/scann-worker
 worker_scann_worker_SOURCES = worker/main.c worker/cmd.h worker/cmd_describe.c \
-	worker/cmd_run.c worker/cmd_predict.c worker/cmd_split.c
+	worker/cmd_run.c worker/cmd_predict.c worker/cmd_split.c \
+	worker/cmd_export.c
 worker_scann_worker_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
 worker_scann_worker_LDADD = $(SCANN_LIBS)
 
@@ -33,6 +34,24 @@ worker_libscann_a_SOURCES += \
 	worker/study.c worker/study.h \
 	worker/model.c worker/model.h \
 	worker/checkpoint.c worker/checkpoint.h
+
+# The C export (issue 14): the plan, its int8 form, the C writer.
+worker_libscann_a_SOURCES += worker/export.h worker/export_plan.c \
+	worker/export_int8.c worker/export_c.c
+
+# The convolutional front (issue 13): layers, the front, the net's input
+# deltas, their training together.
+worker_libscann_a_SOURCES += \
+	worker/conv.c worker/conv.h \
+	worker/cnn.c worker/cnn.h \
+	worker/exec_dx.c worker/exec_dx.h \
+	worker/cnn_train.c worker/cnn_train.h
+
+check_PROGRAMS += tests/check_conv
+TESTS += tests/check_conv
+tests_check_conv_SOURCES = tests/check_conv.c tests/testutil.h
+tests_check_conv_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENBLAS_CFLAGS)
+tests_check_conv_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/check_net
 TESTS += tests/check_net
@@ -86,7 +105,7 @@ tests_check_model_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_check_model_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 
 EXTRA_DIST += worker/README.md tests/bench/README.md tests/bench/run.sh \
-	tests/bench/quality.sh tests/bench/ratios.py \
+	tests/bench/quality.sh tests/bench/ratios.py tests/bench/mnist.sh \
 	tests/bench/run-2026-11-25T2149.txt tests/bench/run-2026-11-25T2325.txt \
 	tests/bench/run-2026-11-26T0038.txt tests/bench/run-2026-11-26T0041.txt \
 	tests/bench/specs/satellite-A.json \
