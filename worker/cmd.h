@@ -14,6 +14,7 @@ struct scann_cmd {
 };
 
 extern const struct scann_cmd scann_cmd_describe;
+extern const struct scann_cmd scann_cmd_export;
 extern const struct scann_cmd scann_cmd_run;
 extern const struct scann_cmd scann_cmd_predict;
 extern const struct scann_cmd scann_cmd_split;

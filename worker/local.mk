@@ -11,7 +11,8 @@ SCANN_LIBS = worker/libscann.a $(SCANN_JOB_LIBS) \
 
 bin_PROGRAMS += worker/scann-worker
 worker_scann_worker_SOURCES = worker/main.c worker/cmd.h worker/cmd_describe.c \
-	worker/cmd_run.c worker/cmd_predict.c worker/cmd_split.c
+	worker/cmd_run.c worker/cmd_predict.c worker/cmd_split.c \
+	worker/cmd_export.c
 worker_scann_worker_CFLAGS = $(AM_CFLAGS) $(JANSSON_CFLAGS) $(OPENBLAS_CFLAGS)
 worker_scann_worker_LDADD = $(SCANN_LIBS)
 
@@ -33,6 +34,13 @@ worker_libscann_a_SOURCES += \
 	worker/study.c worker/study.h \
 	worker/model.c worker/model.h \
 	worker/checkpoint.c worker/checkpoint.h
+
+# The C export (issue 14): the plan, its int8 form, the C writer.
+worker_libscann_a_SOURCES += worker/export.h worker/export_plan.c \
+	worker/export_int8.c worker/export_c.c
+# Generated code compiled with gcc (and clang) and checked against the engine.
+TESTS += tests/export/test_export.sh
+EXTRA_DIST += tests/export/test_export.sh tests/export/harness.c
 
 # The convolutional front (issue 13): layers, the front, the net's input
 # deltas, their training together.

@@ -12,6 +12,7 @@
 static const struct scann_cmd *const commands[] = {
 	&scann_cmd_run,
 	&scann_cmd_predict,
+	&scann_cmd_export,
 	&scann_cmd_split,
 	&scann_cmd_describe,
 };
@@ -40,6 +41,7 @@ static void usage(FILE *to)
 		"Examples:\n"
 		"  scann-worker run --out out spec.json > events.ndjson\n"
 		"  scann-worker predict out/model.json data.csv\n"
+		"  scann-worker export out/model.json --format c --out src\n"
 		"  scann-worker split spec.json --out rows\n"
 		"\n"
 		"Environment: OPENBLAS_NUM_THREADS is overridden by the spec's\n"
