@@ -254,7 +254,24 @@ START_TEST(invalid_spec_is_rejected_naming_the_field)
 }
 END_TEST
 
-START_TEST(sigterm_stops_and_resume_finishes_the_same_stream)
+/*
+ * Run spec (a file in the scratch dir) whole as "full", then again as
+ * "part" stopped by SIGTERM once a checkpoint of iteration min_iter or
+ * later is on disk (plus pause_us), resumed: the two streams must agree
+ * byte for byte (tag names the dirs).
+ */
+/* The "iteration" of the checkpoint at path, or -1 while there is none. */
+static long checkpoint_iteration(const char *path)
+{
+	json_t *j = json_load_file(path, 0, NULL);
+	long it = j ? (long)json_integer_value(json_object_get(j, "iteration")) : -1;
+
+	json_decref(j);
+	return it;
+}
+
+static void stop_and_resume(const char *spec, const char *tag, long min_iter,
+			    int pause_us)
 {
 	char ckpt[1024], outp[1024], *full, *part, *rest;
 	size_t lf, lp, lr;
@@ -263,12 +280,17 @@ START_TEST(sigterm_stops_and_resume_finishes_the_same_stream)
 	int st, fd;
 	struct stat sb;
 
-	write_spec("long.json", 6, 60, 40);
-	ck_assert_int_eq(sh("run --out full long.json", "full.ndjson"), 0);
-	full = slurp("full.ndjson", &lf);
+	char args[256], name[256], part_dir[128];
 
-	snprintf(ckpt, sizeof(ckpt), "%s/part/checkpoint.json", test_tmpdir());
-	snprintf(outp, sizeof(outp), "%s/part.ndjson", test_tmpdir());
+	snprintf(args, sizeof(args), "run --out %s-full %s", tag, spec);
+	snprintf(name, sizeof(name), "%s-full.ndjson", tag);
+	ck_assert_int_eq(sh(args, name), 0);
+	full = slurp(name, &lf);
+
+	snprintf(part_dir, sizeof(part_dir), "%s-part", tag);
+	snprintf(ckpt, sizeof(ckpt), "%s/%s/checkpoint.json", test_tmpdir(),
+		 part_dir);
+	snprintf(outp, sizeof(outp), "%s/%s.ndjson", test_tmpdir(), part_dir);
 	pid = fork();
 	ck_assert_int_ge(pid, 0);
 	if (pid == 0) {
@@ -276,23 +298,27 @@ START_TEST(sigterm_stops_and_resume_finishes_the_same_stream)
 			_exit(127);
 		fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(fd, 1);
-		execl(worker(), "scann-worker", "run", "--out", "part", "long.json",
+		execl(worker(), "scann-worker", "run", "--out", part_dir, spec,
 		      (char *)NULL);
 		_exit(127);
 	}
-	/* Stop it once the first checkpoint (the baseline) is on disk. */
-	for (int i = 0; i < 6000 && stat(ckpt, &sb) != 0; i++)
-		usleep(10000);
-	usleep(20000);
+	/* Stop it once a checkpoint at min_iter or later is on disk. */
+	for (int i = 0; i < 60000 && (stat(ckpt, &sb) != 0 ||
+				       checkpoint_iteration(ckpt) < min_iter); i++)
+		usleep(1000);
+	usleep(pause_us);
 	kill(pid, SIGTERM);
 	ck_assert_int_eq(waitpid(pid, &st, 0), pid);
 	ck_assert(WIFEXITED(st));
 	ck_assert_int_eq(WEXITSTATUS(st), 143);
-	part = slurp("part.ndjson", &lp);
+	snprintf(name, sizeof(name), "%s.ndjson", part_dir);
+	part = slurp(name, &lp);
 	ck_assert_ptr_nonnull(strstr(part, "\"state\":\"cancelled\""));
 
-	ck_assert_int_eq(sh("run --resume part", "rest.ndjson"), 0);
-	rest = slurp("rest.ndjson", &lr);
+	snprintf(args, sizeof(args), "run --resume %s", part_dir);
+	snprintf(name, sizeof(name), "%s-rest.ndjson", tag);
+	ck_assert_int_eq(sh(args, name), 0);
+	rest = slurp(name, &lr);
 	/*
 	 * The stopped run printed seqs 1..P (P its "cancelled" event), the
 	 * resumed one P+1, P+2, ...: no gap, no repeat.  Its events are, byte
@@ -335,6 +361,32 @@ START_TEST(sigterm_stops_and_resume_finishes_the_same_stream)
 	free(full);
 	free(part);
 	free(rest);
+}
+
+START_TEST(sigterm_stops_and_resume_finishes_the_same_stream)
+{
+	write_spec("long.json", 6, 60, 40);
+	stop_and_resume("long.json", "recipe", 0, 20000);
+}
+END_TEST
+
+/*
+ * The same through the targeted search: what it carries between steps
+ * (the share to prune, the candidates, the most accurate) is checkpointed
+ * and restored, so a resumed search goes on exactly where it stopped.
+ */
+START_TEST(a_stopped_target_search_resumes_the_same_stream)
+{
+	char text[8192];
+
+	snprintf(text, sizeof(text),
+		 "{\"dataset\": \"%s\", \"split\": {\"validation\": 0.2, "
+		 "\"test\": 0.2, \"seed\": 1}, \"baseline\": {\"hidden\": [16, 8]},"
+		 " \"scann\": {\"epochs_per_step\": 1000}, \"target\": {\"max_steps\": 8},"
+		 " \"train\": {\"epochs\": 40, \"batch\": 16, \"lr\": 0.01, \"seed\": 3}}",
+		 test_data("wine.csv"));
+	test_write_str("target.json", text);
+	stop_and_resume("target.json", "target", 2, 0);
 }
 END_TEST
 
@@ -433,6 +485,7 @@ static Suite *run_suite(void)
 	tcase_add_test(tc, invalid_spec_is_rejected_naming_the_field);
 	tcase_add_test(tc, dr_synthesis_names_the_reduction_and_predict_applies_it);
 	tcase_add_test(tc, sigterm_stops_and_resume_finishes_the_same_stream);
+	tcase_add_test(tc, a_stopped_target_search_resumes_the_same_stream);
 	tcase_add_test(tc, timeout_stops_the_job_with_a_final_event);
 	tcase_add_test(tc, a_target_out_of_reach_is_reported_as_missed);
 	tcase_add_test(tc, the_budget_ends_the_search_with_a_result);
