@@ -4,7 +4,9 @@
  * the worker wrote into the job's directory (DATA_DIR/jobs/ID/).  File
  * names come from that table, never from the URL, so a URL cannot reach
  * outside the job's directory; the model's name may come from the result
- * event ("model"), and is used only if it is a plain file name.
+ * event ("model"), and is used only if it is a plain file name.  model.c
+ * serves a tar of NAME.h and NAME.c: ?format=c (float, the default) or
+ * c-int8.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -28,6 +30,7 @@ static int plain_name(const char *s)
 enum MHD_Result api_artifacts_get(struct scann_api *api, struct api_req *r)
 {
 	static const char *const allowed[] = { NULL };
+	static const char *const c_allowed[] = { "format", NULL };
 	struct scann_store_job *j = NULL;
 	struct MHD_Response *resp;
 	enum MHD_Result res;
@@ -38,8 +41,22 @@ enum MHD_Result api_artifacts_get(struct scann_api *api, struct api_req *r)
 
 	if (a < 0)	/* the router lets only the table's routes through */
 		abort();
-	if (api_query_only(r, allowed, &res) != 0)
+	if (api_query_only(r, a == SCANN_ARTIFACT_MODEL_C ? c_allowed : allowed,
+			   &res) != 0)
 		return res;
+	if (a == SCANN_ARTIFACT_MODEL_C) {
+		/* One route, two files: the float and the int8 export. */
+		const char *f = MHD_lookup_connection_value(r->conn,
+							    MHD_GET_ARGUMENT_KIND,
+							    "format");
+
+		if (f != NULL && strcmp(f, "c-int8") == 0)
+			a = SCANN_ARTIFACT_MODEL_C_INT8;
+		else if (f != NULL && strcmp(f, "c") != 0)
+			return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "bad_request",
+					       "format", "format must be c or c-int8, "
+					       "got \"%.32s\"", f);
+	}
 	if (api_job_for(api, r, api_parse_id(r->seg[1]), &j, &res) != 0)
 		return res;
 	file = scann_artifacts[a].file;

@@ -2,13 +2,8 @@
  * cmd_export.c -- "scann-worker export MODEL --format c|c-int8 --out DIR
  * [--name NAME] [--data DATA]": a model file as the C pair DIR/NAME.h and
  * DIR/NAME.c (export.h, export_c.c), with a JSON summary on stdout.
- *
- * The data: the model records its data source and split (model.h); the
- * export loads that file (or DATA), and when it is the very data (same row
- * count and fingerprint, as cmd_predict checks) remakes the split, to
- * calibrate int8 on the training rows and to measure the float and int8
- * code's accuracy on the test rows.  c-int8 needs the data; c does not
- * (its accuracy figures are then left out).
+ * The work is scann_export_model (export_model.c); this file reads the
+ * command line and writes the files.
  *
  * Files are written as NAME.h.tmp and NAME.c.tmp and renamed once both are
  * whole, so a failed export leaves no half pair behind.
@@ -23,9 +18,6 @@
 
 #include "cmd.h"
 #include "export.h"
-#include "job/dataset.h"
-#include "job/split.h"
-#include "model.h"
 
 static int export_usage(FILE *to, int status)
 {
@@ -60,43 +52,17 @@ static int is_identifier(const char *s)
 	return 1;
 }
 
-/* The test rows' accuracy of the plan (int8 or float), labels by name. */
-static double plan_accuracy(const struct scann_export_plan *p, int int8,
-			    const struct scann_dataset *ds, const uint32_t *map,
-			    const uint32_t *rows, uint32_t n)
-{
-	struct scann_export_scratch s;
-	float *scores = malloc(p->n_out * sizeof(float) + 1);
-	uint32_t correct = 0;
-
-	if (scores == NULL || scann_export_scratch_init(&s, p) != 0) {
-		free(scores);
-		return -1.0;
-	}
-	for (uint32_t i = 0; i < n; i++) {
-		const float *x = ds->x + (size_t)rows[i] * ds->features;
-		uint32_t c = int8 ? scann_export_int8_eval(p, &s, x, scores) :
-			scann_export_eval(p, &s, x, scores);
-
-		correct += c == map[ds->y[rows[i]]];
-	}
-	scann_export_scratch_free(&s);
-	free(scores);
-	return n ? (double)correct / n : -1.0;
-}
-
 /* Write DIR/NAME.h and DIR/NAME.c through temporaries, then rename. */
-static int write_pair(const char *dir, const struct scann_export_plan *p,
-		      enum scann_export_format f,
-		      const struct scann_export_about *a, char *hpath,
-		      char *cpath, size_t cap, struct scann_error *err)
+static int write_pair(const char *dir, const struct scann_export_request *rq,
+		      char *hpath, char *cpath, size_t cap, json_t **summary,
+		      struct scann_error *err)
 {
 	char htmp[4200], ctmp[4200];
 	FILE *h, *c;
 	int rc;
 
-	snprintf(hpath, cap, "%s/%s.h", dir, a->name);
-	snprintf(cpath, cap, "%s/%s.c", dir, a->name);
+	snprintf(hpath, cap, "%s/%s.h", dir, rq->name);
+	snprintf(cpath, cap, "%s/%s.c", dir, rq->name);
 	snprintf(htmp, sizeof(htmp), "%s.tmp", hpath);
 	snprintf(ctmp, sizeof(ctmp), "%s.tmp", cpath);
 	h = fopen(htmp, "w");
@@ -105,7 +71,7 @@ static int write_pair(const char *dir, const struct scann_export_plan *p,
 		rc = scann_error_set(err, SCANN_EIO, "--out", "cannot write in %s: %s",
 				     dir, strerror(errno));
 	} else {
-		rc = scann_export_c_write(p, f, a, h, c, err);
+		rc = scann_export_model(rq, h, c, summary, err);
 	}
 	if (h && fclose(h) != 0 && rc == 0)
 		rc = scann_error_set(err, SCANN_EIO, NULL, "writing %s failed", htmp);
@@ -123,22 +89,11 @@ static int write_pair(const char *dir, const struct scann_export_plan *p,
 
 static int export_run(int argc, char **argv)
 {
-	const char *model_path = NULL, *out = NULL, *name = "scann_model";
-	const char *format = NULL, *data_path = NULL, *label = NULL, *job = NULL;
-	enum scann_export_format f;
-	struct scann_model m;
-	struct scann_export_plan p = {0};
-	struct scann_dataset *ds = NULL;
-	struct scann_split split = {0};
-	struct scann_export_about a = {.test_acc = -1, .float_acc = -1,
-				       .int8_acc = -1};
+	struct scann_export_request rq = { .name = "scann_model" };
+	const char *out = NULL, *format = NULL;
 	struct scann_error err;
-	json_t *jdata, *classes, *summary, *res;
-	const char **names = NULL;
-	uint32_t *map = NULL;
-	char hpath[4096], cpath[4096], fp[17];
-	size_t flash, ram;
-	int status = 2, have_split = 0;
+	json_t *res = NULL;
+	char hpath[4096], cpath[4096];
 
 	for (int i = 1; i < argc; i++) {
 		const char *v = i + 1 < argc ? argv[i + 1] : NULL;
@@ -150,140 +105,43 @@ static int export_run(int argc, char **argv)
 		else if (v && strcmp(argv[i], "--out") == 0)
 			out = v, i++;
 		else if (v && strcmp(argv[i], "--name") == 0)
-			name = v, i++;
+			rq.name = v, i++;
 		else if (v && strcmp(argv[i], "--data") == 0)
-			data_path = v, i++;
+			rq.data_path = v, i++;
 		else if (v && strcmp(argv[i], "--job") == 0)
-			job = v, i++;
-		else if (argv[i][0] == '-' || model_path != NULL)
+			rq.job = v, i++;
+		else if (argv[i][0] == '-' || rq.model_path != NULL)
 			return export_usage(stderr, 2);
 		else
-			model_path = argv[i];
+			rq.model_path = argv[i];
 	}
-	if (model_path == NULL || out == NULL || format == NULL)
+	if (rq.model_path == NULL || out == NULL || format == NULL)
 		return export_usage(stderr, 2);
 	if (strcmp(format, "c") == 0)
-		f = SCANN_EXPORT_C;
+		rq.format = SCANN_EXPORT_C;
 	else if (strcmp(format, "c-int8") == 0)
-		f = SCANN_EXPORT_C_INT8;
+		rq.format = SCANN_EXPORT_C_INT8;
 	else {
 		fprintf(stderr, "scann-worker: --format: '%s' is not c or c-int8\n",
 			format);
 		return 2;
 	}
-	if (!is_identifier(name) || strlen(name) > 64) {
+	if (!is_identifier(rq.name) || strlen(rq.name) > 64) {
 		fprintf(stderr, "scann-worker: --name: '%s' is not a C identifier "
-			"of at most 64 characters\n", name);
+			"of at most 64 characters\n", rq.name);
 		return 2;
-	}
-	if (scann_model_load(model_path, &m, &err) != 0) {
-		fprintf(stderr, "scann-worker: %s\n", err.message);
-		return 2;
-	}
-	if (scann_export_plan_init(&p, &m, &err) != 0) {
-		fprintf(stderr, "scann-worker: %s\n", err.message);
-		goto out;
-	}
-	jdata = json_object_get(m.root, "data");
-	classes = json_object_get(m.root, "classes");
-	summary = json_object_get(m.root, "summary");
-	names = calloc(p.n_out + 1, sizeof(*names));
-	if (names == NULL)
-		goto out;
-	for (uint32_t o = 0; o < p.n_out; o++) {
-		names[o] = json_string_value(json_array_get(classes, o));
-		if (names[o] == NULL) {
-			fprintf(stderr, "scann-worker: %s: \"classes\" names %zu of "
-				"%u outputs\n", model_path, json_array_size(classes),
-				p.n_out);
-			goto out;
-		}
-	}
-	a.name = name;
-	a.class_names = names;
-	a.dataset = json_string_value(json_object_get(jdata, "source"));
-	a.job = job;
-	if (json_is_number(json_object_get(summary, "test_acc")))
-		a.test_acc = json_number_value(json_object_get(summary, "test_acc"));
-	if (data_path == NULL)
-		data_path = a.dataset;
-	label = json_string_value(json_object_get(jdata, "label_column"));
-	if (label && !label[0])
-		label = NULL;
-	if (data_path && scann_dataset_load(data_path, label, &ds, &err) == 0 &&
-	    ds->features == p.features) {
-		scann_dataset_fingerprint(ds, fp);
-		if (json_integer_value(json_object_get(jdata, "rows")) == ds->rows &&
-		    json_string_value(json_object_get(jdata, "fingerprint")) &&
-		    strcmp(json_string_value(json_object_get(jdata, "fingerprint")),
-			   fp) == 0) {
-			json_t *sp = json_object_get(jdata, "split");
-			struct scann_split_spec ss = {
-				.validation = json_number_value(json_object_get(sp, "validation")),
-				.test = json_number_value(json_object_get(sp, "test")),
-				.test_last = (uint32_t)json_integer_value(json_object_get(sp, "test_last")),
-				.seed = (uint64_t)json_integer_value(json_object_get(sp, "seed")),
-			};
-
-			have_split = scann_split_make(ds, &ss, &split, &err) == 0;
-		}
-	}
-	if (!have_split && f == SCANN_EXPORT_C_INT8) {
-		fprintf(stderr, "scann-worker: c-int8 calibrates on the model's "
-			"training rows: %s is not the data the model was made from "
-			"(give it with --data)\n", data_path ? data_path : "no file");
-		goto out;
-	}
-	status = 1;
-	if (have_split) {
-		map = malloc(ds->classes * sizeof(uint32_t) + 1);
-		if (map == NULL)
-			goto out;
-		for (uint32_t c = 0; c < ds->classes; c++) {
-			map[c] = UINT32_MAX;	/* never an output's index */
-			for (uint32_t o = 0; o < p.n_out; o++)
-				if (strcmp(ds->class_names[c], names[o]) == 0)
-					map[c] = o;
-		}
-		a.test_rows = split.n_test;
-		a.float_acc = plan_accuracy(&p, 0, ds, map, split.test, split.n_test);
-		if (f == SCANN_EXPORT_C_INT8) {
-			if (scann_export_int8_calibrate(&p, ds->x, split.train,
-							split.n_train) != 0)
-				goto out;
-			a.int8_acc = plan_accuracy(&p, 1, ds, map, split.test,
-						   split.n_test);
-		}
 	}
 	if (mkdir(out, 0777) != 0 && errno != EEXIST) {
 		fprintf(stderr, "scann-worker: --out: cannot create %s: %s\n", out,
 			strerror(errno));
-		goto out;
+		return 1;
 	}
-	if (write_pair(out, &p, f, &a, hpath, cpath, sizeof(hpath), &err) != 0) {
+	if (write_pair(out, &rq, hpath, cpath, sizeof(hpath), &res, &err) != 0) {
 		fprintf(stderr, "scann-worker: %s\n", err.message);
-		goto out;
+		return err.code == SCANN_EINVAL || err.code == SCANN_ENOENT ? 2 : 1;
 	}
-	scann_export_c_size(&p, f, &a, &flash, &ram);
-	res = json_pack("{s:s, s:s, s:s, s:I, s:I, s:I, s:I, s:I, s:I}",
-			"format", format, "header", hpath, "source", cpath,
-			"features", (json_int_t)p.features,
-			"classes", (json_int_t)p.n_out,
-			"params", (json_int_t)p.params,
-			"macs", (json_int_t)(p.macs + (p.dr ? p.dr->nnz : 0)),
-			"flash_bytes", (json_int_t)flash,
-			"ram_bytes", (json_int_t)ram);
-	if (a.test_acc >= 0)
-		json_object_set_new(res, "test_acc", json_real(a.test_acc));
-	if (have_split) {
-		json_object_set_new(res, "test_rows", json_integer(a.test_rows));
-		json_object_set_new(res, "float_acc", json_real(a.float_acc));
-	}
-	if (a.int8_acc >= 0) {
-		json_object_set_new(res, "int8_acc", json_real(a.int8_acc));
-		json_object_set_new(res, "int8_change",
-				    json_real(a.int8_acc - a.float_acc));
-	}
+	json_object_set_new(res, "header", json_string(hpath));
+	json_object_set_new(res, "source", json_string(cpath));
 	{
 		char *text = json_dumps(res, JSON_COMPACT | JSON_PRESERVE_ORDER |
 					JSON_REAL_PRECISION(9));
@@ -293,15 +151,7 @@ static int export_run(int argc, char **argv)
 		free(text);
 		json_decref(res);
 	}
-	status = 0;
-out:
-	scann_split_free(&split);
-	scann_dataset_free(ds);
-	scann_export_plan_free(&p);
-	scann_model_free(&m);
-	free(names);
-	free(map);
-	return status;
+	return 0;
 }
 
 const struct scann_cmd scann_cmd_export = {

@@ -31,6 +31,7 @@
 
 #include "checkpoint.h"
 #include "cmd.h"
+#include "export.h"
 #include "job/artifacts.h"
 #include "job/dataset.h"
 #include "model.h"
@@ -41,6 +42,7 @@
 #include "job/split.h"
 #include "job/split_digest.h"
 #include "study.h"
+#include "tar.h"
 
 /* OpenBLAS's thread control (not in cblas.h of every packaging). */
 void openblas_set_num_threads(int num_threads);
@@ -414,6 +416,68 @@ static int save_models(struct run *r, const struct scann_summary *bs,
 	return rc;
 }
 
+/*
+ * The network shipped, as C: float and int8, each NAME.h and NAME.c in one
+ * tar.  A model that cannot be exported (a landmark DR) is said in the
+ * result, not an error of the job.
+ */
+static json_t *export_c(struct run *r)
+{
+	static const struct {
+		enum scann_export_format format;
+		enum scann_artifact artifact;
+		const char *key;
+	} forms[] = {
+		{ SCANN_EXPORT_C, SCANN_ARTIFACT_MODEL_C, "c" },
+		{ SCANN_EXPORT_C_INT8, SCANN_ARTIFACT_MODEL_C_INT8, "c-int8" },
+	};
+	json_t *out = json_object();
+	char model[4096], path[4096];
+
+	artifact_path(model, sizeof(model), r, SCANN_ARTIFACT_MODEL);
+	for (size_t i = 0; i < sizeof(forms) / sizeof(forms[0]); i++) {
+		struct scann_export_request rq = {
+			.model_path = model, .data_path = r->spec.dataset,
+			.name = "scann_model", .format = forms[i].format,
+		};
+		char *hbuf = NULL, *cbuf = NULL;
+		size_t hlen = 0, clen = 0;
+		FILE *h = open_memstream(&hbuf, &hlen);
+		FILE *c = open_memstream(&cbuf, &clen);
+		struct scann_error err;
+		json_t *sum = NULL;
+		int rc = h && c ? scann_export_model(&rq, h, c, &sum, &err) :
+			scann_error_set(&err, SCANN_ENOMEM, NULL, "out of memory");
+
+		if (h)
+			fclose(h);
+		if (c)
+			fclose(c);
+		if (rc == 0) {
+			struct scann_tar_member m[] = {
+				{ "scann_model.h", hbuf, hlen },
+				{ "scann_model.c", cbuf, clen },
+			};
+
+			artifact_path(path, sizeof(path), r, forms[i].artifact);
+			rc = scann_tar_write(path, m, 2, &err);
+		}
+		if (rc == 0)
+			json_object_set_new(sum, "file", json_string(
+				scann_artifacts[forms[i].artifact].file));
+		else
+			json_object_set_new(out, forms[i].key,
+					    json_pack("{s:s}", "error", err.message));
+		if (rc == 0)
+			json_object_set_new(out, forms[i].key, sum);
+		else
+			json_decref(sum);
+		free(hbuf);
+		free(cbuf);
+	}
+	return out;
+}
+
 /* The result event's body, the artefacts it names included. */
 static json_t *result_json(struct run *r, const struct scann_summary *bs,
 			   const struct scann_summary *ss)
@@ -439,6 +503,7 @@ static json_t *result_json(struct run *r, const struct scann_summary *bs,
 			    json_string(a[SCANN_ARTIFACT_BASELINE].file));
 	json_object_set_new(result, "report",
 			    json_string(a[SCANN_ARTIFACT_REPORT].file));
+	json_object_set_new(result, "model_c", export_c(r));
 	if (r->target)
 		json_object_update(result, r->target);
 	return result;

@@ -43,6 +43,8 @@
 #include <stdint.h>
 #include <stdio.h>
 
+#include <jansson.h>
+
 #include "job/error.h"
 #include "model.h"
 
@@ -166,5 +168,26 @@ int scann_export_c_write(const struct scann_export_plan *p,
 			 enum scann_export_format f,
 			 const struct scann_export_about *a, FILE *h, FILE *c,
 			 struct scann_error *err);
+
+/* What to export, for scann_export_model. */
+struct scann_export_request {
+	const char *model_path;	/* a model file (model.h) */
+	const char *data_path;	/* NULL: the data the model names */
+	const char *name;	/* the C identifier prefix */
+	const char *job;	/* for the header comment; may be NULL */
+	enum scann_export_format format;
+};
+
+/*
+ * Export the model as the pair h (NAME.h) and c (NAME.c), calibrating an
+ * int8 export on the model's training rows and measuring on its test rows
+ * when its data can be read.  *summary gets a new object: format,
+ * features, classes, params, macs, flash_bytes, ram_bytes and, when known,
+ * test_acc (the engine's), test_rows, float_acc, int8_acc, int8_change.
+ * SCANN_EINVAL (err names why: a landmark DR, int8 without the data), or
+ * the error of the model file, data or writing.
+ */
+int scann_export_model(const struct scann_export_request *rq, FILE *h,
+		       FILE *c, json_t **summary, struct scann_error *err);
 
 #endif

@@ -37,7 +37,8 @@ worker_libscann_a_SOURCES += \
 
 # The C export (issue 14): the plan, its int8 form, the C writer.
 worker_libscann_a_SOURCES += worker/export.h worker/export_plan.c \
-	worker/export_int8.c worker/export_c.c
+	worker/export_int8.c worker/export_c.c worker/export_model.c \
+	worker/tar.c worker/tar.h
 # Generated code compiled with gcc (and clang) and checked against the engine.
 TESTS += tests/export/test_export.sh
 EXTRA_DIST += tests/export/test_export.sh tests/export/harness.c

@@ -92,8 +92,18 @@ check "wait on finished is immediate" test $(( ($(date +%s%N) - t0) / 1000000 ))
 # Artifacts.
 eq "model" "$(api GET /api/v1/jobs/$ID/model)" 200
 eq "report" "$(api GET /api/v1/jobs/$ID/report)" 200
-code=$(api GET /api/v1/jobs/$ID/model.c)
-check "model.c 200 or 404" test "$code" = 200 -o "$code" = 404
+# The network as C: a tar of scann_model.h and scann_model.c, float or int8.
+for fmt in c c-int8; do
+	eq "model.c?format=$fmt" "$(api GET "/api/v1/jobs/$ID/model.c?format=$fmt")" 200
+	check "model.c?format=$fmt is a tar of the pair" sh -c \
+		"tar tf '$T/body' | sort | tr '\n' ' ' | grep -qx 'scann_model.c scann_model.h '"
+	check "model.c?format=$fmt compiles as C99, warning-free" sh -c \
+		"rm -rf '$T/cx' && mkdir '$T/cx' && tar xf '$T/body' -C '$T/cx' &&
+		 cc -std=c99 -Wall -Wextra -Wpedantic -Werror -c '$T/cx/scann_model.c' -o '$T/cx/m.o'"
+done
+eq "model.c with the plain format" "$(api GET /api/v1/jobs/$ID/model.c)" 200
+eq "model.c?format=rust is refused" "$(api GET "/api/v1/jobs/$ID/model.c?format=rust")" 400
+check "and the error names format" grep -q '"field": *"format"' "$T/body"
 
 # What follows races running jobs: LONG runs until it is cancelled.
 e2e_stop

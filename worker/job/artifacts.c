@@ -16,8 +16,10 @@ const struct scann_artifact_info scann_artifacts[SCANN_ARTIFACT_COUNT] = {
 	[SCANN_ARTIFACT_REPORT] = { "report.json", "report", "application/json" },
 	[SCANN_ARTIFACT_REPORT_MD] = { "report.md", NULL,
 				       "text/markdown; charset=utf-8" },
-	[SCANN_ARTIFACT_MODEL_C] = { "model.c", "model.c",
-				     "text/x-csrc; charset=utf-8" },
+	[SCANN_ARTIFACT_MODEL_C] = { "model-c.tar", "model.c",
+				     "application/x-tar" },
+	[SCANN_ARTIFACT_MODEL_C_INT8] = { "model-c-int8.tar", NULL,
+					  "application/x-tar" },
 };
 
 int scann_artifact_by_route(const char *route)

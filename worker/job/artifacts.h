@@ -14,7 +14,8 @@ enum scann_artifact {
 	SCANN_ARTIFACT_BASELINE,	/* the baseline MLP */
 	SCANN_ARTIFACT_REPORT,		/* the result plus the spec */
 	SCANN_ARTIFACT_REPORT_MD,	/* a study's table */
-	SCANN_ARTIFACT_MODEL_C,		/* C export (not written yet) */
+	SCANN_ARTIFACT_MODEL_C,		/* the model as C, float: NAME.h + .c */
+	SCANN_ARTIFACT_MODEL_C_INT8,	/* ... int8 (model.c?format=c-int8) */
 	SCANN_ARTIFACT_COUNT
 };
 

@@ -1,8 +1,10 @@
 // submit.test.mjs -- the new-job form against the real API: a CSV upload
 // with its progress, a job submitted and followed live until its network is
-// drawn, a bad spec whose API error lands beside the field it names, and
-// the DR methods and defaults the form takes from GET /api/v1/schema.
+// drawn with both C exports downloadable, a bad spec whose API error lands
+// beside the field it names, and the DR methods and defaults the form
+// takes from GET /api/v1/schema.
 
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { assert, waitFor, DATA } from '../lib.mjs';
 
@@ -72,6 +74,22 @@ export const tests = [
       await page.locator('#dl-model:not([disabled])').waitFor();
       const [dl] = await Promise.all([page.waitForEvent('download'), page.click('#dl-model')]);
       assert(/model/.test(dl.suggestedFilename()), 'download name ' + dl.suggestedFilename());
+      // Both C exports download as a tar holding the header and the source.
+      for (const [btn, fmt] of [['#dl-model-c', 'c'], ['#dl-model-c-int8', 'c-int8']]) {
+        await page.locator(btn + ':not([disabled])').waitFor();
+        const [resp, cdl] = await Promise.all([
+          page.waitForResponse((r) => r.url().includes('/model.c?format=' + fmt)),
+          page.waitForEvent('download'),
+          page.click(btn),
+        ]);
+        assert(resp.status() === 200, `${fmt}: status ${resp.status()}`);
+        assert(/x-tar/.test(resp.headers()['content-type']), `${fmt}: ${resp.headers()['content-type']}`);
+        const body = readFileSync(await cdl.path());
+        const text = body.toString('latin1');
+        assert(text.includes('scann_model.h') && text.includes('scann_model_predict'),
+          `${fmt}: the tar (${body.length} bytes) lacks the header or the predict function: ${text.slice(0, 120)}`);
+        assert(cdl.suggestedFilename().endsWith('.tar'), 'C download name ' + cdl.suggestedFilename());
+      }
       await page.locator('#job-facts').scrollIntoViewIfNeeded();
     },
   },

@@ -40,7 +40,8 @@ export async function renderJob(ctx, id) {
   const stateBadge = el('span', { class: 'state', id: 'job-state', 'aria-live': 'polite' });
   const cancelBtn = el('button', { type: 'button', id: 'cancel', class: 'danger', text: 'Cancel job' });
   const modelBtn = el('button', { type: 'button', id: 'dl-model', text: 'Download model' });
-  const cBtn = el('button', { type: 'button', id: 'dl-model-c', text: 'Download C code' });
+  const cBtn = el('button', { type: 'button', id: 'dl-model-c', text: 'Download C (float)' });
+  const c8Btn = el('button', { type: 'button', id: 'dl-model-c-int8', text: 'Download C (int8)' });
   const reportBtn = el('button', { type: 'button', id: 'dl-report', text: 'Download report' });
   const progress = el('progress', { id: 'job-progress', max: 1, value: 0, 'aria-label': 'Job progress' });
   const progressText = el('span', { class: 'num' });
@@ -61,7 +62,7 @@ export async function renderJob(ctx, id) {
     el('p', { class: 'crumbs' }, [el('a', { href: '#/jobs', text: '← Jobs' })]),
     el('div', { class: 'head' }, [
       el('h1', {}, [el('span', { id: 'job-name', text: job.name }), ' ', stateBadge]),
-      el('div', { class: 'tools' }, [cancelBtn, modelBtn, cBtn, reportBtn]),
+      el('div', { class: 'tools' }, [cancelBtn, modelBtn, cBtn, c8Btn, reportBtn]),
     ]),
     el('div', { class: 'progress-row' }, [progress, ' ', progressText]),
     errBox,
@@ -279,6 +280,7 @@ export async function renderJob(ctx, id) {
   }
 
   function showResult() {
+    setArtifacts();
     clear(resultWrap);
     if (!result) return;
     if (job.task === 'study' || result.candidates || result['dr+scann']) resultWrap.append(renderStudy(result));
@@ -333,7 +335,9 @@ export async function renderJob(ctx, id) {
     }
   }
   modelBtn.addEventListener('click', () => download('/model', `scann-${id}-model.json`));
-  cBtn.addEventListener('click', () => download('/model.c', `scann-${id}-model.c`));
+  // model.c is a tar of scann_model.h and scann_model.c.
+  cBtn.addEventListener('click', () => download('/model.c?format=c', `scann-${id}-model-c.tar`));
+  c8Btn.addEventListener('click', () => download('/model.c?format=c-int8', `scann-${id}-model-c-int8.tar`));
   reportBtn.addEventListener('click', () => download('/report', `scann-${id}-report.json`));
 
   // Cancelling throws away the work done so far: the first click arms the
@@ -368,7 +372,14 @@ export async function renderJob(ctx, id) {
 
   function setArtifacts() {
     const ok = job.state === 'succeeded';
-    for (const b of [modelBtn, cBtn, reportBtn]) b.disabled = !ok;
+    for (const b of [modelBtn, reportBtn]) b.disabled = !ok;
+    // Each C export exists only when the worker wrote it; if it could not
+    // (a model with Isomap or spectral DR), the result says why.
+    for (const [b, fmt] of [[cBtn, 'c'], [c8Btn, 'c-int8']]) {
+      const ex = result && result.model_c ? result.model_c[fmt] : null;
+      b.disabled = !(ok && ex && ex.file);
+      b.title = ex && ex.error ? ex.error : (ex && ex.file ? `${ex.flash_bytes} bytes of flash, ${ex.ram_bytes} of RAM` : 'no C export for this job');
+    }
   }
 
   // ---- refresh loop and stream ---------------------------------------------
