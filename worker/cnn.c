@@ -149,7 +149,10 @@ int scann_cnn_init(struct scann_cnn *cnn, uint32_t c, uint32_t h, uint32_t w,
 			size_t fan_in = K;
 			double bound = 1.0 / sqrt((double)fan_in);
 
-			L->col = xcalloc(K * B * L->oh * L->ow, sizeof(float));
+			size_t blk = scann_conv_block(&L->dims);
+
+			L->col = xcalloc(K * (blk < B ? blk : B) * L->oh * L->ow,
+					 sizeof(float));
 			if (L->col == NULL)
 				goto nomem;
 			for (size_t k = 0; k < (size_t)L->oc * K; k++) {
@@ -286,11 +289,12 @@ void scann_cnn_backward(struct scann_cnn *cnn, uint32_t n, const float *dout,
 		struct scann_cnn_layer *L = &cnn->layer[i];
 		/* dL/d(input) is the previous layer's dy; the image needs none */
 		float *dx = i > 0 ? cnn->layer[i - 1].dy : NULL;
+		const float *x = i > 0 ? cnn->layer[i - 1].y : cnn->x;
 
 		switch (L->kind) {
 		case SCANN_CNN_CONV:
 			scann_conv_backward(&L->dims, cnn->param + L->w_off,
-					    cnn->mask + L->w_off, L->col, L->dy,
+					    cnn->mask + L->w_off, x, L->col, L->dy,
 					    cnn->grad + L->w_off,
 					    cnn->grad + L->b_off, dx, n);
 			break;

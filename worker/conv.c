@@ -13,6 +13,62 @@
 #include "conv.h"
 #include "par.h"
 
+/*
+ * The passes are short loops over contiguous runs (OW = 8 or 24 floats for
+ * LeNet-5); build them for AVX2 as well as the baseline ISA, as exec.c
+ * does, so the portable build still gets the wide units.
+ */
+#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && \
+	!defined(__SANITIZE_ADDRESS__) && !defined(__SANITIZE_THREAD__)
+#define SCANN_KERNEL __attribute__((target_clones("avx2", "default")))
+#else
+#define SCANN_KERNEL
+#endif
+
+/*
+ * Runs of OW floats (8 or 24 for LeNet-5): eight at a time through the
+ * compiler's vector extension (a fixed-size memcpy is one unaligned
+ * load or store), where a plain loop spent more on its trip-count checks
+ * than on the copies.
+ */
+typedef float v8f __attribute__((vector_size(32)));
+
+#if defined(__GNUC__)	/* static inline: the vector ABI never crosses a call */
+#pragma GCC diagnostic ignored "-Wpsabi"
+#endif
+
+static inline __attribute__((always_inline)) void
+copy_run(float *restrict to, const float *restrict from, uint32_t len)
+{
+	uint32_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		v8f v;
+
+		memcpy(&v, from + i, sizeof(v));
+		memcpy(to + i, &v, sizeof(v));
+	}
+	for (; i < len; i++)
+		to[i] = from[i];
+}
+
+static inline __attribute__((always_inline)) void
+add_run(float *restrict to, const float *restrict from, uint32_t len)
+{
+	uint32_t i = 0;
+
+	for (; i + 8 <= len; i += 8) {
+		v8f a, b;
+
+		memcpy(&a, to + i, sizeof(a));
+		memcpy(&b, from + i, sizeof(b));
+		a += b;
+		memcpy(to + i, &a, sizeof(a));
+	}
+	for (; i < len; i++)
+		to[i] += from[i];
+}
+
 /* Shared by the parts of one pass; which fields count depends on the pass. */
 struct conv_job {
 	const struct scann_conv_dims *d;
@@ -20,74 +76,80 @@ struct conv_job {
 	float *dst;
 	const float *bias;
 	float *gb;
-	uint32_t n;
+	uint32_t n;		/* samples in the batch */
+	uint32_t s0, m;		/* im2col, col2im: the block's samples */
 };
 
 /*
- * im2col, rows [lo, hi) of rows(d): row (c, ky, kx), column (s, oy, ox)
- * holds x[c][s][oy+ky][ox+kx]; each (s, oy) is one contiguous copy of OW.
+ * im2col of samples [s0, s0 + m), rows [lo, hi) of rows(d): row (c, ky, kx),
+ * column (s - s0, oy, ox) holds x[c][s][oy+ky][ox+kx]; each (s, oy) is one
+ * contiguous run of OW.
  */
+SCANN_KERNEL
 static void im2col_part(void *arg, uint32_t part, uint32_t parts)
 {
 	const struct conv_job *j = arg;
 	const struct scann_conv_dims *d = j->d;
 	uint32_t k = d->k, OH = scann_conv_oh(d), OW = scann_conv_ow(d);
-	size_t P = (size_t)OH * OW, NP = P * j->n, HW = (size_t)d->h * d->w;
+	size_t P = (size_t)OH * OW, MP = P * j->m, HW = (size_t)d->h * d->w;
 	size_t lo, hi;
 
 	scann_par_range(scann_conv_rows(d), 1, part, parts, &lo, &hi);
 	for (size_t r = lo; r < hi; r++) {
 		uint32_t c = (uint32_t)(r / (k * k)), ky = (uint32_t)(r / k % k);
 		uint32_t kx = (uint32_t)(r % k);
-		float *row = j->dst + r * NP;
+		float *restrict row = j->dst + r * MP;
 
-		for (uint32_t s = 0; s < j->n; s++) {
-			const float *plane = j->src + ((size_t)c * j->n + s) * HW;
+		for (uint32_t s = 0; s < j->m; s++) {
+			const float *restrict plane = j->src +
+				((size_t)c * j->n + j->s0 + s) * HW + kx;
 
 			for (uint32_t oy = 0; oy < OH; oy++)
-				memcpy(row + s * P + (size_t)oy * OW,
-				       plane + (size_t)(oy + ky) * d->w + kx,
-				       OW * sizeof(float));
+				copy_run(row + s * P + (size_t)oy * OW,
+					 plane + (size_t)(oy + ky) * d->w, OW);
 		}
 	}
 }
 
 /*
- * col2im, input maps [lo, hi): dx[c][s] = sum over (ky, kx), in that order,
- * of the shifted rows of dcol.  A map's rows belong to one part, so no two
- * threads add into one value.
+ * col2im of samples [s0, s0 + m), input maps [lo, hi): dx[c][s] = sum over
+ * (ky, kx), in that order, of the shifted rows of dcol.  A map's rows
+ * belong to one part, so no two threads add into one value.
  */
+SCANN_KERNEL
 static void col2im_part(void *arg, uint32_t part, uint32_t parts)
 {
 	const struct conv_job *j = arg;
 	const struct scann_conv_dims *d = j->d;
 	uint32_t k = d->k, OH = scann_conv_oh(d), OW = scann_conv_ow(d);
-	size_t P = (size_t)OH * OW, NP = P * j->n, HW = (size_t)d->h * d->w;
+	size_t P = (size_t)OH * OW, MP = P * j->m, HW = (size_t)d->h * d->w;
 	size_t lo, hi;
 
 	scann_par_range(d->c, 1, part, parts, &lo, &hi);
 	for (size_t c = lo; c < hi; c++)
-		for (uint32_t s = 0; s < j->n; s++) {
-			float *plane = j->dst + (c * j->n + s) * HW;
+		for (uint32_t s = 0; s < j->m; s++) {
+			float *restrict plane = j->dst +
+				(c * j->n + j->s0 + s) * HW;
 
 			memset(plane, 0, HW * sizeof(float));
 			for (uint32_t ky = 0; ky < k; ky++)
 				for (uint32_t kx = 0; kx < k; kx++) {
-					const float *src = j->src +
-						((c * k + ky) * k + kx) * NP + s * P;
+					const float *restrict src = j->src +
+						((c * k + ky) * k + kx) * MP + s * P;
 
-					for (uint32_t oy = 0; oy < OH; oy++) {
-						float *to = plane + (size_t)(oy + ky) * d->w + kx;
-						const float *from = src + (size_t)oy * OW;
-
-						for (uint32_t ox = 0; ox < OW; ox++)
-							to[ox] += from[ox];
-					}
+					for (uint32_t oy = 0; oy < OH; oy++)
+						add_run(plane + (size_t)(oy + ky) * d->w + kx,
+							src + (size_t)oy * OW, OW);
 				}
 		}
 }
 
-/* y[f] += b[f] over maps [lo, hi). */
+/*
+ * y[f] = b[f] over maps [lo, hi), before a beta = 1 GEMM: the one pass over
+ * y that beta = 0 (OpenBLAS zeroes C first) and a bias pass after it take
+ * two of.
+ */
+SCANN_KERNEL
 static void bias_part(void *arg, uint32_t part, uint32_t parts)
 {
 	const struct conv_job *j = arg;
@@ -99,12 +161,13 @@ static void bias_part(void *arg, uint32_t part, uint32_t parts)
 		float *row = j->dst + f * NP, b = j->bias[f];
 
 		for (size_t i = 0; i < NP; i++)
-			row[i] += b;
+			row[i] = b;
 	}
 }
 
 /* gb[f] = sum of dy[f] over maps [lo, hi), eight running sums per map so
  * the loop vectorises; their order is fixed, so is the result. */
+SCANN_KERNEL
 static void bias_grad_part(void *arg, uint32_t part, uint32_t parts)
 {
 	const struct conv_job *j = arg;
@@ -128,46 +191,77 @@ static void bias_grad_part(void *arg, uint32_t part, uint32_t parts)
 	}
 }
 
+uint32_t scann_conv_block(const struct scann_conv_dims *d)
+{
+	/* a block's im2col about 1 MB: it stays in L2 from the copy to the
+	 * GEMM's packing, where a whole batch's (8 MB for LeNet-5's conv2)
+	 * went to memory and back twice */
+	size_t per = (size_t)scann_conv_rows(d) * scann_conv_oh(d) *
+		     scann_conv_ow(d);
+	size_t blk = ((size_t)1 << 18) / (per ? per : 1);
+
+	return blk < 1 ? 1 : blk > 64 ? 64 : (uint32_t)blk;
+}
+
 void scann_conv_forward(const struct scann_conv_dims *d, const float *W,
 			const float *b, const float *x, float *col, float *y,
 			uint32_t n)
 {
-	uint32_t K = scann_conv_rows(d);
-	size_t NP = (size_t)scann_conv_oh(d) * scann_conv_ow(d) * n;
-	struct conv_job j = {.d = d, .src = x, .dst = col, .bias = b, .n = n};
+	uint32_t K = scann_conv_rows(d), blk = scann_conv_block(d);
+	size_t P = (size_t)scann_conv_oh(d) * scann_conv_ow(d), NP = P * n;
+	struct conv_job j = {.d = d, .src = x, .dst = y, .bias = b, .n = n};
 
-	scann_par_run_sized(im2col_part, &j, K * NP);
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d->f,
-		    (int)NP, (int)K, 1.0f, W, (int)K, col, (int)NP, 0.0f, y,
-		    (int)NP);
-	j.dst = y;
 	scann_par_run_sized(bias_part, &j, d->f * NP);
+	j.dst = col;
+	for (uint32_t s0 = 0; s0 < n; s0 += blk) {
+		j.s0 = s0;
+		j.m = n - s0 < blk ? n - s0 : blk;
+		scann_par_run_sized(im2col_part, &j, K * P * j.m);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d->f,
+			    (int)(P * j.m), (int)K, 1.0f, W, (int)K, col,
+			    (int)(P * j.m), 1.0f, y + s0 * P, (int)NP);
+	}
 }
 
 void scann_conv_backward(const struct scann_conv_dims *d, const float *W,
-			 const uint8_t *mask, float *col, const float *dy,
-			 float *gW, float *gb, float *dx, uint32_t n)
+			 const uint8_t *mask, const float *x, float *col,
+			 const float *dy, float *gW, float *gb, float *dx,
+			 uint32_t n)
 {
-	uint32_t K = scann_conv_rows(d);
-	size_t NP = (size_t)scann_conv_oh(d) * scann_conv_ow(d) * n;
+	uint32_t K = scann_conv_rows(d), blk = scann_conv_block(d);
+	size_t P = (size_t)scann_conv_oh(d) * scann_conv_ow(d), NP = P * n;
 	struct conv_job j = {.d = d, .src = dy, .gb = gb, .n = n};
 
 	scann_par_run_sized(bias_grad_part, &j, d->f * NP);
-	/* gW (f x K) = dy (f x NP) col^T */
-	cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)d->f, (int)K,
-		    (int)NP, 1.0f, dy, (int)NP, col, (int)NP, 0.0f, gW, (int)K);
+	for (uint32_t s0 = 0; s0 < n; s0 += blk) {
+		int MP;
+
+		j.s0 = s0;
+		j.m = n - s0 < blk ? n - s0 : blk;
+		MP = (int)(P * j.m);
+		/* the block's im2col again: cheaper from cache than kept */
+		j.src = x;
+		j.dst = col;
+		scann_par_run_sized(im2col_part, &j, K * P * j.m);
+		/* gW (f x K) += dy_block (f x MP) col^T, blocks in order */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)d->f,
+			    (int)K, MP, 1.0f, dy + s0 * P, (int)NP, col, MP,
+			    s0 == 0 ? 0.0f : 1.0f, gW, (int)K);
+		if (dx == NULL)
+			continue;
+		/* dcol (K x MP) = W^T dy_block, over col: the GEMM above was
+		 * its last reader */
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, MP,
+			    (int)d->f, 1.0f, W, (int)K, dy + s0 * P, (int)NP,
+			    0.0f, col, MP);
+		j.src = col;
+		j.dst = dx;
+		scann_par_run_sized(col2im_part, &j, K * P * j.m);
+	}
 	if (mask)
 		for (size_t i = 0; i < (size_t)d->f * K; i++)
 			if (!mask[i])
 				gW[i] = 0.0f;
-	if (dx == NULL)
-		return;
-	/* dcol (K x NP) = W^T dy, over col: its last reader was the GEMM above */
-	cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, (int)NP,
-		    (int)d->f, 1.0f, W, (int)K, dy, (int)NP, 0.0f, col, (int)NP);
-	j.src = col;
-	j.dst = dx;
-	scann_par_run_sized(col2im_part, &j, K * NP);
 }
 
 struct pool_job {
@@ -178,6 +272,7 @@ struct pool_job {
 	uint32_t planes, h, w;
 };
 
+SCANN_KERNEL
 static void pool_forward_part(void *arg, uint32_t part, uint32_t parts)
 {
 	const struct pool_job *j = arg;
@@ -194,21 +289,28 @@ static void pool_forward_part(void *arg, uint32_t part, uint32_t parts)
 			const float *r0 = in + (size_t)2 * oy * j->w;
 			const float *r1 = r0 + j->w;
 
+			/* selects, not branches: the winner is a coin toss */
 			for (uint32_t ox = 0; ox < OW; ox++) {
-				float v[4] = {r0[2 * ox], r0[2 * ox + 1],
-					      r1[2 * ox], r1[2 * ox + 1]};
-				uint8_t best = 0;
+				float m = r0[2 * ox], v;
+				uint8_t q = 0;
 
-				for (uint8_t q = 1; q < 4; q++)
-					if (v[q] > v[best])
-						best = q;
-				out[oy * OW + ox] = v[best];
-				win[oy * OW + ox] = best;
+				v = r0[2 * ox + 1];
+				q = v > m ? 1 : q;
+				m = v > m ? v : m;
+				v = r1[2 * ox];
+				q = v > m ? 2 : q;
+				m = v > m ? v : m;
+				v = r1[2 * ox + 1];
+				q = v > m ? 3 : q;
+				m = v > m ? v : m;
+				out[oy * OW + ox] = m;
+				win[oy * OW + ox] = q;
 			}
 		}
 	}
 }
 
+SCANN_KERNEL
 static void pool_backward_part(void *arg, uint32_t part, uint32_t parts)
 {
 	const struct pool_job *j = arg;

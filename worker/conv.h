@@ -4,10 +4,12 @@
  * max-pooling 2x2 (stride 2) and ReLU, forward and backward.
  *
  * Batch tensors are laid out [C][n][H][W]: map-major, the batch inside.
- * A convolution is then one GEMM per batch: its im2col matrix has one row
- * per (input map, ky, kx) and one column per (sample, oy, ox), and the
+ * A convolution is then a GEMM over the batch: its im2col matrix has one
+ * row per (input map, ky, kx) and one column per (sample, oy, ox), and the
  * product W (F x C*k*k) times it is the output [F][n][OH][OW] as it
- * stands, ready to be the next layer's input.  The passes BLAS does not
+ * stands, ready to be the next layer's input.  It is formed and multiplied
+ * a block of samples at a time (scann_conv_block), so it stays in cache;
+ * the backward pass forms it again rather than keep it.  The passes BLAS does not
  * cover (im2col, col2im, bias, pooling) run on the engine's pool (par.h),
  * each output value computed the same way whatever the split.
  *
@@ -44,24 +46,32 @@ static inline uint32_t scann_conv_rows(const struct scann_conv_dims *d)
 }
 
 /*
- * Forward over n samples: col = im2col(x) (rows(d) x n*OH*OW, kept for the
- * backward pass), y = W col + b.  W is f x rows(d) row-major (a map's
- * kernel is [c][ky][kx]), b has f values; x is [c][n][h][w], y [f][n][OH][OW].
+ * Samples per im2col block: a convolution runs im2col and its GEMMs a block
+ * of samples at a time, so the im2col matrix stays in cache.  col buffers
+ * hold rows(d) x block x OH x OW floats.
+ */
+uint32_t scann_conv_block(const struct scann_conv_dims *d);
+
+/*
+ * Forward over n samples: y = W im2col(x) + b, block by block (col is
+ * scratch).  W is f x rows(d) row-major (a map's kernel is [c][ky][kx]),
+ * b has f values; x is [c][n][h][w], y [f][n][OH][OW].
  */
 void scann_conv_forward(const struct scann_conv_dims *d, const float *W,
 			const float *b, const float *x, float *col, float *y,
 			uint32_t n);
 
 /*
- * Backward over n samples after scann_conv_forward with the same col:
- * gW = dy col^T with the slots where mask is 0 cleared (mask NULL: all
- * active), gb = dy summed per map; when dx is not NULL, dx = dL/dx
- * ([c][n][h][w], overwritten), which uses col as scratch.  dy is
- * [f][n][OH][OW].
+ * Backward over n samples, x the forward's input and dy dL/dy
+ * ([f][n][OH][OW]): gW = dy im2col(x)^T with the slots where mask is 0
+ * cleared (mask NULL: all active), gb = dy summed per map; when dx is not
+ * NULL, dx = dL/dx ([c][n][h][w], overwritten).  col is scratch, as in
+ * the forward pass.
  */
 void scann_conv_backward(const struct scann_conv_dims *d, const float *W,
-			 const uint8_t *mask, float *col, const float *dy,
-			 float *gW, float *gb, float *dx, uint32_t n);
+			 const uint8_t *mask, const float *x, float *col,
+			 const float *dy, float *gW, float *gb, float *dx,
+			 uint32_t n);
 
 /*
  * Max-pool 2x2, stride 2, over `planes` planes of h x w (a ragged last row

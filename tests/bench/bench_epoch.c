@@ -16,12 +16,25 @@
  * seconds (single-threaded, the fair figure on a shared machine), and the
  * epoch's GEMM work
  * (forward + weight gradient + input gradient of the hidden layers).
+ *
+ *   bench_epoch --net lenet5 [--idx DIR] [--threads T] [--epochs E]
+ *
+ * LeNet-5 (Caffe; cnn.h's preset and an 800-500-10 net) trained as the
+ * paper trains it (SGD lr 0.03, momentum 0.9, weight decay 1e-4, batch 64)
+ * on the first 50,000 training images, pixels / 255, as
+ * ../shared/peers/torch_lenet5.py does.  One JSON line per epoch (wall and
+ * CPU seconds of the training pass, test accuracy on t10k in percent, as
+ * the peer prints it), then the MLP's summary line with the test accuracy
+ * of the last epoch.  GEMM work: forward, weight gradients and input
+ * gradients of every layer but the first convolution.
  */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
+#include "worker/cnn.h"
+#include "worker/cnn_train.h"
 #include "worker/exec.h"
 #include "worker/job/dataset.h"
 #include "worker/net.h"
@@ -77,9 +90,101 @@ static int on_epoch(void *ctx, struct scann_exec *ex, uint32_t epoch,
 	return 0;
 }
 
+static void summary(const char *net, int threads, uint64_t params,
+		    int epochs, double work, double test_acc)
+{
+	double sorted[64], sorted_cpu[64];
+
+	memcpy(sorted, epoch_seconds, epochs * sizeof(double));
+	qsort(sorted, epochs, sizeof(double), cmp_d);
+	memcpy(sorted_cpu, epoch_cpu, epochs * sizeof(double));
+	qsort(sorted_cpu, epochs, sizeof(double), cmp_d);
+	printf("{\"net\":\"%s\",\"threads\":%d,\"density\":1,\"kernel\":\"auto\","
+	       "\"active\":%llu,\"epochs\":%d,\"best_s\":%.4f,"
+	       "\"median_s\":%.4f,\"best_cpu_s\":%.4f,\"gflop\":%.2f,"
+	       "\"gflops\":%.2f,\"test_acc\":%.3f}\n",
+	       net, threads, (unsigned long long)params, epochs, sorted[0],
+	       sorted[epochs / 2], sorted_cpu[0], work / 1e9,
+	       work / 1e9 / sorted[0], test_acc);
+	fflush(stdout);
+}
+
+/*
+ * LeNet-5 on x (row-major 28 x 28 images in [0, 1]) and y: the first N
+ * rows train, rows [test, test + n_test) are scored after every epoch.
+ */
+static int bench_lenet5(const float *x, const uint32_t *y, uint32_t N,
+			uint32_t test, uint32_t n_test, int threads, int epochs,
+			struct scann_rng *rng)
+{
+	enum { BATCH = 64 };
+	uint32_t hidden[1] = {500}, *order = malloc(N * sizeof(uint32_t));
+	uint32_t *test_rows = malloc((n_test ? n_test : 1) * sizeof(uint32_t));
+	struct scann_data data = {x, y, 784, 10};
+	struct scann_cnn cnn;
+	struct scann_exec ex;
+	struct scann_cnn_sgd sgd;
+	struct scann_cnn_cost cc;
+	struct scann_error err;
+	struct scann_net *net;
+	double work, acc = 0.0;
+	uint64_t conv1_macs;
+
+	if (scann_cnn_init(&cnn, 1, 28, 28, scann_cnn_lenet5,
+			   SCANN_CNN_LENET5_LAYERS, BATCH, rng, &err) != 0) {
+		fprintf(stderr, "%s\n", err.message);
+		return 1;
+	}
+	net = scann_net_new_mlp(cnn.n_out, hidden, 1, 10, SCANN_WIRING_LAYERED,
+				rng);
+	if (!order || !test_rows || !net ||
+	    scann_exec_init(&ex, net, BATCH, SCANN_SPARSE_BELOW) != 0 ||
+	    scann_cnn_sgd_init(&sgd, &cnn, &ex, 0.03f, 0.9f, 1e-4f) != 0) {
+		fprintf(stderr, "out of memory\n");
+		return 1;
+	}
+	for (uint32_t i = 0; i < N; i++)
+		order[i] = i;
+	for (uint32_t i = 0; i < n_test; i++)
+		test_rows[i] = test + i;
+	scann_cnn_count(&cnn, &cc);
+	conv1_macs = (uint64_t)cnn.layer[0].oh * cnn.layer[0].ow *
+		     cnn.layer[0].oc * scann_conv_rows(&cnn.layer[0].dims);
+	/* 2 FLOP per MAC forward, weight gradient, input gradient; the
+	 * image gets none */
+	work = (double)N * (6.0 * (cc.macs + scann_net_active(net)) -
+			    2.0 * conv1_macs);
+	for (int e = 0; e < epochs; e++) {
+		double t0 = now_s(), c0 = cpu_s(), loss;
+
+		scann_rng_shuffle_u32(rng, order, N);
+		loss = scann_cnn_train_epoch(&sgd, &cnn, &ex, &data, order, N,
+					     BATCH);
+		epoch_seconds[e] = now_s() - t0;
+		epoch_cpu[e] = cpu_s() - c0;
+		acc = n_test ? 100.0 * scann_cnn_correct(&cnn, &ex, &data,
+							 test_rows, n_test) / n_test
+			     : 0.0;
+		printf("{\"net\":\"lenet5\",\"threads\":%d,\"epoch\":%d,"
+		       "\"seconds\":%.4f,\"cpu_s\":%.4f,\"train_loss\":%.6f,"
+		       "\"test_acc\":%.3f}\n", threads, e + 1, epoch_seconds[e],
+		       epoch_cpu[e], loss, acc);
+		fflush(stdout);
+	}
+	summary("lenet5", threads, cc.params + net->n_hidden + net->n_out +
+		scann_net_active(net), epochs, work, acc);
+	scann_cnn_sgd_free(&sgd);
+	scann_exec_free(&ex);
+	scann_net_free(net);
+	scann_cnn_free(&cnn);
+	free(order);
+	free(test_rows);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
-	const char *idx = NULL;
+	const char *idx = NULL, *net_name = "mlp";
 	int threads = 1, epochs = 3;
 	double dens[8] = {1.0, 0.1, 0.02};
 	int n_dens = 3, user_dens = 0, auto_only = 0;
@@ -96,6 +201,8 @@ int main(int argc, char **argv)
 	for (int i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--idx") == 0 && i + 1 < argc)
 			idx = argv[++i];
+		else if (strcmp(argv[i], "--net") == 0 && i + 1 < argc)
+			net_name = argv[++i];
 		else if (strcmp(argv[i], "--threads") == 0 && i + 1 < argc)
 			threads = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--auto-only") == 0)
@@ -107,13 +214,18 @@ int main(int argc, char **argv)
 				n_dens = 0, user_dens = 1;
 			dens[n_dens++] = atof(argv[++i]);
 		} else {
-			fprintf(stderr, "usage: bench_epoch [--idx DIR] [--threads T] "
-				"[--epochs E] [--density D]...\n");
+			fprintf(stderr, "usage: bench_epoch [--net mlp|lenet5] "
+				"[--idx DIR] [--threads T] [--epochs E] "
+				"[--density D]...\n");
 			return 2;
 		}
 	}
 	if (epochs < 1 || epochs > 64)
 		epochs = 3;
+	if (strcmp(net_name, "mlp") != 0 && strcmp(net_name, "lenet5") != 0) {
+		fprintf(stderr, "bench_epoch: --net is mlp or lenet5\n");
+		return 2;
+	}
 	openblas_set_num_threads(threads);
 	scann_par_set_threads((uint32_t)threads);
 	scann_rng_seed(&rng, 1);
@@ -131,6 +243,21 @@ int main(int argc, char **argv)
 			fprintf(stderr, "%s\n", err.message);
 			return 1;
 		}
+		if (strcmp(net_name, "lenet5") == 0) {
+			/* pixels / 255 over all rows (train and t10k), as the peer */
+			uint32_t n_test = ds->rows - ds->test_first;
+			int rc;
+
+			for (size_t i = 0; i < (size_t)ds->rows * d; i++)
+				ds->x[i] /= 255.0f;
+			rc = bench_lenet5(ds->x, ds->y, N, ds->test_first,
+					  n_test, threads, epochs, &rng);
+			scann_dataset_free(ds);
+			free(x);
+			free(y);
+			free(rows);
+			return rc;
+		}
 		/* The first 50,000 training images, as torch_mlp.py trains on. */
 		scann_norm_fit(&nm, ds->x, d, rows, N);
 		scann_norm_apply(&nm, ds->x, N, x);
@@ -142,6 +269,14 @@ int main(int argc, char **argv)
 			x[i] = (float)scann_rng_uniform(&rng);
 		for (uint32_t i = 0; i < N; i++)
 			y[i] = scann_rng_below(&rng, C);
+	}
+	if (strcmp(net_name, "lenet5") == 0) {
+		int rc = bench_lenet5(x, y, N, 0, 0, threads, epochs, &rng);
+
+		free(x);
+		free(y);
+		free(rows);
+		return rc;
 	}
 	data.x = x;
 	data.y = y;
