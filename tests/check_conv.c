@@ -193,11 +193,37 @@ START_TEST(blocked_conv_matches_direct_sums)
 }
 END_TEST
 
+/* Ties go to the upper value of a column, then to the left column. */
+START_TEST(pool_ties_are_routed_by_the_stated_rule)
+{
+	/* one plane 2 x 20: ten windows, eight on the vector path, two in the
+	 * tail, the same five patterns twice */
+	const float top[10] = {1, 1, 0, 5, 2, 1, 3, 3, 7, 7};
+	const float bottom[10] = {1, 0, 5, 5, 2, 2, 1, 3, 7, 7};
+	/* 1 1 / 1 0: top left; 0 5 / 5 5: the left column's lower 5;
+	 * 2 1 / 2 2: column 0's upper; 3 3 / 1 3: top left; all 7: top left */
+	const uint8_t want[5] = {0, 2, 0, 0, 0};
+	float x[40], y[10];
+	uint8_t arg[10];
+
+	for (int i = 0; i < 20; i++) {
+		x[i] = top[i % 10];
+		x[20 + i] = bottom[i % 10];
+	}
+	scann_pool_forward(x, y, arg, 1, 2, 20);
+	for (int w = 0; w < 10; w++)
+		ck_assert_msg(arg[w] == want[w % 5], "window %d: %u", w, arg[w]);
+	ck_assert(y[1] == 5.0f && y[6] == 5.0f && y[9] == 7.0f);
+}
+END_TEST
+
 START_TEST(pool_gradient_matches_finite_differences)
 {
-	enum { P = 4, H = 5, W = 6 };	/* ragged: row 4 is dropped */
-	float x[P * H * W], y[P * 2 * 3], r[P * 2 * 3], dx[P * H * W];
-	uint8_t arg[P * 2 * 3];
+	/* ragged: row 4 and column 20 are dropped; 10 outputs a row take the
+	 * eight-wide path and the scalar tail */
+	enum { P = 4, H = 5, W = 21, OUT = P * 2 * 10 };
+	float x[P * H * W], y[OUT], r[OUT], dx[P * H * W];
+	uint8_t arg[OUT];
 	struct scann_rng rng;
 	const float h = 1e-3f;
 
@@ -212,7 +238,7 @@ START_TEST(pool_gradient_matches_finite_differences)
 		x[i] = x[j];
 		x[j] = t;
 	}
-	fill(r, P * 6, 1.0, &rng);
+	fill(r, OUT, 1.0, &rng);
 	scann_pool_forward(x, y, arg, P, H, W);
 	scann_pool_backward(r, arg, dx, P, H, W);
 	for (int i = 0; i < P * H * W; i++) {
@@ -221,11 +247,11 @@ START_TEST(pool_gradient_matches_finite_differences)
 
 		x[i] = keep + h;
 		scann_pool_forward(x, y, arg, P, H, W);
-		for (int k = 0; k < P * 6; k++)
+		for (int k = 0; k < OUT; k++)
 			up += (double)r[k] * y[k];
 		x[i] = keep - h;
 		scann_pool_forward(x, y, arg, P, H, W);
-		for (int k = 0; k < P * 6; k++)
+		for (int k = 0; k < OUT; k++)
 			down += (double)r[k] * y[k];
 		x[i] = keep;
 		near(dx[i], (up - down) / (2 * h), 1e-3, "pool dx", (size_t)i);
@@ -549,6 +575,7 @@ static Suite *conv_suite(void)
 	tcase_add_test(tc, conv_gradients_match_finite_differences);
 	tcase_add_test(tc, blocked_conv_matches_direct_sums);
 	tcase_add_test(tc, pool_gradient_matches_finite_differences);
+	tcase_add_test(tc, pool_ties_are_routed_by_the_stated_rule);
 	tcase_add_test(tc, front_through_mlp_matches_finite_differences);
 	tcase_add_test(tc, input_delta_dense_matches_finite_differences);
 	tcase_add_test(tc, input_delta_csr_matches_finite_differences);

@@ -83,18 +83,16 @@ struct conv_job {
 /*
  * im2col of samples [s0, s0 + m), rows [lo, hi) of rows(d): row (c, ky, kx),
  * column (s - s0, oy, ox) holds x[c][s][oy+ky][ox+kx]; each (s, oy) is one
- * contiguous run of OW.
+ * contiguous run of OW.  Inlined with OW a constant for LeNet-5's 8 and 24,
+ * where the runs are whole vectors and the loop around them unrolls.
  */
-SCANN_KERNEL
-static void im2col_part(void *arg, uint32_t part, uint32_t parts)
+static inline __attribute__((always_inline)) void
+im2col_rows(const struct conv_job *j, size_t lo, size_t hi, uint32_t OW)
 {
-	const struct conv_job *j = arg;
 	const struct scann_conv_dims *d = j->d;
-	uint32_t k = d->k, OH = scann_conv_oh(d), OW = scann_conv_ow(d);
+	uint32_t k = d->k, OH = scann_conv_oh(d);
 	size_t P = (size_t)OH * OW, MP = P * j->m, HW = (size_t)d->h * d->w;
-	size_t lo, hi;
 
-	scann_par_range(scann_conv_rows(d), 1, part, parts, &lo, &hi);
 	for (size_t r = lo; r < hi; r++) {
 		uint32_t c = (uint32_t)(r / (k * k)), ky = (uint32_t)(r / k % k);
 		uint32_t kx = (uint32_t)(r % k);
@@ -109,6 +107,22 @@ static void im2col_part(void *arg, uint32_t part, uint32_t parts)
 					 plane + (size_t)(oy + ky) * d->w, OW);
 		}
 	}
+}
+
+SCANN_KERNEL
+static void im2col_part(void *arg, uint32_t part, uint32_t parts)
+{
+	const struct conv_job *j = arg;
+	uint32_t OW = scann_conv_ow(j->d);
+	size_t lo, hi;
+
+	scann_par_range(scann_conv_rows(j->d), 1, part, parts, &lo, &hi);
+	if (OW == 8)
+		im2col_rows(j, lo, hi, 8);
+	else if (OW == 24)
+		im2col_rows(j, lo, hi, 24);
+	else
+		im2col_rows(j, lo, hi, OW);
 }
 
 /*
@@ -272,6 +286,65 @@ struct pool_job {
 	uint32_t planes, h, w;
 };
 
+typedef int32_t v8i __attribute__((vector_size(32)));
+
+/* lanes where m is set from b, the others from a */
+static inline __attribute__((always_inline)) v8f blend(v8i m, v8f b, v8f a)
+{
+	return (v8f)(((v8i)b & m) | ((v8i)a & ~m));
+}
+
+/*
+ * One output row of a 2x2 pool from input rows r0, r1: sixteen inputs of
+ * each row (eight outputs) per step, split into even and odd columns.
+ * Each column's pair first (r0 wins a tie), then the pair of columns (the
+ * left wins a tie): the maximum of any order, and a winner that depends
+ * only on the values, in the vector path and the tail alike.
+ */
+static inline __attribute__((always_inline)) void
+pool_row(const float *restrict r0, const float *restrict r1,
+	 float *restrict out, uint8_t *restrict win, uint32_t OW)
+{
+	const v8i even = {0, 2, 4, 6, 8, 10, 12, 14};
+	const v8i odd = {1, 3, 5, 7, 9, 11, 13, 15};
+	uint32_t ox = 0;
+
+	for (; ox + 8 <= OW; ox += 8) {
+		v8f a0, a1, b0, b1, ae, ao, be, bo, me, mo;
+		v8i de, dO, r, code;
+
+		memcpy(&a0, r0 + 2 * ox, sizeof(a0));
+		memcpy(&a1, r0 + 2 * ox + 8, sizeof(a1));
+		memcpy(&b0, r1 + 2 * ox, sizeof(b0));
+		memcpy(&b1, r1 + 2 * ox + 8, sizeof(b1));
+		ae = __builtin_shuffle(a0, a1, even);
+		ao = __builtin_shuffle(a0, a1, odd);
+		be = __builtin_shuffle(b0, b1, even);
+		bo = __builtin_shuffle(b0, b1, odd);
+		de = be > ae;
+		dO = bo > ao;
+		me = blend(de, be, ae);
+		mo = blend(dO, bo, ao);
+		r = mo > me;
+		me = blend(r, mo, me);
+		memcpy(out + ox, &me, sizeof(me));
+		/* comparisons give -1: q = right + 2 * lower */
+		code = -r - 2 * ((r & dO) | (~r & de));
+		for (int q = 0; q < 8; q++)
+			win[ox + q] = (uint8_t)code[q];
+	}
+	for (; ox < OW; ox++) {
+		float a0 = r0[2 * ox], a1 = r0[2 * ox + 1];
+		float b0 = r1[2 * ox], b1 = r1[2 * ox + 1];
+		int d0 = b0 > a0, d1 = b1 > a1;
+		float me = d0 ? b0 : a0, mo = d1 ? b1 : a1;
+		int r = mo > me;
+
+		out[ox] = r ? mo : me;
+		win[ox] = (uint8_t)(r + 2 * (r ? d1 : d0));
+	}
+}
+
 SCANN_KERNEL
 static void pool_forward_part(void *arg, uint32_t part, uint32_t parts)
 {
@@ -282,31 +355,12 @@ static void pool_forward_part(void *arg, uint32_t part, uint32_t parts)
 	scann_par_range(j->planes, 1, part, parts, &lo, &hi);
 	for (size_t p = lo; p < hi; p++) {
 		const float *in = j->x + p * j->h * j->w;
-		float *out = j->y + p * OH * OW;
-		uint8_t *win = j->arg + p * OH * OW;
 
-		for (uint32_t oy = 0; oy < OH; oy++) {
-			const float *r0 = in + (size_t)2 * oy * j->w;
-			const float *r1 = r0 + j->w;
-
-			/* selects, not branches: the winner is a coin toss */
-			for (uint32_t ox = 0; ox < OW; ox++) {
-				float m = r0[2 * ox], v;
-				uint8_t q = 0;
-
-				v = r0[2 * ox + 1];
-				q = v > m ? 1 : q;
-				m = v > m ? v : m;
-				v = r1[2 * ox];
-				q = v > m ? 2 : q;
-				m = v > m ? v : m;
-				v = r1[2 * ox + 1];
-				q = v > m ? 3 : q;
-				m = v > m ? v : m;
-				out[oy * OW + ox] = m;
-				win[oy * OW + ox] = q;
-			}
-		}
+		for (uint32_t oy = 0; oy < OH; oy++)
+			pool_row(in + (size_t)2 * oy * j->w,
+				 in + (size_t)(2 * oy + 1) * j->w,
+				 j->y + (p * OH + oy) * OW,
+				 j->arg + (p * OH + oy) * OW, OW);
 	}
 }
 

@@ -76,7 +76,8 @@ void scann_conv_backward(const struct scann_conv_dims *d, const float *W,
 /*
  * Max-pool 2x2, stride 2, over `planes` planes of h x w (a ragged last row
  * or column is dropped): y gets planes x h/2 x w/2, arg which of the four
- * won (0..3, row-major; ties to the first) for the backward pass.
+ * won (0..3, row-major) for the backward pass.  Ties: within each column
+ * the upper, then between the columns the left.
  */
 void scann_pool_forward(const float *x, float *y, uint8_t *arg,
 			uint32_t planes, uint32_t h, uint32_t w);
