@@ -134,6 +134,17 @@ enum MHD_Result api_artifacts_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_datasets_create(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_datasets_list(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_datasets_get(struct scann_api *api, struct api_req *r);
+/*
+ * The dataset ref names for r's caller (datasets.c): an id of one of their
+ * own datasets (an admin: of anyone's); else a name, the newest of their
+ * own by that name -- a bare name never reaches another user's dataset,
+ * admin or not; an admin names another user's as OWNER:NAME.  SCANN_ENOENT
+ * when there is none the caller may use (another user's dataset is as
+ * absent as a missing one).  *out is the caller's to free.
+ */
+int api_dataset_resolve(struct scann_api *api, const struct api_req *r,
+			const char *ref, struct scann_store_dataset **out,
+			struct scann_error *err);
 /* Free r's upload state, if any (from the completion callback). */
 void api_upload_free(struct api_req *r);
 /* Remove the temporary files of uploads a crash cut short (at start-up). */

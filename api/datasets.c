@@ -2,12 +2,18 @@
  * datasets.c -- /api/v1/datasets: upload a CSV in the request body, list,
  * describe.
  *
- * An upload is hashed (SHA-256) and stored once per content: the same bytes
- * uploaded again answer 200 with the existing dataset.  New content is
- * written to a temporary file, loaded with the engine's own CSV loader (so a
- * dataset accepted here is one a worker can read, and a bad one is refused
- * with the loader's line and column), then renamed into place and recorded.
- * Datasets are shared by every user of the server.
+ * An upload is hashed (SHA-256) and its bytes stored once per content; the
+ * record (id, name, owner) is the uploader's own.  The same bytes uploaded
+ * again by the same user answer 200 with their record; by another user,
+ * 201 with a new record of theirs sharing the file -- the answer never
+ * shows, by id, name, owner or status, that someone else had the bytes.
+ * New content is written to a temporary file, loaded with the engine's own
+ * CSV loader (so a dataset accepted here is one a worker can read, and a
+ * bad one is refused with the loader's line and column), then renamed into
+ * place and recorded.
+ *
+ * Datasets are private: a user lists, reads and trains on their own (see
+ * api_dataset_resolve); an admin on anyone's.
  *
  * IDX data (the MNIST format) comes as multipart/form-data with four parts,
  * train-images, train-labels, t10k-images and t10k-labels (each raw or
@@ -330,21 +336,58 @@ void api_upload_free(struct api_req *r)
 	r->upload = NULL;
 }
 
-/* The record of a new dataset at path; the reply. */
+int api_dataset_resolve(struct scann_api *api, const struct api_req *r,
+			const char *ref, struct scann_store_dataset **out,
+			struct scann_error *err)
+{
+	const char *colon = strrchr(ref, ':');
+	char owner[256];
+	int rc;
+
+	rc = scann_store_dataset_get(api->st, ref, r->admin ? NULL : r->user,
+				     out, err);
+	if (rc != SCANN_ENOENT)
+		return rc;
+	if (colon == NULL || !r->admin)
+		return scann_store_dataset_by_name(api->st, r->user, ref, out,
+						   err);
+	if ((size_t)(colon - ref) >= sizeof(owner))
+		return scann_error_set(err, SCANN_ENOENT, "dataset",
+				       "no dataset %s", ref);
+	memcpy(owner, ref, (size_t)(colon - ref));
+	owner[colon - ref] = '\0';
+	return scann_store_dataset_by_name(api->st, owner, colon + 1, out,
+					   err);
+}
+
+/*
+ * The uploader's record of the content hex at path (a new file, or the one
+ * another user's record names); the reply: 201, or 200 with the record the
+ * uploader already had when two uploads of the same bytes raced.
+ */
 static enum MHD_Result record_dataset(struct scann_api *api,
 				      struct api_req *r, const char *hex,
 				      const char *format, const char *path,
 				      struct scann_dataset *ds)
 {
-	struct scann_store_dataset d = { 0 };
+	struct scann_store_dataset d = { 0 }, *old = NULL;
+	struct scann_sha256 h;
 	struct scann_error err;
+	enum MHD_Result res;
 	const char *name = MHD_lookup_connection_value(r->conn,
 						       MHD_GET_ARGUMENT_KIND,
 						       "name");
-	char id[17];
+	char id[65];
 	int created;
 
-	memcpy(id, hex, 16);
+	/*
+	 * The id is the owner's, not the content's: another user who uploads
+	 * the same bytes cannot compute it, and learns nothing from their own.
+	 */
+	scann_sha256_init(&h);
+	scann_sha256_update(&h, r->user, strlen(r->user) + 1);
+	scann_sha256_update(&h, hex, 64);
+	scann_sha256_hex(&h, id);
 	id[16] = '\0';
 	d.id = id;
 	d.sha256 = (char *)hex;
@@ -359,10 +402,18 @@ static enum MHD_Result record_dataset(struct scann_api *api,
 	d.created_at = scann_store_now_ms();
 	if (scann_store_dataset_insert(api->st, &d, &created, &err) != 0)
 		return api_reply_scann_error(r, &err);
+	if (!created) {
+		if (scann_store_dataset_by_hash(api->st, hex, r->user, &old,
+						&err) != 0)
+			return api_reply_scann_error(r, &err);
+		res = reply_dataset(r, MHD_HTTP_OK, old);
+		scann_store_dataset_free(old);
+		return res;
+	}
 	scann_log("dataset %s stored (%lld rows, %lld features, %lld classes)",
 		  id, (long long)d.rows, (long long)d.features,
 		  (long long)d.classes);
-	return reply_dataset(r, created ? MHD_HTTP_CREATED : MHD_HTTP_OK, &d);
+	return reply_dataset(r, MHD_HTTP_CREATED, &d);
 }
 
 static enum MHD_Result storage_error(struct api_req *r, const char *dir,
@@ -396,9 +447,19 @@ static enum MHD_Result upload_finish(struct scann_api *api, struct api_req *r,
 				       "not a usable %s dataset: %s",
 				       u->idx ? "IDX" : "CSV", u->err.message);
 	}
-	if (scann_store_dataset_by_hash(api->st, u->hex, &old, NULL) == 0) {
+	if (scann_store_dataset_by_hash(api->st, u->hex, r->user, &old,
+					NULL) == 0) {
 		upload_discard(u);
 		res = reply_dataset(r, MHD_HTTP_OK, old);
+		scann_store_dataset_free(old);
+		return res;
+	}
+	/* Someone's record holds these bytes: share the file. */
+	if (scann_store_dataset_by_hash(api->st, u->hex, NULL, &old,
+					NULL) == 0) {
+		upload_discard(u);
+		res = record_dataset(api, r, u->hex, old->format, old->path,
+				     u->ds);
 		scann_store_dataset_free(old);
 		return res;
 	}
@@ -491,8 +552,8 @@ enum MHD_Result api_datasets_list(struct scann_api *api, struct api_req *r)
 	    api_query_int(r, "limit", 1, 200, &limit, &res) != 0 ||
 	    api_query_int(r, "cursor", 1, INT64_MAX, &cursor, &res) != 0)
 		return res;
-	if (scann_store_dataset_list(api->st, cursor, (int)limit, &v, &n,
-				     &err) != 0)
+	if (scann_store_dataset_list(api->st, r->admin ? NULL : r->user,
+				     cursor, (int)limit, &v, &n, &err) != 0)
 		return api_reply_scann_error(r, &err);
 	list = json_array();
 	for (i = 0; i < n; i++)
@@ -516,7 +577,7 @@ enum MHD_Result api_datasets_get(struct scann_api *api, struct api_req *r)
 
 	if (api_query_only(r, allowed, &res) != 0)
 		return res;
-	rc = scann_store_dataset_get(api->st, r->seg[1], &d, &err);
+	rc = api_dataset_resolve(api, r, r->seg[1], &d, &err);
 	if (rc == SCANN_ENOENT)
 		return api_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "id",
 				       "no such dataset");

@@ -44,7 +44,7 @@ enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)
 		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
 				       *err.field ? err.field : "body", "%s",
 				       err.message);
-	rc = scann_store_dataset_get(api->st, spec.dataset, &ds, &err);
+	rc = api_dataset_resolve(api, r, spec.dataset, &ds, &err);
 	if (rc == SCANN_ENOENT)
 		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
 				       "dataset", "no dataset with this id or "

@@ -627,7 +627,7 @@ static void start(struct scann_pool *p, const struct scann_store_job *job,
 	int resume, rc, a = 0;
 	uv_buf_t b;
 
-	if (scann_store_dataset_get(p->st, job->dataset_id, &ds, &err) != 0) {
+	if (scann_store_dataset_get(p->st, job->dataset_id, NULL, &ds, &err) != 0) {
 		scann_store_job_transition(p->st, job->id,
 			SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_RUNNING,
 			NULL, NULL, NULL);

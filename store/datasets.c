@@ -1,6 +1,7 @@
 /*
- * datasets.c -- the datasets table: one row per distinct file content.
- * Rows are never changed after insert; the sha256 column is the dedupe key.
+ * datasets.c -- the datasets table: one row per user's record of a content
+ * (unique per owner and sha256; users with the same bytes share the file a
+ * row's path names).  Rows are never changed after insert.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -97,49 +98,78 @@ static int ds_one(struct scann_store *st, sqlite3_stmt *s,
 	return rc;
 }
 
-int scann_store_dataset_get(struct scann_store *st, const char *id_or_name,
+int scann_store_dataset_get(struct scann_store *st, const char *id,
+			    const char *owner,
 			    struct scann_store_dataset **out,
 			    struct scann_error *err)
 {
-	sqlite3_stmt *s = scann_store__stmt(st, STMT_DS_GET_ID,
-		"SELECT " DS_COLS " FROM datasets WHERE id = ?", err);
-	int rc;
+	sqlite3_stmt *s = owner == NULL ?
+		scann_store__stmt(st, STMT_DS_GET_ID,
+			"SELECT " DS_COLS " FROM datasets WHERE id = ?", err) :
+		scann_store__stmt(st, STMT_DS_GET_ID_OWNER,
+			"SELECT " DS_COLS " FROM datasets WHERE id = ?"
+			" AND owner = ?", err);
 
+	*out = NULL;
 	if (s == NULL)
 		return err ? err->code : SCANN_EIO;
-	sqlite3_bind_text(s, 1, id_or_name, -1, SQLITE_STATIC);
-	rc = ds_one(st, s, out, id_or_name, err);
-	if (rc != SCANN_ENOENT)
-		return rc;
-	s = scann_store__stmt(st, STMT_DS_GET_NAME,
-		"SELECT " DS_COLS " FROM datasets WHERE name = ? AND name <> ''"
-		" ORDER BY created_at DESC LIMIT 1", err);
-	if (s == NULL)
-		return err ? err->code : SCANN_EIO;
-	sqlite3_bind_text(s, 1, id_or_name, -1, SQLITE_STATIC);
-	return ds_one(st, s, out, id_or_name, err);
+	sqlite3_bind_text(s, 1, id, -1, SQLITE_STATIC);
+	if (owner != NULL)
+		sqlite3_bind_text(s, 2, owner, -1, SQLITE_STATIC);
+	return ds_one(st, s, out, id, err);
 }
 
-int scann_store_dataset_by_hash(struct scann_store *st, const char *sha256,
+int scann_store_dataset_by_name(struct scann_store *st, const char *owner,
+				const char *name,
 				struct scann_store_dataset **out,
 				struct scann_error *err)
 {
-	sqlite3_stmt *s = scann_store__stmt(st, STMT_DS_GET_HASH,
-		"SELECT " DS_COLS " FROM datasets WHERE sha256 = ?", err);
+	sqlite3_stmt *s = scann_store__stmt(st, STMT_DS_GET_NAME,
+		"SELECT " DS_COLS " FROM datasets WHERE owner = ? AND name = ?"
+		" AND name <> '' ORDER BY created_at DESC LIMIT 1", err);
 
+	*out = NULL;
+	if (s == NULL)
+		return err ? err->code : SCANN_EIO;
+	sqlite3_bind_text(s, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, name, -1, SQLITE_STATIC);
+	return ds_one(st, s, out, name, err);
+}
+
+int scann_store_dataset_by_hash(struct scann_store *st, const char *sha256,
+				const char *owner,
+				struct scann_store_dataset **out,
+				struct scann_error *err)
+{
+	sqlite3_stmt *s = owner == NULL ?
+		scann_store__stmt(st, STMT_DS_GET_HASH,
+			"SELECT " DS_COLS " FROM datasets WHERE sha256 = ?"
+			" LIMIT 1", err) :
+		scann_store__stmt(st, STMT_DS_GET_HASH_OWNER,
+			"SELECT " DS_COLS " FROM datasets WHERE sha256 = ?"
+			" AND owner = ?", err);
+
+	*out = NULL;
 	if (s == NULL)
 		return err ? err->code : SCANN_EIO;
 	sqlite3_bind_text(s, 1, sha256, -1, SQLITE_STATIC);
+	if (owner != NULL)
+		sqlite3_bind_text(s, 2, owner, -1, SQLITE_STATIC);
 	return ds_one(st, s, out, sha256, err);
 }
 
-int scann_store_dataset_list(struct scann_store *st, int64_t cursor,
-			     int limit, struct scann_store_dataset ***out,
-			     int *n, struct scann_error *err)
+int scann_store_dataset_list(struct scann_store *st, const char *owner,
+			     int64_t cursor, int limit,
+			     struct scann_store_dataset ***out, int *n,
+			     struct scann_error *err)
 {
-	sqlite3_stmt *s = scann_store__stmt(st, STMT_DS_LIST,
-		"SELECT " DS_COLS " FROM datasets WHERE created_at < ?"
-		" ORDER BY created_at DESC LIMIT ?", err);
+	sqlite3_stmt *s = owner == NULL ?
+		scann_store__stmt(st, STMT_DS_LIST,
+			"SELECT " DS_COLS " FROM datasets WHERE created_at < ?"
+			" ORDER BY created_at DESC LIMIT ?", err) :
+		scann_store__stmt(st, STMT_DS_LIST_OWNER,
+			"SELECT " DS_COLS " FROM datasets WHERE created_at < ?"
+			" AND owner = ? ORDER BY created_at DESC LIMIT ?", err);
 	struct scann_store_dataset **v;
 	int rc, k = 0;
 
@@ -151,7 +181,9 @@ int scann_store_dataset_list(struct scann_store *st, int64_t cursor,
 	if (v == NULL)
 		abort();
 	sqlite3_bind_int64(s, 1, cursor > 0 ? cursor : INT64_MAX);
-	sqlite3_bind_int(s, 2, limit);
+	if (owner != NULL)
+		sqlite3_bind_text(s, 2, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_int(s, owner != NULL ? 3 : 2, limit);
 	while ((rc = sqlite3_step(s)) == SQLITE_ROW && k < limit)
 		v[k++] = ds_row(s);
 	if (rc != SQLITE_ROW && rc != SQLITE_DONE) {

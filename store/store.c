@@ -91,6 +91,35 @@ static const char *const migrations[] = {
 	"  threads = coalesce(json_extract(spec, '$.resources.threads'), 1),"
 	"  timeout_s = coalesce(json_extract(spec, '$.resources.timeout_s'),"
 	"    3600);",
+	/*
+	 * 3 -> 4: a dataset row is one user's record of some content, no
+	 * longer the content itself: the same bytes uploaded by two users are
+	 * two rows (unique per owner and sha256) sharing one file, so nobody
+	 * is answered with another user's record.  SQLite drops a UNIQUE
+	 * constraint only by rebuilding the table; jobs keep their dataset
+	 * ids, which are kept here.
+	 */
+	"CREATE TABLE datasets4 ("
+	"  id TEXT PRIMARY KEY,"
+	"  sha256 TEXT NOT NULL,"
+	"  name TEXT NOT NULL DEFAULT '',"
+	"  owner TEXT NOT NULL,"
+	"  format TEXT NOT NULL,"
+	"  path TEXT NOT NULL,"
+	"  bytes INTEGER NOT NULL,"
+	"  rows INTEGER NOT NULL,"
+	"  features INTEGER NOT NULL,"
+	"  classes INTEGER NOT NULL,"
+	"  created_at INTEGER NOT NULL,"
+	"  UNIQUE (owner, sha256));"
+	"INSERT INTO datasets4 SELECT id, sha256, name, owner, format, path,"
+	"  bytes, rows, features, classes, created_at FROM datasets;"
+	"DROP TABLE datasets;"
+	"ALTER TABLE datasets4 RENAME TO datasets;"
+	"CREATE INDEX datasets_sha256 ON datasets(sha256);"
+	"CREATE INDEX datasets_owner_name ON datasets(owner, name, created_at);"
+	"CREATE INDEX datasets_owner_created ON datasets(owner, created_at);"
+	"CREATE INDEX datasets_created ON datasets(created_at);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

@@ -23,7 +23,7 @@
 #include "store/state.h"
 #include "worker/job/error.h"
 
-#define SCANN_STORE_SCHEMA_VERSION 3
+#define SCANN_STORE_SCHEMA_VERSION 4
 
 struct scann_store;
 
@@ -56,11 +56,18 @@ void scann_store_rollback(struct scann_store *st);
 
 /* ---- datasets ---------------------------------------------------------- */
 
+/*
+ * A dataset row is one user's record of some content: its id, name and
+ * owner are that user's.  The same bytes uploaded by several users are
+ * several rows (at most one per owner and sha256) whose path is the one
+ * file holding the bytes.  Who may read a row is the api's business; the
+ * lookups below take the owner to look within, or NULL for any.
+ */
 struct scann_store_dataset {
-	char *id;		/* short hash, the public id */
-	char *sha256;		/* hex content hash: the dedupe key */
+	char *id;		/* the public id, unique */
+	char *sha256;		/* hex content hash */
 	char *name;		/* optional label ("" if none) */
-	char *owner;		/* who uploaded it first */
+	char *owner;		/* whose record this is */
 	char *format;		/* "csv" or "idx" */
 	char *path;		/* file or directory the worker reads */
 	int64_t bytes, rows, features, classes;
@@ -70,29 +77,42 @@ struct scann_store_dataset {
 void scann_store_dataset_free(struct scann_store_dataset *d);
 
 /*
- * Insert a dataset row; *created is 1 if a row was added, 0 if one with the
- * same sha256 was already there (d is then left alone).  d is borrowed.
+ * Insert a dataset row; *created is 1 if a row was added, 0 if d->owner
+ * already has a row for d->sha256 or d->id exists (d is then left alone).
+ * d is borrowed.
  */
 int scann_store_dataset_insert(struct scann_store *st,
 			       const struct scann_store_dataset *d,
 			       int *created, struct scann_error *err);
 
-/* By id, or failing that by name (newest first); SCANN_ENOENT if neither. */
-int scann_store_dataset_get(struct scann_store *st, const char *id_or_name,
+/* By id, among owner's rows (NULL: anyone's); SCANN_ENOENT if absent. */
+int scann_store_dataset_get(struct scann_store *st, const char *id,
+			    const char *owner,
 			    struct scann_store_dataset **out,
 			    struct scann_error *err);
-/* By content hash; SCANN_ENOENT if absent. */
+/* owner's newest row named name; SCANN_ENOENT if none. */
+int scann_store_dataset_by_name(struct scann_store *st, const char *owner,
+				const char *name,
+				struct scann_store_dataset **out,
+				struct scann_error *err);
+/*
+ * A row for content sha256, owner's (NULL: anyone's, to find the stored
+ * file); SCANN_ENOENT if absent.
+ */
 int scann_store_dataset_by_hash(struct scann_store *st, const char *sha256,
+				const char *owner,
 				struct scann_store_dataset **out,
 				struct scann_error *err);
 
 /*
- * Up to limit datasets, newest first, created before cursor (0 = from the
- * start).  *out is a new array of *n pointers; free each and the array.
+ * Up to limit of owner's datasets (NULL: everyone's), newest first,
+ * created before cursor (0 = from the start).  *out is a new array of *n
+ * pointers; free each and the array.
  */
-int scann_store_dataset_list(struct scann_store *st, int64_t cursor,
-			     int limit, struct scann_store_dataset ***out,
-			     int *n, struct scann_error *err);
+int scann_store_dataset_list(struct scann_store *st, const char *owner,
+			     int64_t cursor, int limit,
+			     struct scann_store_dataset ***out, int *n,
+			     struct scann_error *err);
 
 /* ---- jobs -------------------------------------------------------------- */
 

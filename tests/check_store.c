@@ -235,17 +235,17 @@ START_TEST(dataset_insert_dedupes_and_lists)
 	ck_assert_int_eq(created, 1);
 	ck_assert_int_eq(scann_store_dataset_insert(st, &d, &created, &err), 0);
 	ck_assert_int_eq(created, 0);
-	ck_assert_int_eq(scann_store_dataset_get(st, "abc123", &got, &err), 0);
+	ck_assert_int_eq(scann_store_dataset_get(st, "abc123", NULL, &got, &err), 0);
 	ck_assert_int_eq(got->rows, 150);
 	ck_assert_str_eq(got->path, "/x/iris.csv");
 	scann_store_dataset_free(got);
-	ck_assert_int_eq(scann_store_dataset_get(st, "iris", &got, &err), 0);
+	ck_assert_int_eq(scann_store_dataset_by_name(st, "ann", "iris", &got, &err), 0);
 	ck_assert_str_eq(got->id, "abc123");
 	scann_store_dataset_free(got);
-	ck_assert_int_eq(scann_store_dataset_by_hash(st, "abc123ff", &got,
-						     &err), 0);
+	ck_assert_int_eq(scann_store_dataset_by_hash(st, "abc123ff", NULL,
+						     &got, &err), 0);
 	scann_store_dataset_free(got);
-	ck_assert_int_eq(scann_store_dataset_get(st, "nope", &got, &err),
+	ck_assert_int_eq(scann_store_dataset_get(st, "nope", NULL, &got, &err),
 			 SCANN_ENOENT);
 	ck_assert_str_eq(err.field, "dataset");
 
@@ -253,7 +253,7 @@ START_TEST(dataset_insert_dedupes_and_lists)
 	d.sha256 = "def456ff";
 	d.created_at = 2000;
 	ck_assert_int_eq(scann_store_dataset_insert(st, &d, &created, &err), 0);
-	ck_assert_int_eq(scann_store_dataset_list(st, 0, 10, &list, &n, &err),
+	ck_assert_int_eq(scann_store_dataset_list(st, NULL, 0, 10, &list, &n, &err),
 			 0);
 	ck_assert_int_eq(n, 2);
 	ck_assert_str_eq(list[0]->id, "def456");
@@ -261,10 +261,59 @@ START_TEST(dataset_insert_dedupes_and_lists)
 	scann_store_dataset_free(list[1]);
 	free(list);
 	/* The cursor pages on: only the older one remains. */
-	ck_assert_int_eq(scann_store_dataset_list(st, 2000, 10, &list, &n,
-						  &err), 0);
+	ck_assert_int_eq(scann_store_dataset_list(st, NULL, 2000, 10, &list,
+						  &n, &err), 0);
 	ck_assert_int_eq(n, 1);
 	ck_assert_str_eq(list[0]->id, "abc123");
+	scann_store_dataset_free(list[0]);
+	free(list);
+	scann_store_close(st);
+}
+END_TEST
+
+/*
+ * Issue 16: the same bytes uploaded by two users are two records sharing
+ * one file, and every lookup stays within the owner it is given.
+ */
+START_TEST(dataset_records_are_per_owner)
+{
+	struct scann_store *st = open_fresh("dsown.db");
+	struct scann_store_dataset a = {
+		.id = "a1", .sha256 = "same", .name = "iris", .owner = "alice",
+		.format = "csv", .path = "/x/same.csv", .bytes = 10,
+		.rows = 150, .features = 4, .classes = 3, .created_at = 1000
+	}, b = a, *got, **list;
+	struct scann_error err;
+	int created, n;
+
+	b.id = "b1";
+	b.owner = "bob";
+	b.name = "mine";
+	b.created_at = 2000;
+	ck_assert_int_eq(scann_store_dataset_insert(st, &a, &created, &err), 0);
+	ck_assert_int_eq(created, 1);
+	ck_assert_int_eq(scann_store_dataset_insert(st, &b, &created, &err), 0);
+	ck_assert_int_eq(created, 1);
+	b.id = "b2";		/* the same owner and bytes again */
+	ck_assert_int_eq(scann_store_dataset_insert(st, &b, &created, &err), 0);
+	ck_assert_int_eq(created, 0);
+	ck_assert_int_eq(scann_store_dataset_by_hash(st, "same", "bob", &got,
+						     &err), 0);
+	ck_assert_str_eq(got->id, "b1");
+	ck_assert_str_eq(got->path, "/x/same.csv");
+	scann_store_dataset_free(got);
+	ck_assert_int_eq(scann_store_dataset_get(st, "a1", "bob", &got, &err),
+			 SCANN_ENOENT);
+	ck_assert_int_eq(scann_store_dataset_by_name(st, "bob", "iris", &got,
+						     &err), SCANN_ENOENT);
+	ck_assert_int_eq(scann_store_dataset_by_name(st, "alice", "iris", &got,
+						     &err), 0);
+	ck_assert_str_eq(got->id, "a1");
+	scann_store_dataset_free(got);
+	ck_assert_int_eq(scann_store_dataset_list(st, "alice", 0, 10, &list,
+						  &n, &err), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_str_eq(list[0]->id, "a1");
 	scann_store_dataset_free(list[0]);
 	free(list);
 	scann_store_close(st);
@@ -556,6 +605,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, opens_a_version_1_file_and_keeps_its_jobs);
 	tcase_add_test(tc, sha256_known_vectors);
 	tcase_add_test(tc, dataset_insert_dedupes_and_lists);
+	tcase_add_test(tc, dataset_records_are_per_owner);
 	tcase_add_test(tc, job_lifecycle_numbers_events);
 	tcase_add_test(tc, job_list_filters_and_pages);
 	tcase_add_test(tc, tokens_store_only_hashes);

@@ -14,7 +14,7 @@ SD=$(upload "$DATA/$SLOW_DATA")
 # The stored copy of a dataset disappears (a disk cleaned by hand): the
 # worker cannot load it, exits 2, and the job fails with what it said.
 WINE_ID=$(upload "$DATA/wine.csv" wine)
-rm -f "$T/data/datasets/$WINE_ID"*
+rm -f "$T/data/datasets/$(jv "$T/up" '$.sha256')"*
 C=$(submit '{"name":"lost data","dataset":"wine","train":{"epochs":2}}')
 check "job with lost data fails" wait_state "$C" failed 60
 eq "exit status recorded" "$(jv "$T/ws" '$.error.exit_status')" 2

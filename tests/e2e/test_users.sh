@@ -21,6 +21,7 @@ check "no token in the database" sh -c "! sqlite3 '$T/data/scann.db' .dump | gre
 
 e2e_start --workers 1
 AUTH=$ANN upload "$DATA/iris.csv" iris >/dev/null
+AUTH=$BOB upload "$DATA/iris.csv" iris >/dev/null	# datasets are private
 SD=$(AUTH=$ANN upload "$DATA/$SLOW_DATA")
 A1=$(AUTH=$ANN submit "{\"name\":\"ann-1\",\"dataset\":\"$SD\",$LONG}")
 B1=$(AUTH=$BOB submit "{\"name\":\"bob-1\",\"dataset\":\"iris\",$QUICK}")
@@ -44,7 +45,8 @@ eq "admin sees ann's job" "$(as "$ROOT" GET /api/v1/jobs/$A1)" 200
 eq "admin cancels ann's job" "$(as "$ROOT" POST /api/v1/jobs/$A1/cancel)" 202
 AUTH=$ANN check "ann's job cancelled" wait_state "$A1" cancelled 30
 AUTH=$BOB check "bob's job runs and succeeds" wait_state "$B1" succeeded 60
-eq "datasets are shared" "$(as "$BOB" GET /api/v1/datasets/iris)" 200
+eq "datasets are private" "$(as "$BOB" GET /api/v1/datasets/$SD)" 404
+eq "a name is the caller's" "$(as "$BOB" GET /api/v1/datasets/iris)" 200
 eq "public healthz" "$(api GET /healthz)" 200
 
 # Who am I; revoking a user's tokens takes effect on the running server.
