@@ -126,8 +126,8 @@ START_TEST(conv_gradients_match_finite_differences)
 END_TEST
 
 /*
- * LeNet-5's conv2 over 19 samples runs in blocks of 8, 8 and 3: output and
- * every gradient agree with the sums written out directly.
+ * LeNet-5's conv2 over 19 samples runs in several blocks, the last one
+ * ragged: output and every gradient agree with the sums written out.
  */
 START_TEST(blocked_conv_matches_direct_sums)
 {
