@@ -42,6 +42,10 @@ static const struct key keys[] = {
 	  "cap on any job's timeout_s (0: none)" },
 	{ "max-db", K_SIZE, OFF(max_db), 0, 0, 1LL << 40,
 	  "cap on the database file, bytes (0: none)" },
+	{ "per-ip", K_INT, OFF(per_ip), 0, 0, 65536,
+	  "connections kept from one client address (0: no cap)" },
+	{ "request-deadline", K_INT, OFF(request_deadline_s), 0, 0, 86400,
+	  "seconds a request has for its headers and body (0: none)" },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -164,6 +168,8 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 	cfg->max_dataset = (size_t)256 << 20;
 	cfg->grace_s = 10;
 	cfg->sse_ping_s = 15;
+	cfg->per_ip = 64;
+	cfg->request_deadline_s = 60;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			rc = load_file(argv[i + 1], cfg, err);

@@ -23,6 +23,8 @@ struct scann_config {
 	int grace_s;		/* SIGTERM -> SIGKILL; default 10 */
 	int job_timeout_s;	/* cap on a spec's timeout_s; 0 = none */
 	int sse_ping_s;		/* SSE keep-alive comment period; default 15 */
+	int per_ip;		/* connections per client address; default 64 */
+	int request_deadline_s;	/* headers + body of a request; default 60 */
 	/* "token add NAME [--admin]", "token list", "token revoke NAME" */
 	int token_add, token_list, token_revoke;
 	char token_name[128];

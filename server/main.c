@@ -414,6 +414,7 @@ int main(int argc, char **argv)
 	struct scann_api_config acfg;
 	struct scann_api_hooks ah;
 	struct scann_pool_config pcfg;
+	struct scann_httpd_limits hlim;
 	struct scann_pool_hooks ph;
 	char dbpath[1100];
 	int64_t tokens = 0;
@@ -502,8 +503,10 @@ int main(int argc, char **argv)
 	ph.job_changed = hook_job_changed;
 	d.pool = scann_pool_new(d.loop, d.st, &pcfg, &ph);
 
+	hlim.per_ip = (unsigned)cfg.per_ip;
+	hlim.deadline_s = (unsigned)cfg.request_deadline_s;
 	if (scann_httpd_start(d.loop, (const struct sockaddr *)&addr, d.api,
-			      &d.httpd, &err) != 0) {
+			      &hlim, &d.httpd, &err) != 0) {
 		fprintf(stderr, "scannd: %s: %s\n", cfg.listen, err.message);
 		rc = 1;
 		goto out;
