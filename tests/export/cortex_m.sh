@@ -69,8 +69,9 @@ arm-none-eabi-gcc $ARM_CFLAGS --specs=rdimon.specs -nostartfiles -T "$here/corte
 FAILS=0
 # json_field FILE KEY: a number or string of a one-line JSON object.
 json_field() { sed -n "s/.*\"$2\":\"\\{0,1\\}\\([^,\"}]*\\).*/\\1/p" "$1"; }
-# section_size SIZE_A_OUTPUT SECTION: its bytes, 0 when absent.
-section_size() { awk -v s="$2" '$1 == s { n += $2 } END { print n + 0 }' "$1"; }
+# section_size SIZE_A_OUTPUT SECTION: the bytes of SECTION and its
+# SECTION.* input sections (an object's .rodata.str1.1: the class names).
+section_size() { awk -v s="$2" '$1 == s || index($1, s ".") == 1 { n += $2 } END { print n + 0 }' "$1"; }
 sizes_json() {
 	printf '{"text":%d,"rodata":%d,"data":%d,"bss":%d}' \
 		"$(section_size "$1" .text)" "$(section_size "$1" .rodata)" \
