@@ -271,8 +271,14 @@ static void put_header(FILE *h, const struct scann_export_plan *p,
 		p->n_out, int8 ? "  int8 weights and activations, int32 sums, "
 		"float at the\n * boundary (features in, scores out)." : "");
 	fprintf(h, "#ifndef %s_H\n#define %s_H\n\n", up, up);
-	fprintf(h, "#define %s_FEATURES %u\n#define %s_CLASSES %u\n\n", up,
+	fprintf(h, "#define %s_FEATURES %u\n#define %s_CLASSES %u\n", up,
 		p->features, up, p->n_out);
+	/* The same under the name as given, as the contract spells it
+	 * (NAME_FEATURES), when that differs from the upper-case one. */
+	if (strcmp(up, a->name) != 0)
+		fprintf(h, "#define %s_FEATURES %s_FEATURES\n"
+			"#define %s_CLASSES %s_CLASSES\n", a->name, up, a->name, up);
+	fputc('\n', h);
 	fprintf(h, "/* Class names, in the order of the scores. */\n"
 		"extern const char *const %s_class_names[%s_CLASSES];\n\n",
 		a->name, up);

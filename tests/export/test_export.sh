@@ -60,6 +60,8 @@ check_case() {
 			no "$name: export $fmt"; continue
 		fi
 		grep -q '^#define SCANN_MODEL_FEATURES [0-9]' "$out/scann_model.h" &&
+		grep -q '^#define scann_model_FEATURES SCANN_MODEL_FEATURES$' "$out/scann_model.h" &&
+		grep -q '^#define scann_model_CLASSES SCANN_MODEL_CLASSES$' "$out/scann_model.h" &&
 		grep -q '^extern const char \*const scann_model_class_names\[SCANN_MODEL_CLASSES\];' "$out/scann_model.h" &&
 		grep -q 'int scann_model_predict(const float features\[SCANN_MODEL_FEATURES\],' "$out/scann_model.h" &&
 			ok "$name $fmt: the header's contract" || no "$name $fmt: the header's contract"
