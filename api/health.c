@@ -13,12 +13,20 @@
 
 enum MHD_Result api_health_get(struct scann_api *api, struct api_req *r)
 {
+	struct scann_error err;
 	int64_t n;
 
 	if (scann_store_token_count(api->st, &n, NULL) != 0)
 		return api_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
 				       "unavailable", NULL,
 				       "the store does not answer");
+	/* Storage trouble is not ok: jobs would run and lose their record. */
+	if (scann_store_check_room(api->st, &err) != 0)
+		return api_reply_json(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+				      json_pack("{s:s, s:s, s:b}", "status",
+						"storage", "message",
+						err.message, "auth",
+						api->cfg.auth));
 	return api_reply_json(r, MHD_HTTP_OK,
 			      json_pack("{s:s, s:b}", "status", api->stopping ?
 					"draining" : "ok", "auth",

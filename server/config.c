@@ -46,6 +46,9 @@ static const struct key keys[] = {
 	  "connections kept from one client address (0: no cap)" },
 	{ "request-deadline", K_INT, OFF(request_deadline_s), 0, 0, 86400,
 	  "seconds a request has for its headers and body (0: none)" },
+	{ "epoch-rate", K_INT, OFF(epoch_rate), 0, 0, 100000,
+	  "epoch events stored per second and job; faster ones thinned "
+	  "(0: all)" },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -170,6 +173,7 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 	cfg->sse_ping_s = 15;
 	cfg->per_ip = 64;
 	cfg->request_deadline_s = 60;
+	cfg->epoch_rate = 20;
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			rc = load_file(argv[i + 1], cfg, err);

@@ -25,6 +25,7 @@ struct scann_config {
 	int sse_ping_s;		/* SSE keep-alive comment period; default 15 */
 	int per_ip;		/* connections per client address; default 64 */
 	int request_deadline_s;	/* headers + body of a request; default 60 */
+	int epoch_rate;		/* epoch events stored per s and job; 20 */
 	/* "token add NAME [--admin]", "token list", "token revoke NAME" */
 	int token_add, token_list, token_revoke;
 	char token_name[128];

@@ -499,6 +499,7 @@ int main(int argc, char **argv)
 	pcfg.grace_ms = cfg.grace_s * 1000;
 	pcfg.user_limit = cfg.user_limit;
 	pcfg.max_timeout_s = cfg.job_timeout_s;
+	pcfg.epoch_rate = cfg.epoch_rate;
 	ph.cls = &d;
 	ph.job_changed = hook_job_changed;
 	d.pool = scann_pool_new(d.loop, d.st, &pcfg, &ph);

@@ -59,6 +59,8 @@ struct worker {
 	int64_t exit_status;
 	int term_signal;
 	enum stop_reason reason;
+	json_t *held_epoch;	/* thinned out so far; stored if last */
+	uint64_t last_epoch_ms;	/* when an epoch was last stored */
 	int64_t events_lost;	/* events the store refused */
 	char store_error[160];	/* the first refusal's message */
 };
@@ -131,9 +133,11 @@ int scann_pool_busy(const struct scann_pool *p)
 
 int scann_pool_recover(struct scann_pool *p)
 {
-	struct scann_error err;
+	struct scann_error err, room;
+	enum scann_job_state to = SCANN_JOB_QUEUED;
 	int64_t *ids = NULL;
 	int n = 0, i, done = 0;
+	char msg[256] = "";
 	json_t *extra;
 
 	if (scann_store_job_ids_in_state(p->st, SCANN_JOB_RUNNING, &ids, &n,
@@ -141,15 +145,28 @@ int scann_pool_recover(struct scann_pool *p)
 		scann_log("recovery: %s", err.message);
 		return 0;
 	}
-	extra = json_pack("{s:s}", "reason",
-			  "scannd restarted while the job ran; it will resume "
-			  "from its last checkpoint");
+	/*
+	 * With no room for events (a full disk, the cap, a read-only store),
+	 * a re-queued job would fill what is left and fail again -- or, on a
+	 * full disk, stay running with no record: fail it now, saying why.
+	 */
+	if (n > 0 && scann_store_check_room(p->st, &room) != 0) {
+		snprintf(msg, sizeof(msg), "scannd restarted while the job ran, "
+			 "and its events cannot be stored (%.180s)", room.message);
+		extra = json_pack("{s:s}", "message", msg);
+		to = SCANN_JOB_FAILED;
+	} else {
+		extra = json_pack("{s:s}", "reason", "scannd restarted while "
+				  "the job ran; it will resume from its last "
+				  "checkpoint");
+	}
 	for (i = 0; i < n; i++) {
 		if (scann_store_job_transition(p->st, ids[i],
-			SCANN_JOB_MASK(SCANN_JOB_RUNNING), SCANN_JOB_QUEUED,
+			SCANN_JOB_MASK(SCANN_JOB_RUNNING), to,
 			extra, NULL, &err) == 0) {
-			scann_log("job %lld was running at shutdown: re-queued",
-				  (long long)ids[i]);
+			scann_log("job %lld was running at shutdown: %s",
+				  (long long)ids[i], to == SCANN_JOB_QUEUED ?
+				  "re-queued" : msg);
 			done++;
 		} else {
 			scann_log("recovery of job %lld: %s", (long long)ids[i],
@@ -181,6 +198,7 @@ static void on_handle_closed(uv_handle_t *h)
 	free(w->owner);
 	free(w->spec_text);
 	free(w->line);
+	json_decref(w->held_epoch);
 	free(w);
 	if (p->draining) {
 		if (p->workers == NULL && p->drained != NULL) {
@@ -333,6 +351,40 @@ static void store_event(struct worker *w, json_t *ev)
 	changed(w->pool, w->job_id);
 }
 
+/* Store the epoch held back by thinning, if any. */
+static void flush_epoch(struct worker *w)
+{
+	json_t *ev = w->held_epoch;
+
+	if (ev == NULL)
+		return;
+	w->held_epoch = NULL;
+	w->last_epoch_ms = uv_now(w->pool->loop);
+	store_event(w, ev);
+	json_decref(ev);
+}
+
+/*
+ * Whether epoch event ev is to be stored now (1), or held (0, ev's
+ * reference taken): see scann_pool_config.epoch_rate.
+ */
+static int epoch_due(struct worker *w, json_t *ev)
+{
+	int rate = w->pool->cfg.epoch_rate;
+	uint64_t now = uv_now(w->pool->loop);
+
+	if (rate <= 0 || w->last_epoch_ms == 0 ||
+	    now - w->last_epoch_ms >= 1000u / (unsigned)rate) {
+		json_decref(w->held_epoch);
+		w->held_epoch = NULL;
+		w->last_epoch_ms = now;
+		return 1;
+	}
+	json_decref(w->held_epoch);
+	w->held_epoch = ev;
+	return 0;
+}
+
 static void handle_line(struct worker *w, const char *line, size_t n)
 {
 	json_t *ev;
@@ -354,7 +406,13 @@ static void handle_line(struct worker *w, const char *line, size_t n)
 		/* States are the server's to announce: demote a worker's. */
 		json_object_set_new(ev, "worker_type", json_string("state"));
 		json_object_set_new(ev, "type", json_string("log"));
+	} else if (strcmp(type, "epoch") == 0) {
+		if (!epoch_due(w, ev))
+			return;		/* held: w owns ev now */
 	}
+	if (strcmp(json_string_value(json_object_get(ev, "type")),
+		   "epoch") != 0)
+		flush_epoch(w);		/* the burst's last epoch first */
 	store_event(w, ev);
 	json_decref(ev);
 }
@@ -388,6 +446,7 @@ static void on_out(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 	if (nread < 0) {
 		if (w->llen > 0 && !w->overflow)
 			handle_line(w, w->line, w->llen);	/* no final \n */
+		flush_epoch(w);
 		w->llen = 0;
 		w->out_eof = 1;
 		uv_read_stop(s);

@@ -36,6 +36,14 @@ struct scann_pool_config {
 	int grace_ms;			/* SIGTERM -> SIGKILL */
 	int user_limit;			/* running jobs per owner; 0 = none */
 	int max_timeout_s;		/* cap on a spec's timeout; 0 = none */
+	/*
+	 * Epoch events stored per second and job (0: all).  Faster ones are
+	 * thinned: within 1/epoch_rate s of the last stored epoch, an epoch
+	 * is held, replaced by the next, and stored before the job's next
+	 * other event or at the end of its output -- so every other event
+	 * and the last epoch of each burst are kept.
+	 */
+	int epoch_rate;
 };
 
 struct scann_pool_hooks {

@@ -98,22 +98,9 @@ int scann_store_event_append(struct scann_store *st, int64_t id, json_t *ev,
 {
 	int rc;
 
-	if (st->event_page_cap > 0) {
-		sqlite3_stmt *s = scann_store__stmt(st, STMT_PAGE_COUNT,
-						    "PRAGMA page_count", err);
-		int64_t pages;
-
-		if (s == NULL)
-			return err ? err->code : SCANN_EIO;
-		pages = sqlite3_step(s) == SQLITE_ROW ?
-			sqlite3_column_int64(s, 0) : 0;
-		sqlite3_reset(s);
-		if (pages >= st->event_page_cap)
-			return scann_error_set(err, SCANN_EIO, NULL,
-					       "the database is at its --max-db "
-					       "cap of %lld bytes",
-					       (long long)st->cap_bytes);
-	}
+	rc = scann_store_check_room(st, err);
+	if (rc != 0)
+		return rc;
 	rc = scann_store__tx_begin(st, err);
 	if (rc != 0)
 		return rc;

@@ -9,6 +9,7 @@
  */
 #include <stdlib.h>
 #include <string.h>
+#include <sys/statvfs.h>
 #include <time.h>
 
 #include "store_int.h"
@@ -411,5 +412,50 @@ int scann_store_set_max_bytes(struct scann_store *st, int64_t bytes,
 		return scann_store__fail(st, err, "max_page_count");
 	st->event_page_cap = bytes / page;
 	st->cap_bytes = bytes;
+	return 0;
+}
+
+int scann_store_check_room(struct scann_store *st, struct scann_error *err)
+{
+	const char *path = sqlite3_db_filename(st->db, "main");
+	struct statvfs fs;
+
+	if (st->event_page_cap > 0) {
+		sqlite3_stmt *s = scann_store__stmt(st, STMT_PAGE_COUNT,
+						    "PRAGMA page_count", err);
+		int64_t pages;
+
+		if (s == NULL)
+			return err ? err->code : SCANN_EIO;
+		pages = sqlite3_step(s) == SQLITE_ROW ?
+			sqlite3_column_int64(s, 0) : 0;
+		sqlite3_reset(s);
+		if (pages >= st->event_page_cap)
+			return scann_error_set(err, SCANN_EIO, NULL,
+					       "the database is at its --max-db "
+					       "cap of %lld bytes",
+					       (long long)st->cap_bytes);
+	}
+	if (sqlite3_db_readonly(st->db, "main") == 1)
+		return scann_error_set(err, SCANN_EIO, NULL,
+				       "the database is read-only");
+	/*
+	 * The file system: read-only, or with less than the reserve free (a
+	 * full disk refuses even a job's final state).  statvfs costs a
+	 * system call; an event every few milliseconds affords it.
+	 */
+	if (path != NULL && *path != '\0' && statvfs(path, &fs) == 0) {
+		if (fs.f_flag & ST_RDONLY)
+			return scann_error_set(err, SCANN_EIO, NULL,
+					       "the data directory is on a "
+					       "read-only file system");
+		if ((int64_t)fs.f_bavail * (int64_t)fs.f_frsize <
+		    SCANN_STORE_CAP_RESERVE * 4)
+			return scann_error_set(err, SCANN_EIO, NULL,
+					       "the disk holding the database "
+					       "is full (under %d MiB free)",
+					       (SCANN_STORE_CAP_RESERVE * 4) >>
+					       20);
+	}
 	return 0;
 }

@@ -46,6 +46,15 @@ void scann_store_close(struct scann_store *st);
 int scann_store_set_max_bytes(struct scann_store *st, int64_t bytes,
 			      struct scann_error *err);
 
+/*
+ * Whether the store has room for a job's events: SCANN_EIO with err saying
+ * why when the --max-db cap is reached, the database or its file system is
+ * read-only, or the disk has less than 4 x SCANN_STORE_CAP_RESERVE free
+ * (kept for jobs' final states); else 0.  scann_store_event_append refuses
+ * events for the same reasons; /healthz reports them.
+ */
+int scann_store_check_room(struct scann_store *st, struct scann_error *err);
+
 /* The schema version of the open file (for tests). */
 int scann_store_schema_version(struct scann_store *st);
 

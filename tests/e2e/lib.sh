@@ -101,7 +101,8 @@ e2e_start() {
 		SPID=$!
 		local i
 		for i in $(seq 1 100); do
-			if curl -sf "http://127.0.0.1:$PORT/healthz" >/dev/null 2>&1; then
+			# Any answer: a store in trouble is a 503 from a live scannd.
+			if [ "$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$PORT/healthz")" != 000 ]; then
 				URL=http://127.0.0.1:$PORT
 				return 0
 			fi
