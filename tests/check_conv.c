@@ -65,7 +65,8 @@ START_TEST(conv_gradients_match_finite_differences)
 	float *W = malloc(d.f * K * sizeof(float)), *b = malloc(d.f * sizeof(float));
 	float *x = malloc(nx * sizeof(float)), *dx = malloc(nx * sizeof(float));
 	float *y = malloc(ny * sizeof(float)), *r = malloc(ny * sizeof(float));
-	float *col = malloc(ncol * sizeof(float));
+	float *col = malloc(SCANN_CONV_GROUPS * ncol * sizeof(float));
+	float *gs = malloc(SCANN_CONV_GROUPS * d.f * K * sizeof(float));
 	float *gW = malloc(d.f * K * sizeof(float)), *gb = malloc(d.f * sizeof(float));
 	uint8_t *mask = malloc(d.f * K);
 	struct scann_rng rng;
@@ -82,7 +83,7 @@ START_TEST(conv_gradients_match_finite_differences)
 		if (!mask[i])
 			W[i] = 0.0f;
 	conv_loss(&d, W, b, x, col, y, r, N);
-	scann_conv_backward(&d, W, mask, x, col, r, gW, gb, dx, N);
+	scann_conv_backward(&d, W, mask, x, col, r, gW, gs, gb, dx, N);
 
 	for (uint32_t i = 0; i < d.f * K; i++) {
 		float keep = W[i];
@@ -121,7 +122,7 @@ START_TEST(conv_gradients_match_finite_differences)
 		near(dx[i], (up - down) / (2 * h), 1e-3, "dx", i);
 	}
 	free(W); free(b); free(x); free(dx); free(y); free(r); free(col);
-	free(gW); free(gb); free(mask);
+	free(gW); free(gb); free(mask); free(gs);
 }
 END_TEST
 
@@ -138,7 +139,9 @@ START_TEST(blocked_conv_matches_direct_sums)
 	float *W = malloc(d.f * K * sizeof(float)), *b = malloc(d.f * sizeof(float));
 	float *x = malloc(nx * sizeof(float)), *dx = malloc(nx * sizeof(float));
 	float *y = malloc(ny * sizeof(float)), *r = malloc(ny * sizeof(float));
-	float *col = malloc((size_t)K * blk * OH * OW * sizeof(float));
+	float *col = malloc((size_t)SCANN_CONV_GROUPS * K * blk * OH * OW *
+			    sizeof(float));
+	float *gs = malloc(SCANN_CONV_GROUPS * d.f * K * sizeof(float));
 	float *gW = malloc(d.f * K * sizeof(float)), *gb = malloc(d.f * sizeof(float));
 	double *rdx = calloc(nx, sizeof(double));
 	struct scann_rng rng;
@@ -150,7 +153,7 @@ START_TEST(blocked_conv_matches_direct_sums)
 	fill(x, nx, 1.0, &rng);
 	fill(r, ny, 1.0, &rng);
 	scann_conv_forward(&d, W, b, x, col, y, N);
-	scann_conv_backward(&d, W, NULL, x, col, r, gW, gb, dx, N);
+	scann_conv_backward(&d, W, NULL, x, col, r, gW, gs, gb, dx, N);
 	for (uint32_t f = 0; f < d.f; f++) {
 		double gbf = 0.0;
 
@@ -189,7 +192,7 @@ START_TEST(blocked_conv_matches_direct_sums)
 	for (size_t i = 0; i < nx; i++)
 		near(dx[i], rdx[i], 1e-4, "dx", i);
 	free(W); free(b); free(x); free(dx); free(y); free(r); free(col);
-	free(gW); free(gb); free(rdx);
+	free(gW); free(gb); free(rdx); free(gs);
 }
 END_TEST
 

@@ -33,6 +33,7 @@ void scann_cnn_free(struct scann_cnn *cnn)
 	if (cnn->layer)
 		for (uint32_t i = 0; i < cnn->n_layers; i++) {
 			free(cnn->layer[i].col);
+			free(cnn->layer[i].gscratch);
 			free(cnn->layer[i].arg);
 			free(cnn->layer[i].y);
 			free(cnn->layer[i].dy);
@@ -151,9 +152,11 @@ int scann_cnn_init(struct scann_cnn *cnn, uint32_t c, uint32_t h, uint32_t w,
 
 			size_t blk = scann_conv_block(&L->dims);
 
-			L->col = xcalloc(K * (blk < B ? blk : B) * L->oh * L->ow,
-					 sizeof(float));
-			if (L->col == NULL)
+			L->col = xcalloc(SCANN_CONV_GROUPS * K * (blk < B ? blk : B) *
+					 L->oh * L->ow, sizeof(float));
+			L->gscratch = xcalloc((SCANN_CONV_GROUPS - 1) * K * L->oc,
+					      sizeof(float));
+			if (L->col == NULL || L->gscratch == NULL)
 				goto nomem;
 			for (size_t k = 0; k < (size_t)L->oc * K; k++) {
 				cnn->param[L->w_off + k] = (float)(bound *
@@ -295,7 +298,7 @@ void scann_cnn_backward(struct scann_cnn *cnn, uint32_t n, const float *dout,
 		case SCANN_CNN_CONV:
 			scann_conv_backward(&L->dims, cnn->param + L->w_off,
 					    cnn->mask + L->w_off, x, L->col, L->dy,
-					    cnn->grad + L->w_off,
+					    cnn->grad + L->w_off, L->gscratch,
 					    cnn->grad + L->b_off, dx, n);
 			break;
 		case SCANN_CNN_POOL:

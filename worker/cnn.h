@@ -57,7 +57,8 @@ struct scann_cnn_layer {
 	uint32_t oc, oh, ow;	/* output maps and size */
 	struct scann_conv_dims dims;	/* conv */
 	size_t w_off, b_off;	/* conv: into param, grad, mask */
-	float *col;		/* conv: im2col scratch, one block of samples */
+	float *col;		/* conv: im2col scratch, a block per group */
+	float *gscratch;	/* conv: the other groups' weight gradients */
 	uint8_t *arg;		/* pool: the winners */
 	float *y;		/* output [oc][n][oh][ow] */
 	float *dy;		/* dL/d(output), same layout */

@@ -13,6 +13,10 @@
 #include "conv.h"
 #include "par.h"
 
+/* OpenBLAS's own (cblas.h does not always declare them). */
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+
 /*
  * The passes are short loops over contiguous runs (OW = 8 or 24 floats for
  * LeNet-5); build them for AVX2 as well as the baseline ISA, as exec.c
@@ -205,6 +209,120 @@ static void bias_grad_part(void *arg, uint32_t part, uint32_t parts)
 	}
 }
 
+/*
+ * The blocks of a batch fall into SCANN_CONV_GROUPS groups of consecutive
+ * samples; with two or more pool threads each group runs on its own thread
+ * with single-threaded GEMMs, where splitting every small GEMM over
+ * OpenBLAS's threads spent more on waiting than on arithmetic.  The groups
+ * are fixed, not one per thread, and each group's weight gradient is its
+ * own sum, added in group order at the end: the result does not depend on
+ * the thread count.
+ */
+struct group_job {
+	const struct scann_conv_dims *d;
+	const float *W, *x, *dy;
+	float *col, *y, *gW, *gscratch, *dx;
+	uint32_t n;
+};
+
+/* Blocks [*lo, *hi) of group g (nb blocks in all). */
+static void group_blocks(uint32_t nb, uint32_t g, uint32_t *lo, uint32_t *hi)
+{
+	*lo = (uint32_t)((uint64_t)nb * g / SCANN_CONV_GROUPS);
+	*hi = (uint32_t)((uint64_t)nb * (g + 1) / SCANN_CONV_GROUPS);
+}
+
+static void forward_group(const struct group_job *gj, uint32_t g)
+{
+	const struct scann_conv_dims *d = gj->d;
+	uint32_t K = scann_conv_rows(d), blk = scann_conv_block(d);
+	uint32_t nb = (gj->n + blk - 1) / blk, lo, hi;
+	size_t P = (size_t)scann_conv_oh(d) * scann_conv_ow(d), NP = P * gj->n;
+	/* the buffer holds a block per group, for the largest batch; a block
+	 * is never longer than this batch */
+	float *col = gj->col + (size_t)g * K * (blk < gj->n ? blk : gj->n) * P;
+	struct conv_job j = {.d = d, .src = gj->x, .dst = col, .n = gj->n};
+
+	group_blocks(nb, g, &lo, &hi);
+	for (uint32_t b = lo; b < hi; b++) {
+		j.s0 = b * blk;
+		j.m = gj->n - j.s0 < blk ? gj->n - j.s0 : blk;
+		im2col_part(&j, 0, 1);
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d->f,
+			    (int)(P * j.m), (int)K, 1.0f, gj->W, (int)K, col,
+			    (int)(P * j.m), 1.0f, gj->y + j.s0 * P, (int)NP);
+	}
+}
+
+static void backward_group(const struct group_job *gj, uint32_t g)
+{
+	const struct scann_conv_dims *d = gj->d;
+	uint32_t K = scann_conv_rows(d), blk = scann_conv_block(d);
+	uint32_t nb = (gj->n + blk - 1) / blk, lo, hi;
+	size_t P = (size_t)scann_conv_oh(d) * scann_conv_ow(d), NP = P * gj->n;
+	float *col = gj->col + (size_t)g * K * (blk < gj->n ? blk : gj->n) * P;
+	float *gW = g == 0 ? gj->gW : gj->gscratch + (size_t)(g - 1) * d->f * K;
+	struct conv_job j = {.d = d, .n = gj->n};
+
+	group_blocks(nb, g, &lo, &hi);
+	if (lo == hi)
+		memset(gW, 0, (size_t)d->f * K * sizeof(float));
+	for (uint32_t b = lo; b < hi; b++) {
+		int MP;
+
+		j.s0 = b * blk;
+		j.m = gj->n - j.s0 < blk ? gj->n - j.s0 : blk;
+		MP = (int)(P * j.m);
+		/* the block's im2col again: cheaper from cache than kept */
+		j.src = gj->x;
+		j.dst = col;
+		im2col_part(&j, 0, 1);
+		/* gW (f x K) += dy_block (f x MP) col^T, blocks in order */
+		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)d->f,
+			    (int)K, MP, 1.0f, gj->dy + j.s0 * P, (int)NP, col, MP,
+			    b == lo ? 0.0f : 1.0f, gW, (int)K);
+		if (gj->dx == NULL)
+			continue;
+		/* dcol (K x MP) = W^T dy_block, over col: the GEMM above was
+		 * its last reader */
+		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, MP,
+			    (int)d->f, 1.0f, gj->W, (int)K, gj->dy + j.s0 * P,
+			    (int)NP, 0.0f, col, MP);
+		j.src = col;
+		j.dst = gj->dx;
+		col2im_part(&j, 0, 1);
+	}
+}
+
+static void forward_groups_part(void *arg, uint32_t part, uint32_t parts)
+{
+	for (uint32_t g = part; g < SCANN_CONV_GROUPS; g += parts)
+		forward_group(arg, g);
+}
+
+static void backward_groups_part(void *arg, uint32_t part, uint32_t parts)
+{
+	for (uint32_t g = part; g < SCANN_CONV_GROUPS; g += parts)
+		backward_group(arg, g);
+}
+
+/*
+ * Run fn over the groups: on the pool with single-threaded BLAS when there
+ * are pool threads to run them, else here with BLAS as it is.
+ */
+static void run_groups(scann_par_fn fn, struct group_job *gj)
+{
+	if (scann_par_threads() > 1) {
+		int blas = openblas_get_num_threads();
+
+		openblas_set_num_threads(1);
+		scann_par_run(fn, gj);
+		openblas_set_num_threads(blas);
+	} else {
+		fn(gj, 0, 1);
+	}
+}
+
 uint32_t scann_conv_block(const struct scann_conv_dims *d)
 {
 	/*
@@ -225,59 +343,34 @@ void scann_conv_forward(const struct scann_conv_dims *d, const float *W,
 			const float *b, const float *x, float *col, float *y,
 			uint32_t n)
 {
-	uint32_t K = scann_conv_rows(d), blk = scann_conv_block(d);
-	size_t P = (size_t)scann_conv_oh(d) * scann_conv_ow(d), NP = P * n;
-	struct conv_job j = {.d = d, .src = x, .dst = y, .bias = b, .n = n};
+	size_t NP = (size_t)scann_conv_oh(d) * scann_conv_ow(d) * n;
+	struct conv_job j = {.d = d, .dst = y, .bias = b, .n = n};
+	struct group_job gj = {.d = d, .W = W, .x = x, .col = col, .y = y,
+			       .n = n};
 
 	scann_par_run_sized(bias_part, &j, d->f * NP);
-	j.dst = col;
-	for (uint32_t s0 = 0; s0 < n; s0 += blk) {
-		j.s0 = s0;
-		j.m = n - s0 < blk ? n - s0 : blk;
-		scann_par_run_sized(im2col_part, &j, K * P * j.m);
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)d->f,
-			    (int)(P * j.m), (int)K, 1.0f, W, (int)K, col,
-			    (int)(P * j.m), 1.0f, y + s0 * P, (int)NP);
-	}
+	run_groups(forward_groups_part, &gj);
 }
 
 void scann_conv_backward(const struct scann_conv_dims *d, const float *W,
 			 const uint8_t *mask, const float *x, float *col,
-			 const float *dy, float *gW, float *gb, float *dx,
-			 uint32_t n)
+			 const float *dy, float *gW, float *gscratch, float *gb,
+			 float *dx, uint32_t n)
 {
-	uint32_t K = scann_conv_rows(d), blk = scann_conv_block(d);
-	size_t P = (size_t)scann_conv_oh(d) * scann_conv_ow(d), NP = P * n;
+	uint32_t K = scann_conv_rows(d);
+	size_t NP = (size_t)scann_conv_oh(d) * scann_conv_ow(d) * n;
+	size_t FK = (size_t)d->f * K;
 	struct conv_job j = {.d = d, .src = dy, .gb = gb, .n = n};
+	struct group_job gj = {.d = d, .W = W, .x = x, .dy = dy, .col = col,
+			       .gW = gW, .gscratch = gscratch, .dx = dx, .n = n};
 
 	scann_par_run_sized(bias_grad_part, &j, d->f * NP);
-	for (uint32_t s0 = 0; s0 < n; s0 += blk) {
-		int MP;
-
-		j.s0 = s0;
-		j.m = n - s0 < blk ? n - s0 : blk;
-		MP = (int)(P * j.m);
-		/* the block's im2col again: cheaper from cache than kept */
-		j.src = x;
-		j.dst = col;
-		scann_par_run_sized(im2col_part, &j, K * P * j.m);
-		/* gW (f x K) += dy_block (f x MP) col^T, blocks in order */
-		cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)d->f,
-			    (int)K, MP, 1.0f, dy + s0 * P, (int)NP, col, MP,
-			    s0 == 0 ? 0.0f : 1.0f, gW, (int)K);
-		if (dx == NULL)
-			continue;
-		/* dcol (K x MP) = W^T dy_block, over col: the GEMM above was
-		 * its last reader */
-		cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)K, MP,
-			    (int)d->f, 1.0f, W, (int)K, dy + s0 * P, (int)NP,
-			    0.0f, col, MP);
-		j.src = col;
-		j.dst = dx;
-		scann_par_run_sized(col2im_part, &j, K * P * j.m);
-	}
+	run_groups(backward_groups_part, &gj);
+	for (uint32_t g = 1; g < SCANN_CONV_GROUPS; g++)
+		for (size_t i = 0; i < FK; i++)
+			gW[i] += gscratch[(g - 1) * FK + i];
 	if (mask)
-		for (size_t i = 0; i < (size_t)d->f * K; i++)
+		for (size_t i = 0; i < FK; i++)
 			if (!mask[i])
 				gW[i] = 0.0f;
 }

@@ -47,9 +47,14 @@ static inline uint32_t scann_conv_rows(const struct scann_conv_dims *d)
 
 /*
  * Samples per im2col block: a convolution runs im2col and its GEMMs a block
- * of samples at a time, so the im2col matrix stays in cache.  col buffers
- * hold rows(d) x block x OH x OW floats.
+ * of samples at a time, so the im2col matrix stays in cache.  The blocks
+ * fall into SCANN_CONV_GROUPS fixed groups of consecutive samples, which
+ * run on the pool's threads side by side (each with single-threaded BLAS)
+ * when it has more than one.  col buffers hold SCANN_CONV_GROUPS x rows(d)
+ * x block x OH x OW floats.
  */
+#define SCANN_CONV_GROUPS 2
+
 uint32_t scann_conv_block(const struct scann_conv_dims *d);
 
 /*
@@ -66,12 +71,13 @@ void scann_conv_forward(const struct scann_conv_dims *d, const float *W,
  * ([f][n][OH][OW]): gW = dy im2col(x)^T with the slots where mask is 0
  * cleared (mask NULL: all active), gb = dy summed per map; when dx is not
  * NULL, dx = dL/dx ([c][n][h][w], overwritten).  col is scratch, as in
- * the forward pass.
+ * the forward pass; so is gscratch, (SCANN_CONV_GROUPS - 1) x f x rows(d)
+ * floats for the groups' own sums.
  */
 void scann_conv_backward(const struct scann_conv_dims *d, const float *W,
 			 const uint8_t *mask, const float *x, float *col,
-			 const float *dy, float *gW, float *gb, float *dx,
-			 uint32_t n);
+			 const float *dy, float *gW, float *gscratch, float *gb,
+			 float *dx, uint32_t n);
 
 /*
  * Max-pool 2x2, stride 2, over `planes` planes of h x w (a ragged last row
