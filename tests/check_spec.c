@@ -189,6 +189,14 @@ START_TEST(bad_fields_are_named)
 		   "baseline.colour", "unknown field \"colour\" in baseline");
 	expect_bad("{\"dataset\": \"d\", \"scann\": {\"growth\": {\"kind\": 1}}}",
 		   "scann.growth.kind", "unknown field \"kind\" in scann.growth");
+	/* issue 16: [8192, 8192] took 6.7 GB; the total is capped. */
+	expect_bad("{\"dataset\": \"d\", \"baseline\": {\"hidden\": [8192, 8192]}}",
+		   "baseline.hidden", "16384 hidden neurons");
+	expect_bad("{\"dataset\": \"d\", \"baseline\": {\"search\": "
+		   "{\"depths\": [1, 3], \"widths\": [64, 4096]}}}",
+		   "baseline.search.widths", "12288 hidden neurons");
+	expect_bad("{\"dataset\": \"d\", \"scann\": {\"max_hidden\": 9000}}",
+		   "scann.max_hidden", "8192 hidden neurons in all");
 	expect_bad("{\"dataset\": \"d\", \"baseline\": {\"hidden\": [256, 0]}}",
 		   "baseline.hidden[1]", "must be in [1");
 	expect_bad("{\"dataset\": \"d\", \"baseline\": {\"hidden\": [1,2,3,4,5,6,7,8,9]}}",
@@ -210,6 +218,18 @@ START_TEST(json_syntax_errors_give_line_and_column)
 	expect_bad("{\"dataset\": \"d\", \"dataset\": \"e\"}", "", "duplicate");
 	expect_bad("{\"dataset\": \"d\", \"train\": {\"lr\": 1e999}}", "", "not valid JSON");
 	expect_bad("", "", "not valid JSON");
+}
+END_TEST
+
+START_TEST(a_network_at_the_size_cap_is_accepted)
+{
+	struct scann_job_spec s;
+	struct scann_error err;
+
+	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"baseline\": "
+			       "{\"hidden\": [4096, 4096]}}", &s, &err), 0);
+	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"scann\": "
+			       "{\"max_hidden\": 8192}}", &s, &err), 0);
 }
 END_TEST
 
@@ -239,6 +259,7 @@ int main(void)
 	tcase_add_test(tc, bad_fields_are_named);
 	tcase_add_test(tc, json_syntax_errors_give_line_and_column);
 	tcase_add_test(tc, study_turns_dr_on_by_default);
+	tcase_add_test(tc, a_network_at_the_size_cap_is_accepted);
 	suite_add_tcase(s, tc);
 	return test_run(s);
 }

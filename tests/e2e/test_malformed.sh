@@ -61,6 +61,8 @@ bad 400 dataset POST $JOBS -H "$H" -d '{"dataset":5}'
 bad 400 colour POST $JOBS -H "$H" -d '{"dataset":"iris","colour":"red"}'
 bad 400 train.speed POST $JOBS -H "$H" -d '{"dataset":"iris","train":{"speed":1}}'
 bad 400 train.lr POST $JOBS -H "$H" -d '{"dataset":"iris","train":{"lr":-0.1}}'
+# A network whose dense matrix would take gigabytes (issue 16: 6.7 GB).
+bad 400 baseline.hidden POST $JOBS -H "$H" -d '{"dataset":"iris","baseline":{"hidden":[8192,8192]}}'
 bad 400 train.epochs POST $JOBS -H "$H" -d '{"dataset":"iris","train":{"epochs":1e30}}'
 # An integer past 64 bits is a JSON syntax error to jansson.
 bad 400 body POST $JOBS -H "$H" -d '{"dataset":"iris","train":{"epochs":99999999999999999999999}}'

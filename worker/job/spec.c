@@ -710,6 +710,35 @@ int scann_spec_from_json(const json_t *in, struct scann_job_spec *spec,
 		return scann_error_set(err, SCANN_EINVAL, "dr",
 				       "a study compares DR with SCANN: dr cannot "
 				       "be null when task is \"study\"");
+	{
+		const struct scann_baseline_spec *b = &spec->baseline;
+		uint32_t total = 0, depth = 0, width = 0;
+		const char *field = "baseline.hidden";
+
+		if (b->search) {
+			for (uint32_t i = 0; i < b->n_depths; i++)
+				depth = b->depths[i] > depth ? b->depths[i] : depth;
+			for (uint32_t i = 0; i < b->n_widths; i++)
+				width = b->widths[i] > width ? b->widths[i] : width;
+			total = depth * width;	/* both capped: no overflow */
+			field = "baseline.search.widths";
+		} else {
+			for (uint32_t i = 0; i < b->n_hidden; i++)
+				total += b->hidden[i];
+		}
+		if (total > SCANN_SPEC_MAX_HIDDEN)
+			return scann_error_set(err, SCANN_EINVAL, field,
+					       "%s asks for a network of %u hidden "
+					       "neurons; a job may have %u in all "
+					       "(memory grows with their square)",
+					       field, total, SCANN_SPEC_MAX_HIDDEN);
+		if (spec->scann.max_hidden > SCANN_SPEC_MAX_HIDDEN)
+			return scann_error_set(err, SCANN_EINVAL, "scann.max_hidden",
+					       "scann.max_hidden is %u; a job may have "
+					       "%u hidden neurons in all",
+					       spec->scann.max_hidden,
+					       SCANN_SPEC_MAX_HIDDEN);
+	}
 	if (spec->scann.max_hidden < spec->scann.initial_hidden)
 		return scann_error_set(err, SCANN_EINVAL, "scann.max_hidden",
 				       "scann.max_hidden (%u) is below "

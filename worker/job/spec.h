@@ -29,6 +29,13 @@
 /* Largest hidden layer, neuron count or epoch count a spec may ask for. */
 #define SCANN_SPEC_MAX_WIDTH 65536
 #define SCANN_SPEC_MAX_EPOCHS 100000
+/*
+ * Hidden neurons a job's network may have in all.  The engine holds a net
+ * as a dense (hidden + outputs) x (inputs + hidden) matrix of weights and
+ * masks (net.h), so memory grows with the square: 8192 neurons are about
+ * 340 MB before training's copies; [8192, 8192] took 6.7 GB (issue 16).
+ */
+#define SCANN_SPEC_MAX_HIDDEN 8192
 
 enum scann_task {
 	SCANN_TASK_SYNTHESIZE,	/* one scheme, one network out */
