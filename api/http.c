@@ -190,6 +190,32 @@ static int authenticate(struct scann_api *api, struct api_req *r,
 	return 0;
 }
 
+/*
+ * A browser sends a state-changing request from another site with that
+ * site's Origin: refuse it, so a page elsewhere cannot submit or cancel
+ * jobs through a user's browser, with tokens or without (issue 16).
+ * Clients that are not browsers (curl, pipelines) send no Origin.
+ */
+static int same_origin(struct api_req *r)
+{
+	const char *origin = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+							 "Origin");
+	const char *host = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+						       MHD_HTTP_HEADER_HOST);
+
+	if (origin == NULL)
+		return 1;
+	if (host == NULL)
+		return 0;
+	if (strncmp(origin, "http://", 7) == 0)
+		origin += 7;
+	else if (strncmp(origin, "https://", 8) == 0)	/* behind a TLS proxy */
+		origin += 8;
+	else
+		return 0;
+	return strcmp(origin, host) == 0;
+}
+
 /* First callback: route and vet the headers. */
 static enum MHD_Result begin(struct scann_api *api, struct api_req *r,
 			     const char *url)
@@ -230,6 +256,11 @@ static enum MHD_Result begin(struct scann_api *api, struct api_req *r,
 				       "path", "no such resource");
 	if (route(api, r, &rt, &res) != 0)
 		return res;
+	if (strcmp(r->method, "GET") != 0 && strcmp(r->method, "HEAD") != 0 &&
+	    !same_origin(r))
+		return api_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden", "Origin",
+				       "a %s from another origin is refused: "
+				       "Origin is not this server", r->method);
 	if (!rt->public && authenticate(api, r, &res) != 0)
 		return res;
 	r->handler = rt->handler;

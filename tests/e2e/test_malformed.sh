@@ -61,6 +61,11 @@ bad 400 dataset POST $JOBS -H "$H" -d '{"dataset":5}'
 bad 400 colour POST $JOBS -H "$H" -d '{"dataset":"iris","colour":"red"}'
 bad 400 train.speed POST $JOBS -H "$H" -d '{"dataset":"iris","train":{"speed":1}}'
 bad 400 train.lr POST $JOBS -H "$H" -d '{"dataset":"iris","train":{"lr":-0.1}}'
+# A page on another site cannot make a browser submit a job (issue 16):
+# a state-changing request with a foreign Origin is refused (the server's
+# own origin, the dashboard's, is accepted: test_jobs.sh).
+bad 403 Origin POST $JOBS -H 'Content-Type: text/plain' -H 'Origin: http://attacker.example' -d '{"dataset":"iris"}'
+bad 403 Origin POST $JOBS -H "$H" -H 'Origin: null' -d '{"dataset":"iris"}'
 # A network whose dense matrix would take gigabytes (issue 16: 6.7 GB).
 bad 400 baseline.hidden POST $JOBS -H "$H" -d '{"dataset":"iris","baseline":{"hidden":[8192,8192]}}'
 bad 400 train.epochs POST $JOBS -H "$H" -d '{"dataset":"iris","train":{"epochs":1e30}}'
