@@ -26,7 +26,7 @@ METHODS=${METHODS:-pca,fa,ica,isomap,spectral,rp_gauss,rp_pm1,rp_sparse3,rp_auto
 fast=$(echo "$METHODS" | tr , '\n' | grep -v -x -e isomap -e spectral | paste -sd, -)
 slow=$(echo "$METHODS" | tr , '\n' | grep -x -e isomap -e spectral | paste -sd, -)
 DATA=${DATA:-$src/tests/data}
-PEER=${PEER:-/work/shared/peers/sklearn_dr.py}
+PEER=${PEER:-$src/../shared/peers/sklearn_dr.py}
 BENCH=${BENCH:-./tests/bench/dr_bench}
 export OPENBLAS_NUM_THREADS=1 OMP_NUM_THREADS=1 MKL_NUM_THREADS=1
 tmp=$(mktemp -d)

@@ -16,7 +16,6 @@ idx=${2:?usage: lenet5.sh BUILDDIR MNIST_IDX_DIR [EPOCHS]}
 epochs=${3:-1}
 here=$(cd "$(dirname "$0")" && pwd)
 peers=${SCANN_PEERS:-$here/../../../shared/peers}
-[ -d "$peers" ] || peers=/work/shared/peers
 
 echo "# $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)" \
 	"OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}"

@@ -19,7 +19,6 @@ build=${1:?usage: run.sh BUILDDIR [MNIST_IDX_DIR]}
 idx=${2:-}
 here=$(cd "$(dirname "$0")" && pwd)
 peers=${SCANN_PEERS:-$here/../../../shared/peers}
-[ -d "$peers" ] || peers=/work/shared/peers
 
 gcc -O2 "$peers/sgemm_peak.c" $(pkg-config --cflags --libs openblas) -o /tmp/scann_sgemm_peak
 # ROUNDS (default 3) rounds of GEMM speed and engine epochs: one round's
