@@ -16,30 +16,8 @@
 #include "worker/grow.h"
 #include "worker/net.h"
 #include "worker/train.h"
+#include "testnet.h"
 #include "testutil.h"
-
-/* A FREE net with every allowed connection active with probability p. */
-static struct scann_net *random_dag(uint32_t n_in, uint32_t H, uint32_t n_out,
-				    double p, struct scann_rng *rng)
-{
-	uint32_t hidden[1] = {H};
-	struct scann_net *net = scann_net_new_mlp(n_in, hidden, 1, n_out,
-						  SCANN_WIRING_FREE, rng);
-
-	for (uint32_t t = 0; t < scann_net_rows(net); t++) {
-		net->bias[t] = (float)(0.1 * scann_rng_normal(rng));
-		for (uint32_t s = 0; s < scann_net_cols(net); s++) {
-			size_t at = scann_net_at(net, t, s);
-			int on = scann_net_allowed(net, t, s) &&
-				 scann_rng_uniform(rng) < p;
-
-			net->mask[at] = (uint8_t)on;
-			net->w[at] = on ? (float)(0.7 * scann_rng_normal(rng)) : 0.0f;
-		}
-	}
-	scann_net_update(net);
-	return net;
-}
 
 static void random_data(float *x, uint32_t *y, uint32_t *idx, uint32_t rows,
 			uint32_t d, uint32_t classes, struct scann_rng *rng)
@@ -195,7 +173,7 @@ START_TEST(full_growth_restores_every_allowed_connection)
 	size_t grown, dormant;
 
 	scann_rng_seed(&rng, 6);
-	net = random_dag(4, 6, 2, 0.3, &rng);
+	net = test_random_dag(4, 6, 2, 0.3, &rng);
 	dormant = scann_net_dormant(net);
 	grown = scann_grow_full(net);
 	ck_assert_uint_eq(grown, dormant);
@@ -233,7 +211,7 @@ START_TEST(neuron_growth_clones_the_most_active_neuron_next_to_it)
 	double sum[7] = {0};
 
 	scann_rng_seed(&rng, 8);
-	net = random_dag(5, 7, 3, 0.6, &rng);
+	net = test_random_dag(5, 7, 3, 0.6, &rng);
 	random_data(x, y, idx, 40, 5, 3, &rng);
 	H = net->n_hidden;
 	/* The summed activations, computed here from the compiled net. */
@@ -284,7 +262,7 @@ START_TEST(neuron_clone_without_noise_keeps_the_function)
 	struct scann_data data = {x, y, 5, 3};
 
 	scann_rng_seed(&rng, 8);
-	net = random_dag(5, 7, 3, 0.6, &rng);
+	net = test_random_dag(5, 7, 3, 0.6, &rng);
 	random_data(x, y, idx, 40, 5, 3, &rng);
 	logits(net, x, idx, 40, before);
 	ck_assert_int_eq(scann_grow_neurons(net, &data, idx, 40, 3, 0.0, &rng,
@@ -314,7 +292,7 @@ START_TEST(neuron_growth_with_noise_keeps_the_function_up_to_the_noise)
 	double scale = 0.0, diff = 0.0;
 
 	scann_rng_seed(&rng, 8);
-	net = random_dag(5, 7, 3, 0.6, &rng);
+	net = test_random_dag(5, 7, 3, 0.6, &rng);
 	random_data(x, y, idx, 40, 5, 3, &rng);
 	logits(net, x, idx, 40, before);
 	ck_assert_int_eq(scann_grow_neurons(net, &data, idx, 40, 3, 0.05, &rng,
@@ -343,7 +321,7 @@ START_TEST(neuron_growth_never_clones_more_than_asked_or_existing)
 	struct scann_data data = {x, y, 5, 3};
 
 	scann_rng_seed(&rng, 9);
-	net = random_dag(5, 7, 3, 0.6, &rng);
+	net = test_random_dag(5, 7, 3, 0.6, &rng);
 	random_data(x, y, idx, 40, 5, 3, &rng);
 	ck_assert_int_eq(scann_grow_neurons(net, &data, idx, 40, 0, 0.05, &rng,
 					    &added, NULL), 0);

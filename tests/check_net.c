@@ -17,30 +17,8 @@
 #include "worker/net.h"
 #include "worker/par.h"
 #include "worker/train.h"
+#include "testnet.h"
 #include "testutil.h"
-
-/* A FREE net with every allowed connection active with probability p. */
-static struct scann_net *random_dag(uint32_t n_in, uint32_t H, uint32_t n_out,
-				    double p, struct scann_rng *rng)
-{
-	uint32_t hidden[1] = {H};
-	struct scann_net *net = scann_net_new_mlp(n_in, hidden, 1, n_out,
-						  SCANN_WIRING_FREE, rng);
-
-	for (uint32_t t = 0; t < scann_net_rows(net); t++) {
-		net->bias[t] = (float)(0.1 * scann_rng_normal(rng));
-		for (uint32_t s = 0; s < scann_net_cols(net); s++) {
-			size_t at = scann_net_at(net, t, s);
-			int on = scann_net_allowed(net, t, s) &&
-				 scann_rng_uniform(rng) < p;
-
-			net->mask[at] = (uint8_t)on;
-			net->w[at] = on ? (float)(0.7 * scann_rng_normal(rng)) : 0.0f;
-		}
-	}
-	scann_net_update(net);
-	return net;
-}
 
 static void random_data(float *x, uint32_t *y, uint32_t rows, uint32_t d,
 			uint32_t classes, struct scann_rng *rng)
@@ -63,7 +41,7 @@ static void gradient_check(double sparse_below)
 	int checked = 0;
 
 	scann_rng_seed(&rng, 42);
-	net = random_dag(5, 8, 3, 0.5, &rng);
+	net = test_random_dag(5, 8, 3, 0.5, &rng);
 	ck_assert_uint_ge(net->depth, 3);	/* skip connections and depth */
 	random_data(x, y, 16, 5, 3, &rng);
 	for (uint32_t i = 0; i < 16; i++)
@@ -133,7 +111,7 @@ START_TEST(sparse_and_dense_kernels_agree)
 	uint32_t y[70], idx[70];
 
 	scann_rng_seed(&rng, 3);
-	net = random_dag(9, 40, 4, 0.15, &rng);
+	net = test_random_dag(9, 40, 4, 0.15, &rng);
 	random_data(x, y, 70, 9, 4, &rng);
 	for (uint32_t i = 0; i < 70; i++)
 		idx[i] = i;
@@ -206,7 +184,7 @@ START_TEST(inserting_and_removing_a_neuron_moves_the_others_with_it)
 	size_t cells;
 
 	scann_rng_seed(&rng, 7);
-	net = random_dag(3, 5, 2, 0.6, &rng);
+	net = test_random_dag(3, 5, 2, 0.6, &rng);
 	orig = scann_net_clone(net);
 	cells = (size_t)scann_net_rows(net) * scann_net_cols(net);
 	ck_assert_int_eq(scann_net_insert_hidden(net, 2, 9), 0);

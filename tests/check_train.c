@@ -16,30 +16,8 @@
 #include "worker/exec.h"
 #include "worker/net.h"
 #include "worker/train.h"
+#include "testnet.h"
 #include "testutil.h"
-
-/* A FREE net with every allowed connection active with probability p. */
-static struct scann_net *random_dag(uint32_t n_in, uint32_t H, uint32_t n_out,
-				    double p, struct scann_rng *rng)
-{
-	uint32_t hidden[1] = {H};
-	struct scann_net *net = scann_net_new_mlp(n_in, hidden, 1, n_out,
-						  SCANN_WIRING_FREE, rng);
-
-	for (uint32_t t = 0; t < scann_net_rows(net); t++) {
-		net->bias[t] = (float)(0.1 * scann_rng_normal(rng));
-		for (uint32_t s = 0; s < scann_net_cols(net); s++) {
-			size_t at = scann_net_at(net, t, s);
-			int on = scann_net_allowed(net, t, s) &&
-				 scann_rng_uniform(rng) < p;
-
-			net->mask[at] = (uint8_t)on;
-			net->w[at] = on ? (float)(0.7 * scann_rng_normal(rng)) : 0.0f;
-		}
-	}
-	scann_net_update(net);
-	return net;
-}
 
 START_TEST(training_learns_and_keeps_dormant_weights_zero)
 {
@@ -56,7 +34,7 @@ START_TEST(training_learns_and_keeps_dormant_weights_zero)
 	double before, after;
 
 	scann_rng_seed(&rng, 11);
-	net = random_dag(4, 12, 2, 0.4, &rng);
+	net = test_random_dag(4, 12, 2, 0.4, &rng);
 	for (uint32_t i = 0; i < N; i++) {
 		for (uint32_t f = 0; f < 4; f++)
 			x[i * 4 + f] = (float)scann_rng_uniform(&rng);

@@ -62,7 +62,7 @@ tests_check_conv_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/check_net
 TESTS += tests/check_net
-tests_check_net_SOURCES = tests/check_net.c tests/testutil.h
+tests_check_net_SOURCES = tests/check_net.c tests/testutil.h tests/testnet.h
 tests_check_net_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_check_net_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 
@@ -71,10 +71,10 @@ check_PROGRAMS += tests/check_train tests/check_grow tests/check_prune \
 	tests/check_energy tests/check_events
 TESTS += tests/check_train tests/check_grow tests/check_prune \
 	tests/check_energy tests/check_events
-tests_check_train_SOURCES = tests/check_train.c tests/testutil.h
+tests_check_train_SOURCES = tests/check_train.c tests/testutil.h tests/testnet.h
 tests_check_train_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_check_train_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
-tests_check_grow_SOURCES = tests/check_grow.c tests/testutil.h
+tests_check_grow_SOURCES = tests/check_grow.c tests/testutil.h tests/testnet.h
 tests_check_grow_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(OPENBLAS_CFLAGS)
 tests_check_grow_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 tests_check_prune_SOURCES = tests/check_prune.c tests/testutil.h
