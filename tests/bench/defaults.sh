@@ -20,15 +20,10 @@ data=$top/../shared/datasets
 peers=$top/../shared/peers
 py=/usr/bin/python3
 sets=${*:-iris wine breast_cancer digits vehicle satellite dna}
+. "$here/defaults_spec.sh"
 mkdir -p "$out"
 for name in $sets; do
-	case $name in
-	satellite) split='{"test_last": 2000}' ;;
-	dna) split='{"test_last": 1186}' ;;
-	*) split='{}' ;;
-	esac
-	printf '{"dataset": "%s", "split": %s, "resources": {"threads": 2}}\n' \
-		"$data/$name.csv" "$split" > "$out/$name.json"
+	default_spec "$name" "$data/$name.csv" > "$out/$name.json"
 	start=$(date +%s.%N)
 	"$build/worker/scann-worker" run --out "$out/$name" "$out/$name.json" \
 		> "$out/$name.ndjson"

@@ -15,15 +15,10 @@ shift; [ $# -gt 0 ] && shift
 here=$(cd "$(dirname "$0")" && pwd)
 data=$(cd "$here/../../../shared/datasets" && pwd)
 sets=${*:-iris wine breast_cancer digits vehicle satellite dna}
+. "$here/defaults_spec.sh"
 mkdir -p "$out"
 for name in $sets; do
-	case $name in
-	satellite) split='{"test_last": 2000}' ;;
-	dna) split='{"test_last": 1186}' ;;
-	*) split='{}' ;;
-	esac
-	printf '{"dataset": "%s", "split": %s, "task": "study", "resources": {"threads": 2}}\n' \
-		"$data/$name.csv" "$split" > "$out/$name.json"
+	default_spec "$name" "$data/$name.csv" '"task": "study"' > "$out/$name.json"
 	start=$(date +%s.%N)
 	"$build/worker/scann-worker" run --out "$out/$name" "$out/$name.json" \
 		> "$out/$name.ndjson"
