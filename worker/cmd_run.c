@@ -29,6 +29,7 @@
 #include <cblas.h>
 #include <jansson.h>
 
+#include "blas_kernels.h"
 #include "checkpoint.h"
 #include "cmd.h"
 #include "export.h"
@@ -307,7 +308,7 @@ static int start_or_resume(struct run *r)
 		return 0;
 	}
 	scann_events_emit(&r->ev, "log",
-			  json_pack("{s:s, s:s, s:O, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:o}}",
+			  json_pack("{s:s, s:s, s:O, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:o}, s:s}",
 				    "level", "info", "message", "job accepted",
 				    "spec", r->spec_json, "data",
 				    "rows", (json_int_t)r->ds->rows,
@@ -317,7 +318,9 @@ static int start_or_resume(struct run *r)
 				    "validation", (json_int_t)r->split.n_val,
 				    "test", (json_int_t)r->split.n_test,
 				    /* as `scann-worker split` prints */
-				    "digest", scann_split_digest_json(&r->split)));
+				    "digest", scann_split_digest_json(&r->split),
+				    /* the kernels decide the last bits of every result */
+				    "blas", scann_blas_core()));
 	return 0;
 }
 

@@ -33,7 +33,8 @@ worker_libscann_a_SOURCES += \
 	worker/front.c worker/front.h \
 	worker/study.c worker/study.h \
 	worker/model.c worker/model.h \
-	worker/checkpoint.c worker/checkpoint.h
+	worker/checkpoint.c worker/checkpoint.h \
+	worker/blas_kernels.c worker/blas_kernels.h
 
 # The C export (issue 14): the plan, its int8 form, the C writer.
 worker_libscann_a_SOURCES += worker/export.h worker/export_plan.c \
@@ -99,6 +100,13 @@ tests_check_run_SOURCES = tests/check_run.c tests/testutil.h
 tests_check_run_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_check_run_LDADD = $(JANSSON_LIBS) $(CHECK_LIBS)
 # check_run drives the real binary (built by "make check" before any test).
+
+# The worker's choice of OpenBLAS kernels (blas_kernels.c).
+check_PROGRAMS += tests/check_blas_kernels
+TESTS += tests/check_blas_kernels
+tests_check_blas_kernels_SOURCES = tests/check_blas_kernels.c tests/testutil.h
+tests_check_blas_kernels_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_blas_kernels_LDADD = $(SCANN_LIBS) $(JANSSON_LIBS) $(CHECK_LIBS)
 
 # Benchmarks, run by hand (tests/bench/run.sh), never by "make check".
 noinst_PROGRAMS += tests/bench/bench_epoch

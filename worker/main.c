@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "config.h"
+#include "blas_kernels.h"
 #include "cmd.h"
 
 static const struct scann_cmd *const commands[] = {
@@ -45,7 +46,9 @@ static void usage(FILE *to)
 		"  scann-worker split spec.json --out rows\n"
 		"\n"
 		"Environment: OPENBLAS_NUM_THREADS is overridden by the spec's\n"
-		"resources.threads during a run.\n"
+		"resources.threads during a run.  OPENBLAS_CORETYPE, when set, is\n"
+		"left as it is; when unset and OpenBLAS does not know this CPU, the\n"
+		"worker sets it to the best kernels the CPU runs and starts again.\n"
 		"\n"
 		"Exit status: 0 success, 1 the work failed, 2 bad usage or input;\n"
 		"run: 143 stopped by SIGTERM/SIGINT (resume with run --resume DIR).\n");
@@ -53,6 +56,7 @@ static void usage(FILE *to)
 
 int main(int argc, char **argv)
 {
+	scann_blas_pick_kernels(argv);
 	if (argc < 2) {
 		usage(stderr);
 		return 2;

@@ -33,6 +33,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "worker/blas_kernels.h"
 #include "worker/cnn.h"
 #include "worker/cnn_train.h"
 #include "worker/exec.h"
@@ -184,6 +185,7 @@ static int bench_lenet5(const float *x, const uint32_t *y, uint32_t N,
 
 int main(int argc, char **argv)
 {
+	scann_blas_pick_kernels(argv);	/* as the worker does */
 	const char *idx = NULL, *net_name = "mlp";
 	int threads = 1, epochs = 3;
 	double dens[8] = {1.0, 0.1, 0.02};
