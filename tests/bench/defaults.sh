@@ -10,13 +10,16 @@
 # and python3-torch are needed for the peers (skipped without them):
 #
 #   tests/bench/defaults.sh BUILDDIR [OUTDIR] [DATASET...]
+#
+# SCANN_DATA=DIR takes DATASET.csv from DIR instead (data the defaults were
+# never looked at on; its files are CSVs with the class in the last column).
 set -eu
 build=$(cd "${1:?usage: defaults.sh BUILDDIR [OUTDIR] [DATASET...]}" && pwd)
 out=${2:-/tmp/scann-defaults}
 shift; [ $# -gt 0 ] && shift
 here=$(cd "$(dirname "$0")" && pwd)
 top=$(cd "$here/../.." && pwd)
-data=$top/../shared/datasets
+data=${SCANN_DATA:-$top/../shared/datasets}
 peers=$top/../shared/peers
 py=/usr/bin/python3
 sets=${*:-iris wine breast_cancer digits vehicle satellite dna}
