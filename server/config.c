@@ -9,6 +9,10 @@
 
 #include "config.h"
 
+#ifndef SCANN_VERSION
+#define SCANN_VERSION "unknown"
+#endif
+
 enum kind { K_STR, K_INT, K_SIZE };
 
 struct key {
@@ -52,19 +56,68 @@ static const struct key keys[] = {
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
-void scann_config_usage(void)
+/*
+ * The value's name in --help for keys whose kind does not say it well
+ * enough; the others show N (K_INT), BYTES (K_SIZE) or VALUE (K_STR).
+ */
+static const struct {
+	const char *key, *arg;
+} arg_names[] = {
+	{ "listen", "HOST:PORT" },
+	{ "data-dir", "DIR" },
+	{ "web-dir", "DIR" },
+	{ "worker", "PROGRAM" },
+};
+
+static const char *arg_name(const struct key *k)
 {
 	size_t i;
 
-	printf("Usage: scannd [--config FILE] [--KEY VALUE ...]\n"
+	for (i = 0; i < sizeof(arg_names) / sizeof(arg_names[0]); i++)
+		if (strcmp(arg_names[i].key, k->name) == 0)
+			return arg_names[i].arg;
+	return k->kind == K_INT ? "N" : k->kind == K_SIZE ? "BYTES" : "VALUE";
+}
+
+void scann_config_usage(void)
+{
+	char opt[64];
+	size_t i;
+
+	printf("Usage: scannd [OPTION]...\n"
 	       "       scannd [--data-dir DIR] token add NAME [--admin]\n"
 	       "       scannd [--data-dir DIR] token list\n"
-	       "       scannd [--data-dir DIR] token revoke NAME\n\n"
-	       "Serves the scann REST API (see api/openapi.yaml).\n\n");
-	for (i = 0; i < N_KEYS; i++)
-		printf("  --%-12s %s\n", keys[i].name, keys[i].help);
-	printf("\nA config file holds the same keys, one \"key = value\" a "
-	       "line.\n");
+	       "       scannd [--data-dir DIR] token revoke NAME\n"
+	       "\n"
+	       "Serves the scann REST API (see api/openapi.yaml) and the dashboard,\n"
+	       "and runs submitted jobs in scann-worker processes.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --config FILE         read settings from FILE first: the keys "
+	       "below,\n"
+	       "                        one \"key = value\" a line, '#' "
+	       "comments\n");
+	for (i = 0; i < N_KEYS; i++) {
+		snprintf(opt, sizeof(opt), "--%s %s", keys[i].name,
+			 arg_name(&keys[i]));
+		printf("  %-21s %s\n", opt, keys[i].help);
+	}
+	printf("  -h, --help            show this help and exit\n"
+	       "  -V, --version         show the version and exit\n"
+	       "\n"
+	       "BYTES takes a k, M or G suffix.  The command line wins over the "
+	       "file.\n"
+	       "\n"
+	       "Signals: SIGTERM or SIGINT drains (running workers checkpoint) "
+	       "and stops.\n"
+	       "\n"
+	       "Exit status: 0 success, 1 failure, 2 bad usage or settings.\n"
+	       "See scannd(8).\n");
+}
+
+void scann_config_version(void)
+{
+	printf("scannd (scann) %s\n", SCANN_VERSION);
 }
 
 static int set(struct scann_config *cfg, const char *name, const char *value,
@@ -174,6 +227,19 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 	cfg->per_ip = 64;
 	cfg->request_deadline_s = 60;
 	cfg->epoch_rate = 20;
+	/* --help and --version answer even when the config file is bad. */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			scann_config_usage();
+			return 1;
+		}
+		if (strcmp(argv[i], "-V") == 0 ||
+		    strcmp(argv[i], "--version") == 0) {
+			scann_config_version();
+			return 1;
+		}
+	}
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			rc = load_file(argv[i + 1], cfg, err);
@@ -184,10 +250,6 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			scann_config_usage();
-			return 1;
-		}
 		if (strcmp(a, "token") == 0) {
 			const char *verb = i + 1 < argc ? argv[i + 1] : "";
 

@@ -34,11 +34,12 @@ struct scann_config {
 
 /*
  * Fill cfg from argv (config file first, when --config is given).  Returns
- * 0, 1 when --help was printed, or SCANN_EINVAL with err naming the key.
+ * 0, 1 when --help or --version was printed, or SCANN_EINVAL with err naming the key.
  */
 int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 		       struct scann_error *err);
 
 void scann_config_usage(void);
+void scann_config_version(void);
 
 #endif
