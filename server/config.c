@@ -7,6 +7,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/log.h"
 #include "config.h"
 
 #ifndef SCANN_VERSION
@@ -53,6 +54,8 @@ static const struct key keys[] = {
 	{ "epoch-rate", K_INT, OFF(epoch_rate), 0, 0, 100000,
 	  "epoch events stored per second and job; faster ones thinned "
 	  "(0: all)" },
+	{ "log-level", K_STR, OFF(log_level), 16, 0, 0,
+	  "least severe log lines kept: error, warn, info or debug" },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -67,7 +70,49 @@ static const struct {
 	{ "data-dir", "DIR" },
 	{ "web-dir", "DIR" },
 	{ "worker", "PROGRAM" },
+	{ "log-level", "LEVEL" },
 };
+
+/*
+ * The keys a running scannd takes on SIGHUP: they are read afresh for each
+ * request, dispatch or log line.  Every other key is read once at start
+ * (sockets, paths, slots, the database cap) and needs a restart.
+ */
+static const char *const reloadable[] = {
+	"max-body", "max-dataset", "user-limit", "grace", "sse-ping",
+	"job-timeout", "epoch-rate", "log-level",
+};
+
+static int is_reloadable(const char *name)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(reloadable) / sizeof(reloadable[0]); i++)
+		if (strcmp(reloadable[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+void scann_config_changes(const struct scann_config *old,
+			  const struct scann_config *now,
+			  void (*fn)(void *cls, const char *key,
+				     int reloadable),
+			  void *cls)
+{
+	size_t i;
+
+	for (i = 0; i < N_KEYS; i++) {
+		const struct key *k = &keys[i];
+		const char *a = (const char *)old + k->off;
+		const char *b = (const char *)now + k->off;
+		int same = k->kind == K_STR ? strcmp(a, b) == 0 :
+			   k->kind == K_INT ? *(const int *)a == *(const int *)b :
+			   *(const size_t *)a == *(const size_t *)b;
+
+		if (!same)
+			fn(cls, k->name, is_reloadable(k->name));
+	}
+}
 
 static const char *arg_name(const struct key *k)
 {
@@ -109,7 +154,11 @@ void scann_config_usage(void)
 	       "file.\n"
 	       "\n"
 	       "Signals: SIGTERM or SIGINT drains (running workers checkpoint) "
-	       "and stops.\n"
+	       "and stops;\n"
+	       "SIGHUP reads the config file again and takes the limits, "
+	       "log-level and\n"
+	       "the token count (auth on or off) from it; other keys need a "
+	       "restart.\n"
 	       "\n"
 	       "Exit status: 0 success, 1 failure, 2 bad usage or settings.\n"
 	       "See scannd(8).\n");
@@ -227,6 +276,7 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 	cfg->per_ip = 64;
 	cfg->request_deadline_s = 60;
 	cfg->epoch_rate = 20;
+	strcpy(cfg->log_level, "info");
 	/* --help and --version answer even when the config file is bad. */
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "-h") == 0 ||
@@ -291,5 +341,9 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 		}
 		i++;
 	}
+	if (scann_log_level_parse(cfg->log_level) < 0)
+		return scann_error_set(err, SCANN_EINVAL, "log-level",
+				       "log-level: expected error, warn, info "
+				       "or debug, not '%s'", cfg->log_level);
 	return 0;
 }
