@@ -133,6 +133,8 @@ void scann_config_usage(void)
 	       "       scannd [--data-dir DIR] token add NAME [--admin]\n"
 	       "       scannd [--data-dir DIR] token list\n"
 	       "       scannd [--data-dir DIR] token revoke NAME\n"
+	       "       scannd [--data-dir DIR] backup FILE\n"
+	       "       scannd --data-dir NEWDIR restore FILE\n"
 	       "\n"
 	       "Serves the scann REST API (see api/openapi.yaml) and the dashboard,\n"
 	       "and runs submitted jobs in scann-worker processes.\n"
@@ -324,6 +326,19 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 				cfg->token_revoke = 1;
 			strcpy(cfg->token_name, argv[i + 2]);
 			i += 2;
+			continue;
+		}
+		if (strcmp(a, "backup") == 0 || strcmp(a, "restore") == 0) {
+			if (i + 1 >= argc || argv[i + 1][0] == '\0' ||
+			    strlen(argv[i + 1]) >= sizeof(cfg->backup_file))
+				return scann_error_set(err, SCANN_EINVAL, a,
+						       "usage: scannd %s FILE",
+						       a);
+			if (a[0] == 'b')
+				cfg->backup = 1;
+			else
+				cfg->restore = 1;
+			strcpy(cfg->backup_file, argv[++i]);
 			continue;
 		}
 		if (strcmp(a, "--admin") == 0 && cfg->token_add) {

@@ -31,6 +31,9 @@ struct scann_config {
 	int token_add, token_list, token_revoke;
 	char token_name[128];
 	int token_admin;
+	/* "backup FILE" (online copy of the database), "restore FILE" */
+	int backup, restore;
+	char backup_file[1024];
 };
 
 /*

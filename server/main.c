@@ -498,6 +498,42 @@ static int token_revoke(struct scann_store *st, const char *name)
 	return 0;
 }
 
+/*
+ * "backup FILE": the database only, while scannd may run; "restore FILE"
+ * into a data directory without one.  The files under datasets/ and jobs/
+ * are copied by the operator (scannd(8), BACKUP).
+ */
+static int backup_or_restore(const struct scann_config *cfg)
+{
+	struct scann_error err;
+	char dbpath[1100];
+
+	if (cfg->backup) {
+		snprintf(dbpath, sizeof(dbpath), "%s/scann.db", cfg->data_dir);
+		if (scann_store_backup(dbpath, cfg->backup_file, &err) != 0) {
+			fprintf(stderr, "scannd: backup: %s\n", err.message);
+			return 1;
+		}
+		fprintf(stderr, "scannd: database of %s copied to %s; copy "
+			"%s/datasets and %s/jobs next\n", cfg->data_dir,
+			cfg->backup_file, cfg->data_dir, cfg->data_dir);
+		return 0;
+	}
+	if (mkdir(cfg->data_dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "scannd: data dir %s: %s\n", cfg->data_dir,
+			strerror(errno));
+		return 1;
+	}
+	if (scann_store_restore(cfg->backup_file, cfg->data_dir, &err) != 0) {
+		fprintf(stderr, "scannd: restore: %s\n", err.message);
+		return 1;
+	}
+	fprintf(stderr, "scannd: %s restored into %s; copy the datasets and "
+		"jobs directories beside it before starting scannd\n",
+		cfg->backup_file, cfg->data_dir);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct scann_config cfg;
@@ -521,6 +557,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	default_paths(&cfg);
+	if (cfg.backup || cfg.restore)
+		return backup_or_restore(&cfg);
 	if (mkdir(cfg.data_dir, 0755) != 0 && errno != EEXIST) {
 		fprintf(stderr, "scannd: data dir %s: %s\n", cfg.data_dir,
 			strerror(errno));
