@@ -8,7 +8,7 @@ server_scannd_SOURCES = \
 server_scannd_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(MHD_CFLAGS) \
 	$(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
 	-DSCANN_PKGDATADIR='"$(pkgdatadir)"' \
-	-DSCANN_VERSION='"$(PACKAGE_VERSION)"' \
+	-DSCANN_VERSION='"$(PACKAGE_VERSION)"' -DSCANN_BINDIR='"$(bindir)"' \
 	-DSCANN_SRC_WEBDIR='"$(abs_top_srcdir)/web"'
 server_scannd_LDADD = $(SCANN_API_LIBS) $(SCANN_JOB_LIBS) $(MHD_LIBS) \
 	$(UV_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS)

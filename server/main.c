@@ -34,6 +34,9 @@
 #ifndef SCANN_PKGDATADIR
 #define SCANN_PKGDATADIR "/usr/local/share/scann"
 #endif
+#ifndef SCANN_BINDIR
+#define SCANN_BINDIR "/usr/local/bin"
+#endif
 #ifndef SCANN_SRC_WEBDIR
 #define SCANN_SRC_WEBDIR ""
 #endif
@@ -334,6 +337,15 @@ static void absolutize(char *path, size_t size)
 		memcpy(path, out, strlen(out) + 1);
 }
 
+/* Whether this scannd is the installed one (not a build tree's). */
+static int installed(const char *dir)
+{
+	struct stat a, b;
+
+	return stat(dir, &a) == 0 && stat(SCANN_BINDIR, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static void default_paths(struct scann_config *cfg)
 {
 	char dir[1024], cand[1100];
@@ -352,8 +364,9 @@ static void default_paths(struct scann_config *cfg)
 				 "%s/scann-worker", dir);
 	}
 	if (cfg->web_dir[0] == '\0') {
-		if (SCANN_SRC_WEBDIR[0] != '\0' && is_file(SCANN_SRC_WEBDIR
-							   "/index.html", 0))
+		/* a build tree serves the source's files, to see edits */
+		if (!installed(dir) && SCANN_SRC_WEBDIR[0] != '\0' &&
+		    is_file(SCANN_SRC_WEBDIR "/index.html", 0))
 			snprintf(cfg->web_dir, sizeof(cfg->web_dir), "%s",
 				 SCANN_SRC_WEBDIR);
 		else
