@@ -34,7 +34,8 @@ installcheck-local:
 		'$(DESTDIR)$(bindir)' '$(DESTDIR)$(pkgdatadir)' \
 		'$(DESTDIR)$(mandir)' '$(DESTDIR)$(scannconfdir)'
 
-DEPLOY_TESTS = tests/deploy/test_man.sh tests/deploy/test_systemd.sh
+DEPLOY_TESTS = tests/deploy/test_man.sh tests/deploy/test_systemd.sh \
+	tests/deploy/test_nginx.sh
 TESTS += $(DEPLOY_TESTS)
 EXTRA_DIST += $(DEPLOY_TESTS) tests/deploy/lib.sh tests/deploy/installcheck.sh
 
@@ -46,4 +47,4 @@ deploy/scannd.service: $(srcdir)/deploy/scannd.service.in Makefile
 	sed -e 's|@bindir@|$(bindir)|g' -e 's|@sysconfdir@|$(sysconfdir)|g' \
 		'$(srcdir)/deploy/scannd.service.in' >$@.tmp && mv $@.tmp $@
 CLEANFILES += deploy/scannd.service
-EXTRA_DIST += deploy/scannd.service.in
+EXTRA_DIST += deploy/scannd.service.in deploy/nginx/scannd.conf
