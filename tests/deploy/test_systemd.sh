@@ -22,6 +22,15 @@ score=$(sed -n 's/.*Overall exposure level for scannd.service: \([0-9.]*\).*/\1/
 say "systemd-analyze security: exposure $score ($(grep -o 'Overall exposure.*' "$T/security"))"
 check "security exposure $score < 2.0" awk -v s="$score" 'BEGIN { exit !(s != "" && s < 2.0) }'
 
+# Graceful stop: systemd waits TimeoutStopSec for scannd, which gives each
+# worker the config's grace between SIGTERM and SIGKILL; so the wait must
+# be longer, with room for the last events to be stored.
+stop_s=$(sed -n 's/^TimeoutStopSec=\([0-9]*\)s$/\1/p' "$unit")
+grace_s=$(sed -n 's/^grace = //p' "$S/deploy/scannd.conf.example")
+check "TimeoutStopSec ($stop_s s) > 2 x the example's grace ($grace_s s)" \
+	test "${stop_s:-0}" -gt $((2 * ${grace_s:-999}))
+check "SIGTERM goes to scannd alone (KillMode=mixed)" grep -q '^KillMode=mixed$' "$unit"
+
 # expand @GROUP...: the syscall names in the groups, nested ones too.
 expand() {
 	systemd-analyze syscall-filter "$@" | sed -e 's/#.*//' -e 's/^ *//' -e '/^$/d' |
