@@ -7,7 +7,9 @@
 #include <stdarg.h>
 #include <stdatomic.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -17,7 +19,24 @@
 static const char *const level_names[] = { "error", "warn", "info", "debug" };
 #define N_LEVELS (sizeof(level_names) / sizeof(level_names[0]))
 
+/* syslog(3) priorities of the levels, for the journal's "<N>" prefix. */
+static const char *const journal_prefix[] = { "<3>", "<4>", "<6>", "<7>" };
+
 static atomic_int threshold = SCANN_LOG_INFO;
+/* 1: stderr is the journal (systemd sets JOURNAL_STREAM to its dev:ino) */
+static atomic_int to_journal = -1;
+
+static int stderr_is_journal(void)
+{
+	const char *js = getenv("JOURNAL_STREAM");
+	unsigned long long dev, ino;
+	struct stat sb;
+
+	return js != NULL && sscanf(js, "%llu:%llu", &dev, &ino) == 2 &&
+	       fstat(STDERR_FILENO, &sb) == 0 &&
+	       (unsigned long long)sb.st_dev == dev &&
+	       (unsigned long long)sb.st_ino == ino;
+}
 
 void scann_log_set_level(enum scann_log_level level)
 {
@@ -73,8 +92,13 @@ static void emit(enum scann_log_level level, const char *fmt, va_list ap)
 	gmtime_r(&ts.tv_sec, &tm);
 	strftime(stamp, sizeof(stamp), "%Y-%m-%dT%H:%M:%S", &tm);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
-	k = (size_t)snprintf(line, sizeof(line), "ts=%s.%03ldZ level=%s msg=\"",
-			     stamp, ts.tv_nsec / 1000000, level_names[level]);
+	if (atomic_load(&to_journal) < 0)
+		atomic_store(&to_journal, stderr_is_journal());
+	/* The journal takes the level from the prefix and strips it. */
+	k = (size_t)snprintf(line, sizeof(line), "%sts=%s.%03ldZ level=%s "
+			     "msg=\"", atomic_load(&to_journal) ?
+			     journal_prefix[level] : "", stamp,
+			     ts.tv_nsec / 1000000, level_names[level]);
 	k += quote(line + k, sizeof(line) - k - 2, msg);
 	line[k++] = '"';
 	line[k++] = '\n';

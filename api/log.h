@@ -4,7 +4,9 @@
  *
  *   ts=2026-12-01T17:38:15.123Z level=info msg="job 3 queued by ann"
  *
- * ts is UTC to the millisecond; level is error, warn, info or debug; msg is
+ * When stderr is the journal (systemd's JOURNAL_STREAM names it), each line
+ * starts with the level's syslog priority, "<3>" to "<7>", which journald
+ * strips and keeps (journalctl -p warning).  ts is UTC to the millisecond; level is error, warn, info or debug; msg is
  * always quoted, with \" \\ \n \t and other control bytes escaped, so a line
  * never breaks and splits on the first two spaces.  Lines below the level set
  * by scann_log_set_level are dropped.  Its own file so that whoever logs (the

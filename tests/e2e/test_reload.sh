@@ -74,4 +74,16 @@ e2e_stop
 # Every line: ts=TIME level=LEVEL msg="..." and nothing else.
 bad=$(grep -cvE '^ts=[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}\.[0-9]{3}Z level=(error|warn|info|debug) msg="([^"\\]|\\.)*"$' "$T/scannd.log")
 eq "log lines not in the key=value form" "$bad" 0
+
+# Under systemd stderr is the journal (JOURNAL_STREAM=dev:ino): each line
+# then starts with its syslog priority, for journalctl -p.
+: >"$T/scannd.log"
+printf 'log-level = info\n' >"$conf"
+JOURNAL_STREAM=$(stat -c '%d:%i' "$T/scannd.log") e2e_start --config "$conf"
+printf 'max-dataset = many\n' >"$conf"
+kill -HUP "$SPID"
+for i in $(seq 1 50); do grep -q '^<3>' "$T/scannd.log" && break; sleep 0.1; done
+e2e_stop
+check "journal: info lines start with <6>" grep -q '^<6>ts=[^ ]* level=info msg="listening on' "$T/scannd.log"
+check "journal: error lines start with <3>" grep -q '^<3>ts=[^ ]* level=error msg="reload: ' "$T/scannd.log"
 e2e_done
