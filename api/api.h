@@ -66,6 +66,9 @@ struct scann_api *scann_api_new(struct scann_store *st,
 				const struct scann_api_config *cfg,
 				const struct scann_api_hooks *hooks);
 void scann_api_free(struct scann_api *api);
+/* Take cfg's limits, auth and ping_ms (not its paths) for new requests. */
+void scann_api_reconfigure(struct scann_api *api,
+			   const struct scann_api_config *cfg);
 
 /* MHD callbacks; cls is the api. */
 enum MHD_Result scann_api_handle(void *cls, struct MHD_Connection *c,

@@ -44,6 +44,19 @@ void scann_api_free(struct scann_api *api)
 	free(api);
 }
 
+/*
+ * SIGHUP: the limits, keep-alive period and token check change for the
+ * requests that start from now on; paths stay as they were.
+ */
+void scann_api_reconfigure(struct scann_api *api,
+			   const struct scann_api_config *cfg)
+{
+	api->cfg.max_body = cfg->max_body;
+	api->cfg.max_dataset = cfg->max_dataset;
+	api->cfg.auth = cfg->auth;
+	api->cfg.ping_ms = cfg->ping_ms;
+}
+
 int scann_api_suspended(const struct scann_api *api)
 {
 	const struct api_stream *s;

@@ -94,11 +94,13 @@ enum MHD_Result api_reply_scann_error(struct api_req *r,
 		return api_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found",
 				       err->field, "%s", err->message);
 	case SCANN_EIO:
-		scann_log("storage error: %s", err->message);
+		scann_log_at(SCANN_LOG_ERROR, "storage error: %s",
+			     err->message);
 		return api_reply_error(r, MHD_HTTP_INSUFFICIENT_STORAGE,
 				       "storage", NULL, "%s", err->message);
 	default:
-		scann_log("internal error: %s", err->message);
+		scann_log_at(SCANN_LOG_ERROR, "internal error: %s",
+			     err->message);
 		return api_reply_error(r, MHD_HTTP_INTERNAL_SERVER_ERROR,
 				       "internal", err->field, "%s",
 				       err->message);

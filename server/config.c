@@ -7,7 +7,12 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "api/log.h"
 #include "config.h"
+
+#ifndef SCANN_VERSION
+#define SCANN_VERSION "unknown"
+#endif
 
 enum kind { K_STR, K_INT, K_SIZE };
 
@@ -49,22 +54,121 @@ static const struct key keys[] = {
 	{ "epoch-rate", K_INT, OFF(epoch_rate), 0, 0, 100000,
 	  "epoch events stored per second and job; faster ones thinned "
 	  "(0: all)" },
+	{ "log-level", K_STR, OFF(log_level), 16, 0, 0,
+	  "least severe log lines kept: error, warn, info or debug" },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
-void scann_config_usage(void)
+/*
+ * The value's name in --help for keys whose kind does not say it well
+ * enough; the others show N (K_INT), BYTES (K_SIZE) or VALUE (K_STR).
+ */
+static const struct {
+	const char *key, *arg;
+} arg_names[] = {
+	{ "listen", "HOST:PORT" },
+	{ "data-dir", "DIR" },
+	{ "web-dir", "DIR" },
+	{ "worker", "PROGRAM" },
+	{ "log-level", "LEVEL" },
+};
+
+/*
+ * The keys a running scannd takes on SIGHUP: they are read afresh for each
+ * request, dispatch or log line.  Every other key is read once at start
+ * (sockets, paths, slots, the database cap) and needs a restart.
+ */
+static const char *const reloadable[] = {
+	"max-body", "max-dataset", "user-limit", "grace", "sse-ping",
+	"job-timeout", "epoch-rate", "log-level",
+};
+
+static int is_reloadable(const char *name)
 {
 	size_t i;
 
-	printf("Usage: scannd [--config FILE] [--KEY VALUE ...]\n"
+	for (i = 0; i < sizeof(reloadable) / sizeof(reloadable[0]); i++)
+		if (strcmp(reloadable[i], name) == 0)
+			return 1;
+	return 0;
+}
+
+void scann_config_changes(const struct scann_config *old,
+			  const struct scann_config *now,
+			  void (*fn)(void *cls, const char *key,
+				     int reloadable),
+			  void *cls)
+{
+	size_t i;
+
+	for (i = 0; i < N_KEYS; i++) {
+		const struct key *k = &keys[i];
+		const char *a = (const char *)old + k->off;
+		const char *b = (const char *)now + k->off;
+		int same = k->kind == K_STR ? strcmp(a, b) == 0 :
+			   k->kind == K_INT ? *(const int *)a == *(const int *)b :
+			   *(const size_t *)a == *(const size_t *)b;
+
+		if (!same)
+			fn(cls, k->name, is_reloadable(k->name));
+	}
+}
+
+static const char *arg_name(const struct key *k)
+{
+	size_t i;
+
+	for (i = 0; i < sizeof(arg_names) / sizeof(arg_names[0]); i++)
+		if (strcmp(arg_names[i].key, k->name) == 0)
+			return arg_names[i].arg;
+	return k->kind == K_INT ? "N" : k->kind == K_SIZE ? "BYTES" : "VALUE";
+}
+
+void scann_config_usage(void)
+{
+	char opt[64];
+	size_t i;
+
+	printf("Usage: scannd [OPTION]...\n"
 	       "       scannd [--data-dir DIR] token add NAME [--admin]\n"
 	       "       scannd [--data-dir DIR] token list\n"
-	       "       scannd [--data-dir DIR] token revoke NAME\n\n"
-	       "Serves the scann REST API (see api/openapi.yaml).\n\n");
-	for (i = 0; i < N_KEYS; i++)
-		printf("  --%-12s %s\n", keys[i].name, keys[i].help);
-	printf("\nA config file holds the same keys, one \"key = value\" a "
-	       "line.\n");
+	       "       scannd [--data-dir DIR] token revoke NAME\n"
+	       "       scannd [--data-dir DIR] backup FILE\n"
+	       "       scannd --data-dir NEWDIR restore FILE\n"
+	       "\n"
+	       "Serves the scann REST API (see api/openapi.yaml) and the dashboard,\n"
+	       "and runs submitted jobs in scann-worker processes.\n"
+	       "\n"
+	       "Options:\n"
+	       "  --config FILE         read settings from FILE first: the keys "
+	       "below,\n"
+	       "                        one \"key = value\" a line, '#' "
+	       "comments\n");
+	for (i = 0; i < N_KEYS; i++) {
+		snprintf(opt, sizeof(opt), "--%s %s", keys[i].name,
+			 arg_name(&keys[i]));
+		printf("  %-21s %s\n", opt, keys[i].help);
+	}
+	printf("  -h, --help            show this help and exit\n"
+	       "  -V, --version         show the version and exit\n"
+	       "\n"
+	       "BYTES takes a k, M or G suffix.  The command line wins over the "
+	       "file.\n"
+	       "\n"
+	       "Signals: SIGTERM or SIGINT drains (running workers checkpoint) "
+	       "and stops;\n"
+	       "SIGHUP reads the config file again and takes the limits, "
+	       "log-level and\n"
+	       "the token count (auth on or off) from it; other keys need a "
+	       "restart.\n"
+	       "\n"
+	       "Exit status: 0 success, 1 failure, 2 bad usage or settings.\n"
+	       "See scannd(8).\n");
+}
+
+void scann_config_version(void)
+{
+	printf("scannd (scann) %s\n", SCANN_VERSION);
 }
 
 static int set(struct scann_config *cfg, const char *name, const char *value,
@@ -174,6 +278,20 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 	cfg->per_ip = 64;
 	cfg->request_deadline_s = 60;
 	cfg->epoch_rate = 20;
+	strcpy(cfg->log_level, "info");
+	/* --help and --version answer even when the config file is bad. */
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "-h") == 0 ||
+		    strcmp(argv[i], "--help") == 0) {
+			scann_config_usage();
+			return 1;
+		}
+		if (strcmp(argv[i], "-V") == 0 ||
+		    strcmp(argv[i], "--version") == 0) {
+			scann_config_version();
+			return 1;
+		}
+	}
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			rc = load_file(argv[i + 1], cfg, err);
@@ -184,10 +302,6 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 	for (i = 1; i < argc; i++) {
 		const char *a = argv[i];
 
-		if (strcmp(a, "-h") == 0 || strcmp(a, "--help") == 0) {
-			scann_config_usage();
-			return 1;
-		}
 		if (strcmp(a, "token") == 0) {
 			const char *verb = i + 1 < argc ? argv[i + 1] : "";
 
@@ -214,6 +328,19 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 			i += 2;
 			continue;
 		}
+		if (strcmp(a, "backup") == 0 || strcmp(a, "restore") == 0) {
+			if (i + 1 >= argc || argv[i + 1][0] == '\0' ||
+			    strlen(argv[i + 1]) >= sizeof(cfg->backup_file))
+				return scann_error_set(err, SCANN_EINVAL, a,
+						       "usage: scannd %s FILE",
+						       a);
+			if (a[0] == 'b')
+				cfg->backup = 1;
+			else
+				cfg->restore = 1;
+			strcpy(cfg->backup_file, argv[++i]);
+			continue;
+		}
 		if (strcmp(a, "--admin") == 0 && cfg->token_add) {
 			cfg->token_admin = 1;
 			continue;
@@ -229,5 +356,9 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 		}
 		i++;
 	}
+	if (scann_log_level_parse(cfg->log_level) < 0)
+		return scann_error_set(err, SCANN_EINVAL, "log-level",
+				       "log-level: expected error, warn, info "
+				       "or debug, not '%s'", cfg->log_level);
 	return 0;
 }

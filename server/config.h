@@ -26,19 +26,34 @@ struct scann_config {
 	int per_ip;		/* connections per client address; default 64 */
 	int request_deadline_s;	/* headers + body of a request; default 60 */
 	int epoch_rate;		/* epoch events stored per s and job; 20 */
+	char log_level[16];	/* error, warn, info (default) or debug */
 	/* "token add NAME [--admin]", "token list", "token revoke NAME" */
 	int token_add, token_list, token_revoke;
 	char token_name[128];
 	int token_admin;
+	/* "backup FILE" (online copy of the database), "restore FILE" */
+	int backup, restore;
+	char backup_file[1024];
 };
 
 /*
  * Fill cfg from argv (config file first, when --config is given).  Returns
- * 0, 1 when --help was printed, or SCANN_EINVAL with err naming the key.
+ * 0, 1 when --help or --version was printed, or SCANN_EINVAL with err naming the key.
  */
 int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 		       struct scann_error *err);
 
 void scann_config_usage(void);
+void scann_config_version(void);
+
+/*
+ * Call fn for each key whose value differs between old and now, saying
+ * whether a running scannd takes the new value on SIGHUP.
+ */
+void scann_config_changes(const struct scann_config *old,
+			  const struct scann_config *now,
+			  void (*fn)(void *cls, const char *key,
+				     int reloadable),
+			  void *cls);
 
 #endif

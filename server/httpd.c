@@ -136,9 +136,9 @@ static void on_sweep(uv_timer_t *t)
 		cut++;
 	}
 	if (cut > 0) {
-		scann_log("http: closed %d connection%s whose request was not "
-			  "in after %u s", cut, cut == 1 ? "" : "s",
-			  h->lim.deadline_s);
+		scann_log_at(SCANN_LOG_WARN, "http: closed %d connection%s "
+			     "whose request was not in after %u s", cut,
+			     cut == 1 ? "" : "s", h->lim.deadline_s);
 		uv_timer_start(&h->timer, on_timer, 0, 0);
 	}
 }
@@ -173,7 +173,7 @@ static void log_mhd(void *cls, const char *fmt, va_list ap)
 
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	buf[strcspn(buf, "\n")] = '\0';
-	scann_log("http: %s", buf);
+	scann_log_at(SCANN_LOG_WARN, "http: %s", buf);
 }
 
 int scann_httpd_start(uv_loop_t *loop, const struct sockaddr *addr,

@@ -8,6 +8,7 @@ server_scannd_SOURCES = \
 server_scannd_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(MHD_CFLAGS) \
 	$(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
 	-DSCANN_PKGDATADIR='"$(pkgdatadir)"' \
+	-DSCANN_VERSION='"$(PACKAGE_VERSION)"' -DSCANN_BINDIR='"$(bindir)"' \
 	-DSCANN_SRC_WEBDIR='"$(abs_top_srcdir)/web"'
 server_scannd_LDADD = $(SCANN_API_LIBS) $(SCANN_JOB_LIBS) $(MHD_LIBS) \
 	$(UV_LIBS) $(SQLITE_LIBS) $(JANSSON_LIBS)
@@ -20,7 +21,8 @@ E2E_TESTS = \
 	tests/e2e/test_uploads.sh tests/e2e/test_listen.sh \
 	tests/e2e/test_store_full.sh tests/e2e/test_schema.sh \
 	tests/e2e/test_isolation.sh tests/e2e/test_connections.sh \
-	tests/e2e/test_storage.sh
+	tests/e2e/test_storage.sh tests/e2e/test_cli.sh tests/e2e/test_reload.sh \
+	tests/e2e/test_backup.sh
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh
 EXTRA_DIST += tests/bench/server_bench.sh tests/bench/server_results.md

@@ -34,6 +34,9 @@
 #ifndef SCANN_PKGDATADIR
 #define SCANN_PKGDATADIR "/usr/local/share/scann"
 #endif
+#ifndef SCANN_BINDIR
+#define SCANN_BINDIR "/usr/local/bin"
+#endif
 #ifndef SCANN_SRC_WEBDIR
 #define SCANN_SRC_WEBDIR ""
 #endif
@@ -45,7 +48,11 @@ struct daemon {
 	struct scann_pool *pool;
 	struct scann_httpd *httpd;
 	uv_timer_t tick;
-	uv_signal_t sigterm, sigint;
+	uv_signal_t sigterm, sigint, sighup;
+	struct scann_config cfg;	/* as in effect; SIGHUP updates it */
+	int argc;			/* the command line, read again */
+	char **argv;			/* on SIGHUP */
+	int loopback;			/* --listen is a loopback address */
 	int draining;
 	int offloaded;		/* api work on libuv's thread pool */
 	int http_stop_wanted;	/* drained, waiting for offloaded work */
@@ -162,6 +169,7 @@ static void on_http_stopped(void *cls)
 	uv_close((uv_handle_t *)&d->tick, on_closed);
 	uv_close((uv_handle_t *)&d->sigterm, on_closed);
 	uv_close((uv_handle_t *)&d->sigint, on_closed);
+	uv_close((uv_handle_t *)&d->sighup, on_closed);
 }
 
 static void on_drained(void *cls)
@@ -184,7 +192,7 @@ static void on_signal(uv_signal_t *s, int signum)
 	struct daemon *d = s->data;
 
 	if (d->draining) {
-		scann_log("second signal: stopping now");
+		scann_log_at(SCANN_LOG_WARN, "second signal: stopping now");
 		exit(1);
 	}
 	d->draining = 1;
@@ -193,7 +201,95 @@ static void on_signal(uv_signal_t *s, int signum)
 	scann_pool_drain(d->pool, on_drained, d);
 }
 
+/* ---- SIGHUP: reload -------------------------------------------------- */
+
+static void default_paths(struct scann_config *cfg);
+static int workers_of(int workers);
+
+static void note_change(void *cls, const char *key, int reloadable)
+{
+	if (reloadable)
+		scann_log("reload: %s changed", key);
+	else
+		scann_log_at(SCANN_LOG_WARN, "reload: %s changed but needs a "
+			     "restart; the old value stays in effect", key);
+}
+
+/*
+ * Read the config file and the command line again, as at start, and take
+ * the keys config.c lists as reloadable, and the token count (auth turns
+ * on when tokens were added; off again only on a loopback listener).  A
+ * file that does not parse changes nothing.
+ */
+static void on_hup(uv_signal_t *s, int signum)
+{
+	struct daemon *d = s->data;
+	struct scann_config now;
+	struct scann_error err;
+	struct scann_api_config acfg;
+	struct scann_pool_config pcfg;
+	int64_t tokens;
+	int was, level;
+
+	(void)signum;
+	if (scann_config_parse(d->argc, d->argv, &now, &err) != 0) {
+		scann_log_at(SCANN_LOG_ERROR, "reload: %s; nothing changed",
+			     err.message);
+		return;
+	}
+	if (scann_store_token_count(d->st, &tokens, &err) != 0) {
+		scann_log_at(SCANN_LOG_ERROR, "reload: %s; nothing changed",
+			     err.message);
+		return;
+	}
+	default_paths(&now);
+	now.workers = workers_of(now.workers);
+	/* the reload's own lines show at the old level or the new one,
+	 * whichever is more verbose */
+	was = scann_log_level_parse(d->cfg.log_level);
+	level = scann_log_level_parse(now.log_level);
+	scann_log_set_level(level > was ? level : was);
+	scann_config_changes(&d->cfg, &now, note_change, d);
+	memcpy(d->cfg.log_level, now.log_level, sizeof(now.log_level));
+	d->cfg.max_body = now.max_body;
+	d->cfg.max_dataset = now.max_dataset;
+	d->cfg.user_limit = now.user_limit;
+	d->cfg.grace_s = now.grace_s;
+	d->cfg.sse_ping_s = now.sse_ping_s;
+	d->cfg.job_timeout_s = now.job_timeout_s;
+	d->cfg.epoch_rate = now.epoch_rate;
+	memset(&acfg, 0, sizeof(acfg));
+	acfg.max_body = d->cfg.max_body;
+	acfg.max_dataset = d->cfg.max_dataset;
+	acfg.auth = tokens > 0 || !d->loopback;
+	acfg.ping_ms = d->cfg.sse_ping_s * 1000;
+	scann_api_reconfigure(d->api, &acfg);
+	memset(&pcfg, 0, sizeof(pcfg));
+	pcfg.grace_ms = d->cfg.grace_s * 1000;
+	pcfg.user_limit = d->cfg.user_limit;
+	pcfg.max_timeout_s = d->cfg.job_timeout_s;
+	pcfg.epoch_rate = d->cfg.epoch_rate;
+	scann_pool_reconfigure(d->pool, &pcfg);
+	scann_log("reloaded (auth %s, %lld token%s)",
+		  acfg.auth ? "tokens" : "off (loopback only)",
+		  (long long)tokens, tokens == 1 ? "" : "s");
+	scann_log_set_level(level);
+	/* a higher user-limit may let queued jobs start now */
+	if (!d->draining)
+		scann_pool_dispatch(d->pool);
+}
+
 /* ---- start-up helpers -------------------------------------------------- */
+
+/* --workers 0 means one slot a core. */
+static int workers_of(int workers)
+{
+	long cores = sysconf(_SC_NPROCESSORS_ONLN);
+
+	if (workers > 0)
+		return workers;
+	return cores > 0 ? (int)cores : 1;
+}
 
 static void exe_dir(char *out, size_t n)
 {
@@ -241,6 +337,15 @@ static void absolutize(char *path, size_t size)
 		memcpy(path, out, strlen(out) + 1);
 }
 
+/* Whether this scannd is the installed one (not a build tree's). */
+static int installed(const char *dir)
+{
+	struct stat a, b;
+
+	return stat(dir, &a) == 0 && stat(SCANN_BINDIR, &b) == 0 &&
+	       a.st_dev == b.st_dev && a.st_ino == b.st_ino;
+}
+
 static void default_paths(struct scann_config *cfg)
 {
 	char dir[1024], cand[1100];
@@ -259,8 +364,9 @@ static void default_paths(struct scann_config *cfg)
 				 "%s/scann-worker", dir);
 	}
 	if (cfg->web_dir[0] == '\0') {
-		if (SCANN_SRC_WEBDIR[0] != '\0' && is_file(SCANN_SRC_WEBDIR
-							   "/index.html", 0))
+		/* a build tree serves the source's files, to see edits */
+		if (!installed(dir) && SCANN_SRC_WEBDIR[0] != '\0' &&
+		    is_file(SCANN_SRC_WEBDIR "/index.html", 0))
 			snprintf(cfg->web_dir, sizeof(cfg->web_dir), "%s",
 				 SCANN_SRC_WEBDIR);
 		else
@@ -405,6 +511,42 @@ static int token_revoke(struct scann_store *st, const char *name)
 	return 0;
 }
 
+/*
+ * "backup FILE": the database only, while scannd may run; "restore FILE"
+ * into a data directory without one.  The files under datasets/ and jobs/
+ * are copied by the operator (scannd(8), BACKUP).
+ */
+static int backup_or_restore(const struct scann_config *cfg)
+{
+	struct scann_error err;
+	char dbpath[1100];
+
+	if (cfg->backup) {
+		snprintf(dbpath, sizeof(dbpath), "%s/scann.db", cfg->data_dir);
+		if (scann_store_backup(dbpath, cfg->backup_file, &err) != 0) {
+			fprintf(stderr, "scannd: backup: %s\n", err.message);
+			return 1;
+		}
+		fprintf(stderr, "scannd: database of %s copied to %s; copy "
+			"%s/datasets and %s/jobs next\n", cfg->data_dir,
+			cfg->backup_file, cfg->data_dir, cfg->data_dir);
+		return 0;
+	}
+	if (mkdir(cfg->data_dir, 0755) != 0 && errno != EEXIST) {
+		fprintf(stderr, "scannd: data dir %s: %s\n", cfg->data_dir,
+			strerror(errno));
+		return 1;
+	}
+	if (scann_store_restore(cfg->backup_file, cfg->data_dir, &err) != 0) {
+		fprintf(stderr, "scannd: restore: %s\n", err.message);
+		return 1;
+	}
+	fprintf(stderr, "scannd: %s restored into %s; copy the datasets and "
+		"jobs directories beside it before starting scannd\n",
+		cfg->backup_file, cfg->data_dir);
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct scann_config cfg;
@@ -418,7 +560,6 @@ int main(int argc, char **argv)
 	struct scann_pool_hooks ph;
 	char dbpath[1100];
 	int64_t tokens = 0;
-	long cores;
 	int rc;
 
 	rc = scann_config_parse(argc, argv, &cfg, &err);
@@ -429,6 +570,8 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	default_paths(&cfg);
+	if (cfg.backup || cfg.restore)
+		return backup_or_restore(&cfg);
 	if (mkdir(cfg.data_dir, 0755) != 0 && errno != EEXIST) {
 		fprintf(stderr, "scannd: data dir %s: %s\n", cfg.data_dir,
 			strerror(errno));
@@ -436,6 +579,8 @@ int main(int argc, char **argv)
 	}
 	snprintf(dbpath, sizeof(dbpath), "%s/scann.db", cfg.data_dir);
 	memset(&d, 0, sizeof(d));
+	d.argc = argc;
+	d.argv = argv;
 	if (scann_store_open(dbpath, &d.st, &err) != 0) {
 		fprintf(stderr, "scannd: %s\n", err.message);
 		return 1;
@@ -471,9 +616,8 @@ int main(int argc, char **argv)
 		scann_store_close(d.st);
 		return 2;
 	}
-	cores = sysconf(_SC_NPROCESSORS_ONLN);
-	if (cfg.workers <= 0)
-		cfg.workers = cores > 0 ? (int)cores : 1;
+	cfg.workers = workers_of(cfg.workers);
+	scann_log_set_level(scann_log_level_parse(cfg.log_level));
 	signal(SIGPIPE, SIG_IGN);
 
 	d.loop = uv_default_loop();
@@ -525,6 +669,11 @@ int main(int argc, char **argv)
 	d.sigterm.data = d.sigint.data = &d;
 	uv_signal_start(&d.sigterm, on_signal, SIGTERM);
 	uv_signal_start(&d.sigint, on_signal, SIGINT);
+	d.cfg = cfg;
+	d.loopback = is_loopback(&addr);
+	uv_signal_init(d.loop, &d.sighup);
+	d.sighup.data = &d;
+	uv_signal_start(&d.sighup, on_hup, SIGHUP);
 
 	scann_pool_recover(d.pool);
 	scann_pool_dispatch(d.pool);

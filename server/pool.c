@@ -112,6 +112,16 @@ struct scann_pool *scann_pool_new(uv_loop_t *loop, struct scann_store *st,
 	return p;
 }
 
+/* SIGHUP: new limits for what starts or is decided from now on. */
+void scann_pool_reconfigure(struct scann_pool *p,
+			    const struct scann_pool_config *cfg)
+{
+	p->cfg.grace_ms = cfg->grace_ms;
+	p->cfg.user_limit = cfg->user_limit;
+	p->cfg.max_timeout_s = cfg->max_timeout_s;
+	p->cfg.epoch_rate = cfg->epoch_rate;
+}
+
 void scann_pool_free(struct scann_pool *p)
 {
 	int i;

@@ -58,6 +58,12 @@ struct scann_pool *scann_pool_new(uv_loop_t *loop, struct scann_store *st,
 				  const struct scann_pool_hooks *hooks);
 /* Free a pool with no worker left (after drain). */
 void scann_pool_free(struct scann_pool *p);
+/*
+ * Take cfg's grace_ms, user_limit, max_timeout_s and epoch_rate (not its
+ * slots or paths); running jobs keep the timeout they started with.
+ */
+void scann_pool_reconfigure(struct scann_pool *p,
+			    const struct scann_pool_config *cfg);
 
 /*
  * Start-up reconciliation: jobs stored as running (scannd died or drained

@@ -55,6 +55,21 @@ int scann_store_set_max_bytes(struct scann_store *st, int64_t bytes,
  */
 int scann_store_check_room(struct scann_store *st, struct scann_error *err);
 
+/*
+ * Copy the database at db_path (which a running scannd may be writing) to
+ * the new file `file`, one consistent snapshot, in rollback-journal mode.
+ * An existing file is refused.  Datasets and job files are not in it: they
+ * are files under the data directory (see scannd(8), BACKUP).
+ */
+int scann_store_backup(const char *db_path, const char *file,
+		       struct scann_error *err);
+/*
+ * Make data_dir/scann.db from the backup `file` (checked, migrated, and its
+ * dataset paths pointed under data_dir).  An existing scann.db is refused.
+ */
+int scann_store_restore(const char *file, const char *data_dir,
+			struct scann_error *err);
+
 /* The schema version of the open file (for tests). */
 int scann_store_schema_version(struct scann_store *st);
 

@@ -42,7 +42,7 @@ eq "big upload rows" "$(jv "$T/up.json" '$.rows')" "$rows"
 # Parsing on the loop made every probe in that window wait for it.
 proc=$(grep -E 'dataset upload: [0-9]+ bytes received|dataset [0-9a-f]+ stored' \
 	"$T/scannd.log" | head -2 |
-	awk '{ split(substr($1, 12, 12), t, ":"); s[NR] = t[1] * 3600 + t[2] * 60 + t[3] }
+	awk '{ split(substr($1, 15, 12), t, ":"); s[NR] = t[1] * 3600 + t[2] * 60 + t[3] }
 	     END { printf "%.3f", s[2] - s[1] }')
 say "upload: ${total}s in all, ${proc}s processing; $probes /healthz probes, slowest ${slow}s"
 check "the upload's processing is long enough to tell (${proc}s >= 0.3s)" \
