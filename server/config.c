@@ -49,6 +49,20 @@ static const struct key keys[] = {
 	{ "epoch-rate", K_INT, OFF(epoch_rate), 0, 0, 100000,
 	  "epoch events stored per second and job; faster ones thinned "
 	  "(0: all)" },
+	{ "runner", K_STR, OFF(runner), 16, 0, 0,
+	  "how workers run: local (children of scannd) or slurm" },
+	{ "slurm-spool", K_STR, OFF(slurm_spool), 1024, 0, 0,
+	  "directory shared with the Slurm nodes for job files" },
+	{ "slurm-partition", K_STR, OFF(slurm_partition), 128, 0, 0,
+	  "Slurm partition (default: the cluster's)" },
+	{ "slurm-account", K_STR, OFF(slurm_account), 128, 0, 0,
+	  "Slurm account to charge (default: none)" },
+	{ "slurm-time-limit", K_STR, OFF(slurm_time_limit), 64, 0, 0,
+	  "sbatch --time (default: the job's timeout + 2 min)" },
+	{ "slurm-max-jobs", K_INT, OFF(slurm_max_jobs), 0, 0, 100000,
+	  "Slurm jobs in flight (0: --workers)" },
+	{ "slurm-sbatch-args", K_STR, OFF(slurm_sbatch_args), 1024, 0, 0,
+	  "more sbatch arguments, split on blanks" },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -174,6 +188,7 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 	cfg->per_ip = 64;
 	cfg->request_deadline_s = 60;
 	cfg->epoch_rate = 20;
+	strcpy(cfg->runner, "local");
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			rc = load_file(argv[i + 1], cfg, err);

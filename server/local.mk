@@ -4,7 +4,8 @@
 bin_PROGRAMS += server/scannd
 server_scannd_SOURCES = \
 	server/main.c server/config.c server/config.h \
-	server/httpd.c server/httpd.h server/pool.c server/pool.h
+	server/httpd.c server/httpd.h server/pool.c server/pool.h \
+	server/runner.h server/runner_local.c server/runner_slurm.c
 server_scannd_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(MHD_CFLAGS) \
 	$(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
 	-DSCANN_PKGDATADIR='"$(pkgdatadir)"' \

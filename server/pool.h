@@ -25,6 +25,7 @@
 
 #include <uv.h>
 
+#include "runner.h"
 #include "store/store.h"
 
 struct scann_pool;
@@ -44,6 +45,8 @@ struct scann_pool_config {
 	 * and the last epoch of each burst are kept.
 	 */
 	int epoch_rate;
+	/* How workers are run (the pool owns it); no ops: the local one. */
+	struct scann_runner runner;
 };
 
 struct scann_pool_hooks {
