@@ -24,5 +24,6 @@ E2E_TESTS = \
 	tests/e2e/test_storage.sh tests/e2e/test_slurm.sh \
 	tests/e2e/test_orphans.sh
 TESTS += $(E2E_TESTS)
-EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh deploy/slurm-local.sh
+EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh deploy/slurm-local.sh \
+	deploy/slurm.md tests/bench/slurm_bench.sh
 EXTRA_DIST += tests/bench/server_bench.sh tests/bench/server_results.md

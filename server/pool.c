@@ -917,7 +917,6 @@ static void adopt(struct scann_pool *p, const struct scann_store_job *job,
 			"job ran");
 	} else {
 		fail_start(p, job->id, msg);
-		scann_store_job_run_delete(p->st, job->id, NULL);
 	}
 }
 

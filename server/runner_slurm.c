@@ -263,6 +263,8 @@ static void read_events(struct slurm_run *sr, int final)
 		if (use == 0)
 			break;
 		sr->offset += (int64_t)use;
+		/* Output means it runs, whichever file the share shows first. */
+		scann_run_started(sr->run);
 		scann_run_output_at(sr->run, buf, use, sr->offset);
 		if (sr->released || (size_t)n < READ_MAX)
 			break;

@@ -13,6 +13,14 @@
 # SLURM_FAIR_JOBS (default 16) sets N; the bench runs it with 50.
 . "${SCANN_SRCDIR:?}/tests/e2e/lib.sh"
 
+# Options checked before any cluster is needed.
+"$SCANND" --data-dir "$T/o" --runner bogus 2>"$T/o.err"
+eq "--runner bogus refused" "$?" 2
+check "saying which option" grep -q -- "--runner bogus" "$T/o.err"
+"$SCANND" --data-dir "$T/o" --runner slurm 2>"$T/o.err"
+eq "--runner slurm without a spool refused" "$?" 2
+check "saying what is missing" grep -q -- "--slurm-spool" "$T/o.err"
+
 if ! timeout 10 sinfo -h >/dev/null 2>&1 ||
 	! timeout 10 sinfo -h -o %T 2>/dev/null | grep -qE '^(idle|mixed|allocated)'; then
 	if [ "${CI:-}" = true ]; then
@@ -125,6 +133,17 @@ curl -s -o "$T/x" "$URL/api/v1/jobs/$X"
 case "$(jv "$T/x" '$.error.message')" in
 "Slurm job $XS "*"no exit status"*) ok ;;
 *) fail "lost job's error: $(cat "$T/x")" ;;
+esac
+e2e_stop
+
+# --- sbatch refusing a job fails it, with sbatch's word -----------------
+e2e_start --data-dir "$T/sdata" "${SLURM_ARGS[@]}" --slurm-partition nosuchpartition
+N=$(submit "{\"dataset\":\"$DS\",$QUICK}")
+check "refused job failed" wait_state "$N" failed 30
+curl -s -o "$T/n" "$URL/api/v1/jobs/$N"
+case "$(jv "$T/n" '$.error.message')" in
+"sbatch failed"*nosuchpartition*) ok ;;
+*) fail "refused job's error: $(cat "$T/n")" ;;
 esac
 e2e_stop
 
