@@ -14,8 +14,10 @@
 # /var/lib/scann-slurm).  Run as root (the daemons and the jobs run as root,
 # which is fine for a test machine and nothing else).  The node has this
 # machine's CPUs; finished jobs leave squeue after MinJobAge=5 s (not 300 s),
-# so the tests see Slurm forget a job quickly.  An /etc/slurm/slurm.conf this
-# script did not write is left alone (and the start refused).
+# so the tests see Slurm forget a job quickly, and a submitted job is
+# scheduled at once (batch_sched_delay=0; 3 s by default).  An
+# /etc/slurm/slurm.conf this script did not write is left alone (and the
+# start refused).
 set -euo pipefail
 
 mode=${1:-}
@@ -63,6 +65,10 @@ AccountingStorageType=accounting_storage/none
 JobAcctGatherType=jobacct_gather/none
 JobCompType=jobcomp/none
 SchedulerType=sched/backfill
+# Schedule a batch job when it is submitted, not up to 3 s later
+# (batch_sched_delay's default), and rescan at most every 0.1 s (not 2 s):
+# the tests submit many short jobs.
+SchedulerParameters=batch_sched_delay=0,sched_min_interval=100000
 MpiDefault=none
 ReturnToService=2
 MinJobAge=5

@@ -167,6 +167,9 @@ eq "each started once" "$(sqlite3 "$T/fdata/scann.db" "SELECT count(*) FROM jobs
 # first half of the starts, both have at least a third.
 ORDER=$(sqlite3 "$T/fdata/scann.db" "SELECT owner FROM jobs ORDER BY started_at, id" | tr '\n' ' ')
 BOB_FIRST=$(sqlite3 "$T/fdata/scann.db" "SELECT count(*) FROM (SELECT owner FROM jobs ORDER BY started_at, id LIMIT $((FAIR / 2))) WHERE owner='bob'")
+say "start order: $ORDER"
+eq "never more than 2 running at once" "$(sqlite3 "$T/fdata/scann.db" "SELECT max((SELECT count(*)
+	FROM jobs k WHERE k.started_at <= j.started_at AND j.started_at < k.finished_at)) FROM jobs j")" 2
 check "bob served in turn (start order: $ORDER)" test "$BOB_FIRST" -ge $((FAIR / 6))
 check "ann served in turn (start order: $ORDER)" test $((FAIR / 2 - BOB_FIRST)) -ge $((FAIR / 6))
 e2e_stop
