@@ -89,6 +89,13 @@ case "$(jv "$T/p" '$.runner.note')" in
 *) fail "no Slurm reason for the pending job: $(cat "$T/p")" ;;
 esac
 PS=$(jv "$T/p" '$.runner.job_id')
+# A restart finds the pending job where it was: queued, in Slurm's queue.
+e2e_kill
+e2e_start --data-dir "$T/sdata" "${SLURM_ARGS[@]}"
+curl -s -o "$T/p" "$URL/api/v1/jobs/$P"
+eq "pending job still queued after a restart" "$(jv "$T/p" '$.state')" queued
+eq "with the same Slurm job" "$(jv "$T/p" '$.runner.job_id')" "$PS"
+check "the running one too" wait_state "$A" running 10
 eq "cancel a pending job" "$(api POST "/api/v1/jobs/$P/cancel")" 202
 check "pending job cancelled" wait_state "$P" cancelled 30
 check "its Slurm job is gone" sh -c "! squeue -h -j $PS -t PENDING,RUNNING 2>/dev/null | grep -q ."
@@ -98,6 +105,26 @@ check "running job cancelled" wait_state "$A" cancelled 60
 check "its Slurm job is not running" sh -c "! squeue -h -j $AS -t RUNNING 2>/dev/null | grep -q ."
 events "$A" "$T/a.ndjson"
 check "cancelled job: seqs 1..n" seqs_ok "$T/a.ndjson"
+
+# --- the pool's timeout stops a Slurm job --------------------------------
+O=$(submit "{\"dataset\":\"$SLOW_DS\",$LONG,\"resources\":{\"timeout_s\":3}}")
+check "timed-out job failed" wait_state "$O" failed 60
+curl -s -o "$T/oj" "$URL/api/v1/jobs/$O"
+case "$(jv "$T/oj" '$.error.message')" in "timed out after 3 s") ok ;; *) fail "timeout: $(cat "$T/oj")" ;; esac
+OS=$(jv "$T/oj" '$.runner.job_id')
+check "its Slurm job is not running" sh -c "! squeue -h -j $OS -t RUNNING 2>/dev/null | grep -q ."
+
+# --- SIGTERM: scannd leaves its Slurm jobs running, the next start follows
+D=$(submit "{\"dataset\":\"$SLOW_DS\",$SLOW}")
+check "job running" wait_state "$D" running 60
+DS_=$(slurm_id "$D")
+e2e_stop
+check "its Slurm job runs on without scannd" sh -c "squeue -h -j $DS_ -t RUNNING | grep -q ."
+e2e_start --data-dir "$T/sdata" "${SLURM_ARGS[@]}"
+check "followed again after SIGTERM and succeeded" wait_state "$D" succeeded 180
+events "$D" "$T/d.ndjson"
+check "after SIGTERM: seqs 1..n" seqs_ok "$T/d.ndjson"
+eq "after SIGTERM: one attempt" "$(sqlite3 "$T/sdata/scann.db" "SELECT attempts FROM jobs WHERE id=$D")" 1
 
 # --- scannd killed: the Slurm job runs on and is followed again ----------
 K=$(submit "{\"dataset\":\"$SLOW_DS\",$SLOW}")
