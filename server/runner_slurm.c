@@ -8,7 +8,8 @@
  * (spec.json) and a batch script (job.sh), then runs
  * `sbatch --parsable job.sh` and stores the Slurm job id as the run's ref
  * (the run row is stored before sbatch, ref "", so a scannd killed in
- * between finds the submission by its name, scann-ID-A).  On the node the
+ * between finds the submission by its name, scann-ID-A-TAG, TAG a hash of
+ * the spool's path).  On the node the
  * script marks the start (started), runs scann-worker in the job's
  * directory with the spec on stdin, its stdout appended to events.ndjson
  * and its stderr to stderr, forwards SIGTERM (scancel) to it, and records
@@ -51,6 +52,11 @@ struct slurm_runner {
 	uv_loop_t *loop;
 	char *spool, *partition, *account, *time_limit, *sbatch_args, *worker;
 	int poll_ms;
+	/*
+	 * A hash of the spool's path, in every job name: two scannds under
+	 * one account (two tests at once) never take the other's scann-1-1.
+	 */
+	unsigned tag;
 	struct slurm_run *runs;
 	int squeue_busy;	/* a squeue is in flight */
 	unsigned ticks;
@@ -61,7 +67,7 @@ struct slurm_run {
 	struct slurm_run *next;
 	struct scann_run *run;
 	int64_t job_id, attempt;
-	char name[64];		/* scann-ID-A, the Slurm job name */
+	char name[64];		/* scann-ID-A-TAG, the Slurm job name */
 	char slurm_id[32];	/* "" until sbatch answered */
 	char dir[PATH_MAX];	/* SPOOL/job-ID-A */
 	int64_t offset;		/* events.ndjson bytes stored */
@@ -624,8 +630,8 @@ static struct slurm_run *run_new(struct slurm_runner *rn, struct scann_run *run,
 	sr->run = run;
 	sr->job_id = job_id;
 	sr->attempt = attempt;
-	snprintf(sr->name, sizeof(sr->name), "scann-%lld-%lld",
-		 (long long)job_id, (long long)attempt);
+	snprintf(sr->name, sizeof(sr->name), "scann-%lld-%lld-%08x",
+		 (long long)job_id, (long long)attempt, rn->tag);
 	snprintf(sr->dir, sizeof(sr->dir), "%s/job-%lld-%lld", rn->spool,
 		 (long long)job_id, (long long)attempt);
 	uv_timer_init(rn->loop, &sr->poll);
@@ -800,7 +806,7 @@ static int slurm_recover(void *self, struct scann_run *run,
 			 "the job to Slurm");
 		return 0;
 	}
-	/* birth holds the attempt's name, scann-ID-A. */
+	/* birth holds the attempt's name, scann-ID-A-TAG. */
 	if (sscanf(r->birth, "scann-%*d-%lld", &attempt) != 1)
 		attempt = job->attempts;
 	sr = run_new(rn, run, job->id, attempt);
@@ -854,6 +860,7 @@ struct scann_runner scann_runner_slurm_new(uv_loop_t *loop,
 	struct scann_runner r = { NULL, NULL };
 	struct slurm_runner *rn;
 	char spool[PATH_MAX], probe[PATH_MAX + 32];
+	size_t i;
 
 	if (c->spool == NULL || c->spool[0] == '\0') {
 		snprintf(msg, msg_len, "--runner slurm needs --slurm-spool DIR "
@@ -884,6 +891,9 @@ struct scann_runner scann_runner_slurm_new(uv_loop_t *loop,
 	rn->sbatch_args = dup_or_empty(c->sbatch_args);
 	rn->worker = dup_or_empty(c->worker);
 	rn->poll_ms = c->poll_ms > 0 ? c->poll_ms : 500;
+	rn->tag = 2166136261u;	/* FNV-1a */
+	for (i = 0; spool[i] != '\0'; i++)
+		rn->tag = (rn->tag ^ (unsigned char)spool[i]) * 16777619u;
 	r.ops = &slurm_ops;
 	r.self = rn;
 	return r;
