@@ -118,12 +118,20 @@ check "its Slurm job is not running" sh -c "! squeue -h -j $OS -t RUNNING 2>/dev
 D=$(submit "{\"dataset\":\"$SLOW_DS\",$SLOW}")
 check "job running" wait_state "$D" running 60
 DS_=$(slurm_id "$D")
+sleep 1
+curl -sN --max-time 120 "$URL/api/v1/jobs/$D/events?format=ndjson" >"$T/live" &
+FOLLOW=$!
+sleep 1
 e2e_stop
+wait $FOLLOW
+check "the live stream had worker events" grep -q '"type":"epoch"' "$T/live"
 check "its Slurm job runs on without scannd" sh -c "squeue -h -j $DS_ -t RUNNING | grep -q ."
 e2e_start --data-dir "$T/sdata" "${SLURM_ARGS[@]}"
 check "followed again after SIGTERM and succeeded" wait_state "$D" succeeded 180
 events "$D" "$T/d.ndjson"
 check "after SIGTERM: seqs 1..n" seqs_ok "$T/d.ndjson"
+check "the stream seen live is a prefix of the whole" \
+	sh -c "head -c \$(wc -c <'$T/live') '$T/d.ndjson' | cmp -s - '$T/live'"
 eq "after SIGTERM: one attempt" "$(sqlite3 "$T/sdata/scann.db" "SELECT attempts FROM jobs WHERE id=$D")" 1
 
 # --- scannd killed: the Slurm job runs on and is followed again ----------
