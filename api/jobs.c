@@ -275,6 +275,29 @@ void scann_api_shutdown(struct scann_api *api)
 	api_stream_shutdown(api);
 }
 
+/*
+ * view's "runner": how the job's latest attempt is run (server/runner.h),
+ * e.g. {"kind": "slurm", "job_id": "123", "note": "PENDING (Priority)"};
+ * null before its first start.
+ */
+static void add_runner(struct scann_api *api, json_t *view, int64_t id)
+{
+	struct scann_store_job_run *run = NULL;
+	json_t *o;
+
+	if (scann_store_job_run_get(api->st, id, &run, NULL) != 0) {
+		json_object_set_new(view, "runner", json_null());
+		return;
+	}
+	o = json_pack("{s:s}", "kind", run->kind);
+	if (strcmp(run->kind, "slurm") == 0 && run->ref[0] != '\0')
+		json_object_set_new(o, "job_id", json_string(run->ref));
+	if (run->note[0] != '\0')
+		json_object_set_new(o, "note", json_string(run->note));
+	json_object_set_new(view, "runner", o);
+	scann_store_job_run_free(run);
+}
+
 enum MHD_Result api_jobs_get(struct scann_api *api, struct api_req *r)
 {
 	static const char *const allowed[] = { "wait", "since", NULL };
@@ -325,10 +348,11 @@ enum MHD_Result api_jobs_get(struct scann_api *api, struct api_req *r)
 	r->kind = API_REQ_PLAIN;
 	{
 		json_t *view = api_view_job(j, 1);
-		char *body = json_dumps(view, JSON_COMPACT |
-					JSON_REAL_PRECISION(9));
+		char *body;
 		struct MHD_Response *resp;
 
+		add_runner(api, view, j->id);
+		body = json_dumps(view, JSON_COMPACT | JSON_REAL_PRECISION(9));
 		json_decref(view);
 		if (body == NULL)
 			abort();
@@ -348,6 +372,7 @@ enum MHD_Result api_jobs_cancel(struct scann_api *api, struct api_req *r)
 {
 	static const char *const allowed[] = { NULL };
 	struct scann_store_job *j = NULL;
+	struct scann_store_job_run *run = NULL;
 	struct scann_error err;
 	enum MHD_Result res;
 	int64_t id;
@@ -364,7 +389,17 @@ enum MHD_Result api_jobs_cancel(struct scann_api *api, struct api_req *r)
 				      scann_job_state_name(j->state));
 		goto out;
 	}
-	if (j->state == SCANN_JOB_QUEUED) {
+	if (j->state == SCANN_JOB_QUEUED &&
+	    scann_store_job_run_get(api->st, id, &run, NULL) == 0) {
+		/* Handed to a runner's queue (Slurm's): the pool ends it. */
+		scann_store_job_run_free(run);
+		rc = scann_store_job_request_cancel(api->st, id, &err);
+		if (rc == 0 && api->hooks.job_cancel != NULL &&
+		    api->hooks.job_cancel(api->hooks.cls, id) != 0)
+			rc = scann_store_job_transition(api->st, id,
+				SCANN_JOB_MASK_LIVE, SCANN_JOB_CANCELLED, NULL,
+				NULL, &err);
+	} else if (j->state == SCANN_JOB_QUEUED) {
 		rc = scann_store_job_transition(api->st, id,
 			SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_CANCELLED,
 			NULL, NULL, &err);
@@ -390,7 +425,12 @@ enum MHD_Result api_jobs_cancel(struct scann_api *api, struct api_req *r)
 		res = api_reply_scann_error(r, &err);
 		goto out;
 	}
-	res = api_reply_json(r, MHD_HTTP_ACCEPTED, api_view_job(j, 1));
+	{
+		json_t *view = api_view_job(j, 1);
+
+		add_runner(api, view, id);
+		res = api_reply_json(r, MHD_HTTP_ACCEPTED, view);
+	}
 out:
 	scann_store_job_free(j);
 	return res;

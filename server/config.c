@@ -56,6 +56,20 @@ static const struct key keys[] = {
 	  "(0: all)" },
 	{ "log-level", K_STR, OFF(log_level), 16, 0, 0,
 	  "least severe log lines kept: error, warn, info or debug" },
+	{ "runner", K_STR, OFF(runner), 16, 0, 0,
+	  "how workers run: local (children of scannd) or slurm" },
+	{ "slurm-spool", K_STR, OFF(slurm_spool), 1024, 0, 0,
+	  "directory shared with the Slurm nodes for job files" },
+	{ "slurm-partition", K_STR, OFF(slurm_partition), 128, 0, 0,
+	  "Slurm partition (default: the cluster's)" },
+	{ "slurm-account", K_STR, OFF(slurm_account), 128, 0, 0,
+	  "Slurm account to charge (default: none)" },
+	{ "slurm-time-limit", K_STR, OFF(slurm_time_limit), 64, 0, 0,
+	  "sbatch --time (default: the job's timeout + 2 min)" },
+	{ "slurm-max-jobs", K_INT, OFF(slurm_max_jobs), 0, 0, 100000,
+	  "Slurm jobs in flight (0: --workers)" },
+	{ "slurm-sbatch-args", K_STR, OFF(slurm_sbatch_args), 1024, 0, 0,
+	  "more sbatch arguments, split on blanks" },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -71,6 +85,12 @@ static const struct {
 	{ "web-dir", "DIR" },
 	{ "worker", "PROGRAM" },
 	{ "log-level", "LEVEL" },
+	{ "runner", "KIND" },
+	{ "slurm-spool", "DIR" },
+	{ "slurm-partition", "PARTITION" },
+	{ "slurm-account", "ACCOUNT" },
+	{ "slurm-time-limit", "TIME" },
+	{ "slurm-sbatch-args", "ARGS" },
 };
 
 /*
@@ -292,6 +312,7 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 			return 1;
 		}
 	}
+	strcpy(cfg->runner, "local");
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			rc = load_file(argv[i + 1], cfg, err);

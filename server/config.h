@@ -27,6 +27,11 @@ struct scann_config {
 	int request_deadline_s;	/* headers + body of a request; default 60 */
 	int epoch_rate;		/* epoch events stored per s and job; 20 */
 	char log_level[16];	/* error, warn, info (default) or debug */
+	/* Runner (server/runner.h): "local" (default) or "slurm". */
+	char runner[16];
+	char slurm_spool[1024], slurm_partition[128], slurm_account[128];
+	char slurm_time_limit[64], slurm_sbatch_args[1024];
+	int slurm_max_jobs;	/* Slurm jobs in flight; 0 = workers */
 	/* "token add NAME [--admin]", "token list", "token revoke NAME" */
 	int token_add, token_list, token_revoke;
 	char token_name[128];

@@ -4,7 +4,8 @@
 bin_PROGRAMS += server/scannd
 server_scannd_SOURCES = \
 	server/main.c server/config.c server/config.h \
-	server/httpd.c server/httpd.h server/pool.c server/pool.h
+	server/httpd.c server/httpd.h server/pool.c server/pool.h \
+	server/runner.h server/runner_local.c server/runner_slurm.c
 server_scannd_CFLAGS = $(AM_CFLAGS) $(UV_CFLAGS) $(MHD_CFLAGS) \
 	$(JANSSON_CFLAGS) $(SQLITE_CFLAGS) \
 	-DSCANN_PKGDATADIR='"$(pkgdatadir)"' \
@@ -22,7 +23,8 @@ E2E_TESTS = \
 	tests/e2e/test_store_full.sh tests/e2e/test_schema.sh \
 	tests/e2e/test_isolation.sh tests/e2e/test_connections.sh \
 	tests/e2e/test_storage.sh tests/e2e/test_cli.sh tests/e2e/test_reload.sh \
-	tests/e2e/test_backup.sh
+	tests/e2e/test_backup.sh tests/e2e/test_slurm.sh tests/e2e/test_orphans.sh
 TESTS += $(E2E_TESTS)
-EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh
+EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh deploy/slurm-local.sh \
+	deploy/slurm.md tests/bench/slurm_bench.sh
 EXTRA_DIST += tests/bench/server_bench.sh tests/bench/server_results.md

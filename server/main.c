@@ -547,6 +547,42 @@ static int backup_or_restore(const struct scann_config *cfg)
 	return 0;
 }
 
+/*
+ * The runner cfg asks for into *r (no ops: the pool's default, local); a
+ * Slurm runner's slots are its jobs in flight.  -1 after saying why.
+ */
+static int make_runner(uv_loop_t *loop, struct scann_config *cfg,
+		       struct scann_runner *r)
+{
+	struct scann_slurm_config sc;
+	char msg[1200];
+
+	memset(r, 0, sizeof(*r));
+	if (strcmp(cfg->runner, "local") == 0)
+		return 0;
+	if (strcmp(cfg->runner, "slurm") != 0) {
+		fprintf(stderr, "scannd: --runner %s: expected local or slurm\n",
+			cfg->runner);
+		return -1;
+	}
+	memset(&sc, 0, sizeof(sc));
+	sc.spool = cfg->slurm_spool;
+	sc.partition = cfg->slurm_partition;
+	sc.account = cfg->slurm_account;
+	sc.time_limit = cfg->slurm_time_limit;
+	sc.sbatch_args = cfg->slurm_sbatch_args;
+	sc.worker = cfg->worker;
+	sc.poll_ms = 250;
+	*r = scann_runner_slurm_new(loop, &sc, msg, sizeof(msg));
+	if (r->ops == NULL) {
+		fprintf(stderr, "scannd: %s\n", msg);
+		return -1;
+	}
+	if (cfg->slurm_max_jobs > 0)
+		cfg->workers = cfg->slurm_max_jobs;
+	return 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct scann_config cfg;
@@ -621,6 +657,11 @@ int main(int argc, char **argv)
 	signal(SIGPIPE, SIG_IGN);
 
 	d.loop = uv_default_loop();
+	memset(&pcfg, 0, sizeof(pcfg));
+	if (make_runner(d.loop, &cfg, &pcfg.runner) != 0) {
+		scann_store_close(d.st);
+		return 2;
+	}
 	memset(&acfg, 0, sizeof(acfg));
 	acfg.data_dir = cfg.data_dir;
 	acfg.web_dir = is_dir(cfg.web_dir) ? cfg.web_dir : NULL;
@@ -636,7 +677,6 @@ int main(int argc, char **argv)
 	ah.slots = cfg.workers;
 	ah.offload = hook_offload;
 	d.api = scann_api_new(d.st, &acfg, &ah);
-	memset(&pcfg, 0, sizeof(pcfg));
 	pcfg.slots = cfg.workers;
 	pcfg.worker = cfg.worker;
 	pcfg.data_dir = cfg.data_dir;
@@ -656,9 +696,9 @@ int main(int argc, char **argv)
 		rc = 1;
 		goto out;
 	}
-	scann_log("listening on http://%s/ (data %s, %d worker slot%s, "
+	scann_log("listening on http://%s/ (data %s, %d %s slot%s, "
 		  "auth %s, worker %s, web %s)", cfg.listen, cfg.data_dir,
-		  cfg.workers, cfg.workers == 1 ? "" : "s",
+		  cfg.workers, cfg.runner, cfg.workers == 1 ? "" : "s",
 		  tokens ? "tokens" : "off (loopback only)", cfg.worker,
 		  acfg.web_dir ? acfg.web_dir : "none");
 	uv_timer_init(d.loop, &d.tick);

@@ -1,17 +1,18 @@
 /*
- * pool.c -- the worker pool (see pool.h for what it promises).
+ * pool.c -- the worker pool's policy (see pool.h for what it promises):
+ * which queued job goes next, how many run, timeouts, how each ends up in
+ * the store, and what becomes of them across a restart.  How a worker is
+ * run is a runner's business (runner.h): a local child, a Slurm job.
  *
- * Life of one worker: dispatch picks a job and moves it to running in the
- * store, then spawns scann-worker with three pipes.  The stored spec is
- * written to stdin as it is, then stdin is closed; the dataset's path goes
- * on the command line (--dataset), so the pool neither parses nor rewrites
- * a spec: what it needs of one (threads, timeout) is in the job's row.  stdout is cut into lines, each stored as an
- * event and announced.  The job is settled (succeeded, failed, cancelled, or
- * left running for a restart to resume) only when the process has exited
- * AND stdout and stderr have reached EOF, so no event the worker printed
- * before dying is lost; if a stray grandchild keeps a pipe open, a short
- * timer settles the job anyway.  Handles are freed in their close callbacks,
- * as libuv requires; the worker struct goes when the last one has closed.
+ * Life of one run: dispatch picks a job (moving it to running in the store,
+ * unless the runner has a queue of its own and says when it starts) and
+ * hands it to the runner.  What the worker prints on stdout is cut into
+ * lines, each stored as an event and announced.  The job is settled
+ * (succeeded, failed, cancelled, or left running for a restart to resume)
+ * only when the runner has said the worker exited AND that stdout and
+ * stderr ended, so no event printed before the end is lost; if a stray
+ * grandchild keeps a pipe open, a short timer settles the job anyway.  The
+ * run's struct goes when its timer has closed and the runner released it.
  */
 #include <errno.h>
 #include <signal.h>
@@ -25,17 +26,17 @@
 
 #include "api/log.h"
 #include "pool.h"
+#include "runner.h"
 #include "worker/job/artifacts.h"
 
 #define LINE_MAX_BYTES (1024 * 1024)
 #define TAIL_BYTES 4096
 #define REAP_MS 2000
 
-extern char **environ;
-
 enum stop_reason { STOP_NONE, STOP_CANCEL, STOP_TIMEOUT, STOP_DRAIN, STOP_STORE };
 enum timer_mode { TIMER_TIMEOUT, TIMER_KILL, TIMER_REAP };
 
+/* One attempt at a job (struct scann_run in runner.h). */
 struct worker {
 	struct scann_pool *pool;
 	struct worker *next;
@@ -43,12 +44,12 @@ struct worker {
 	char *owner;
 	int threads;
 	uint32_t timeout_s;
-	uv_process_t proc;
-	uv_pipe_t in, out, err;
+	void *rstate;		/* the runner's */
+	int started;		/* stored as running (not in the runner's queue) */
+	int resumed;		/* from a checkpoint */
+	int64_t attempt;
 	uv_timer_t timer;
 	enum timer_mode timer_mode;
-	uv_write_t wreq;
-	char *spec_text;
 	char *line;
 	size_t llen, lcap;
 	int overflow;
@@ -63,7 +64,11 @@ struct worker {
 	uint64_t last_epoch_ms;	/* when an epoch was last stored */
 	int64_t events_lost;	/* events the store refused */
 	char store_error[160];	/* the first refusal's message */
+	char lost[256];		/* scann_run_lost's message */
 };
+
+#define RUN(w) ((struct scann_run *)(w))
+#define WORKER(run) ((struct worker *)(run))
 
 struct owner_turn {
 	char *owner;
@@ -75,6 +80,7 @@ struct scann_pool {
 	struct scann_store *st;
 	struct scann_pool_config cfg;
 	struct scann_pool_hooks hooks;
+	struct scann_runner runner;
 	struct worker *workers;
 	int busy;
 	uint64_t tick;
@@ -106,6 +112,8 @@ struct scann_pool *scann_pool_new(uv_loop_t *loop, struct scann_store *st,
 	p->cfg.data_dir = strdup(cfg->data_dir);
 	if (p->cfg.worker == NULL || p->cfg.data_dir == NULL)
 		abort();
+	p->runner = cfg->runner.ops != NULL ? cfg->runner :
+		scann_runner_local_new(p->cfg.worker, p->cfg.grace_ms);
 	if (p->cfg.slots < 1)
 		p->cfg.slots = 1;
 	p->hooks = *hooks;
@@ -131,6 +139,7 @@ void scann_pool_free(struct scann_pool *p)
 	for (i = 0; i < p->n_turns; i++)
 		free(p->turns[i].owner);
 	free(p->turns);
+	p->runner.ops->free(p->runner.self);
 	free((char *)p->cfg.worker);
 	free((char *)p->cfg.data_dir);
 	free(p);
@@ -141,58 +150,10 @@ int scann_pool_busy(const struct scann_pool *p)
 	return p->busy;
 }
 
-int scann_pool_recover(struct scann_pool *p)
+/* ---- settling a run ---------------------------------------------------- */
+
+static void free_if_done(struct worker *w)
 {
-	struct scann_error err, room;
-	enum scann_job_state to = SCANN_JOB_QUEUED;
-	int64_t *ids = NULL;
-	int n = 0, i, done = 0;
-	char msg[256] = "";
-	json_t *extra;
-
-	if (scann_store_job_ids_in_state(p->st, SCANN_JOB_RUNNING, &ids, &n,
-					 &err) != 0) {
-		scann_log("recovery: %s", err.message);
-		return 0;
-	}
-	/*
-	 * With no room for events (a full disk, the cap, a read-only store),
-	 * a re-queued job would fill what is left and fail again -- or, on a
-	 * full disk, stay running with no record: fail it now, saying why.
-	 */
-	if (n > 0 && scann_store_check_room(p->st, &room) != 0) {
-		snprintf(msg, sizeof(msg), "scannd restarted while the job ran, "
-			 "and its events cannot be stored (%.180s)", room.message);
-		extra = json_pack("{s:s}", "message", msg);
-		to = SCANN_JOB_FAILED;
-	} else {
-		extra = json_pack("{s:s}", "reason", "scannd restarted while "
-				  "the job ran; it will resume from its last "
-				  "checkpoint");
-	}
-	for (i = 0; i < n; i++) {
-		if (scann_store_job_transition(p->st, ids[i],
-			SCANN_JOB_MASK(SCANN_JOB_RUNNING), to,
-			extra, NULL, &err) == 0) {
-			scann_log("job %lld was running at shutdown: %s",
-				  (long long)ids[i], to == SCANN_JOB_QUEUED ?
-				  "re-queued" : msg);
-			done++;
-		} else {
-			scann_log("recovery of job %lld: %s", (long long)ids[i],
-				  err.message);
-		}
-	}
-	json_decref(extra);
-	free(ids);
-	return done;
-}
-
-/* ---- settling a job ---------------------------------------------------- */
-
-static void on_handle_closed(uv_handle_t *h)
-{
-	struct worker *w = h->data;
 	struct scann_pool *p = w->pool;
 	struct worker **pp;
 
@@ -206,7 +167,6 @@ static void on_handle_closed(uv_handle_t *h)
 	}
 	p->busy -= w->threads;
 	free(w->owner);
-	free(w->spec_text);
 	free(w->line);
 	json_decref(w->held_epoch);
 	free(w);
@@ -222,10 +182,14 @@ static void on_handle_closed(uv_handle_t *h)
 	scann_pool_dispatch(p);
 }
 
-static void close_handle(struct worker *w, uv_handle_t *h)
+static void on_timer_closed(uv_handle_t *h)
 {
-	if (!uv_is_closing(h))
-		uv_close(h, on_handle_closed);
+	free_if_done(h->data);
+}
+
+static void on_released(struct scann_run *run)
+{
+	free_if_done(WORKER(run));
 }
 
 static json_t *failure(struct worker *w, const char *msg)
@@ -258,7 +222,7 @@ static void settle(struct worker *w)
 {
 	struct scann_pool *p = w->pool;
 	struct scann_error err;
-	char msg[256];
+	char msg[300];
 	json_t *extra = NULL;
 	enum scann_job_state to;
 	int rc;
@@ -268,8 +232,9 @@ static void settle(struct worker *w)
 	w->settled = 1;
 	uv_timer_stop(&w->timer);
 	if (w->reason == STOP_DRAIN) {
-		scann_log("job %lld: worker stopped for shutdown; it resumes at "
-			  "the next start", (long long)w->job_id);
+		scann_log("job %lld: %s for shutdown; it resumes at the next "
+			  "start", (long long)w->job_id, w->exited ?
+			  "worker stopped" : "left to its runner");
 		goto close;
 	}
 	if (w->reason == STOP_CANCEL) {
@@ -285,6 +250,9 @@ static void settle(struct worker *w)
 			 "(%s); the job was stopped", (long long)w->events_lost,
 			 w->events_lost == 1 ? "" : "s", w->store_error);
 		extra = json_pack("{s:s}", "message", msg);
+	} else if (w->lost[0] != '\0') {
+		to = SCANN_JOB_FAILED;
+		extra = json_pack("{s:s}", "message", w->lost);
 	} else if (w->reason == STOP_TIMEOUT) {
 		to = SCANN_JOB_FAILED;
 		snprintf(msg, sizeof(msg), "timed out after %u s",
@@ -318,14 +286,9 @@ static void settle(struct worker *w)
 	json_decref(extra);
 	changed(p, w->job_id);
 close:
-	close_handle(w, (uv_handle_t *)&w->out);
-	close_handle(w, (uv_handle_t *)&w->err);
-	close_handle(w, (uv_handle_t *)&w->in);
-	close_handle(w, (uv_handle_t *)&w->timer);
-	if (w->exited)
-		close_handle(w, (uv_handle_t *)&w->proc);
-	else
-		uv_process_kill(&w->proc, SIGKILL);
+	uv_close((uv_handle_t *)&w->timer, on_timer_closed);
+	p->runner.ops->release(p->runner.self, RUN(w), w->rstate,
+				 on_released);
 }
 
 static void maybe_settle(struct worker *w)
@@ -427,16 +390,6 @@ static void handle_line(struct worker *w, const char *line, size_t n)
 	json_decref(ev);
 }
 
-static void on_alloc(uv_handle_t *h, size_t suggested, uv_buf_t *buf)
-{
-	static char slab[65536];	/* one thread: reads never overlap */
-
-	(void)h;
-	(void)suggested;
-	buf->base = slab;
-	buf->len = sizeof(slab);
-}
-
 /* Room for need bytes in w->line (need <= LINE_MAX_BYTES). */
 static void line_reserve(struct worker *w, size_t need)
 {
@@ -448,27 +401,19 @@ static void line_reserve(struct worker *w, size_t need)
 		abort();
 }
 
-static void on_out(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+void scann_run_output(struct scann_run *run, const char *buf, size_t nread)
 {
-	struct worker *w = s->data;
-	ssize_t i, start = 0;
+	struct worker *w = WORKER(run);
+	size_t i, start = 0;
 
-	if (nread < 0) {
-		if (w->llen > 0 && !w->overflow)
-			handle_line(w, w->line, w->llen);	/* no final \n */
-		flush_epoch(w);
-		w->llen = 0;
-		w->out_eof = 1;
-		uv_read_stop(s);
-		maybe_settle(w);
+	if (w->settled)
 		return;
-	}
 	for (i = 0; i < nread; i++) {
 		size_t n;
 
-		if (buf->base[i] != '\n')
+		if (buf[i] != '\n')
 			continue;
-		n = (size_t)(i - start);
+		n = i - start;
 		if (w->overflow) {
 			json_t *ev = json_pack("{s:s,s:s,s:s}", "type", "log",
 					       "level", "warn", "message",
@@ -480,11 +425,11 @@ static void on_out(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			w->overflow = 0;
 			w->llen = 0;
 		} else if (w->llen == 0) {
-			handle_line(w, buf->base + start, n);
+			handle_line(w, buf + start, n);
 		} else if (w->llen + n <= LINE_MAX_BYTES) {
 			/* The end of a line begun in an earlier read. */
 			line_reserve(w, w->llen + n);
-			memcpy(w->line + w->llen, buf->base + start, n);
+			memcpy(w->line + w->llen, buf + start, n);
 			handle_line(w, w->line, w->llen + n);
 			w->llen = 0;
 		} else {
@@ -493,7 +438,7 @@ static void on_out(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		start = i + 1;
 	}
 	if (start < nread && !w->overflow) {
-		size_t n = (size_t)(nread - start);
+		size_t n = nread - start;
 
 		if (w->llen + n > LINE_MAX_BYTES) {
 			w->overflow = 1;
@@ -501,25 +446,54 @@ static void on_out(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 			return;
 		}
 		line_reserve(w, w->llen + n);
-		memcpy(w->line + w->llen, buf->base + start, n);
+		memcpy(w->line + w->llen, buf + start, n);
 		w->llen += n;
 	}
 }
 
-static void on_err(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
+void scann_run_output_at(struct scann_run *run, const char *buf, size_t n,
+			 int64_t offset)
 {
-	struct worker *w = s->data;
-	size_t n;
+	struct worker *w = WORKER(run);
+	struct scann_error err;
+	int tx;
 
-	if (nread < 0) {
-		w->err_eof = 1;
-		uv_read_stop(s);
-		maybe_settle(w);
+	if (w->settled)
 		return;
+	tx = scann_store_begin(w->pool->st, &err) == 0;
+	scann_run_output(run, buf, n);
+	/* Nothing held back past the offset: a restart reads on from it. */
+	flush_epoch(w);
+	if (scann_store_job_run_offset(w->pool->st, w->job_id, offset,
+				       &err) != 0)
+		scann_log("job %lld: %s", (long long)w->job_id, err.message);
+	if (tx && scann_store_commit(w->pool->st, &err) != 0) {
+		scann_log("job %lld: %s", (long long)w->job_id, err.message);
+		scann_store_rollback(w->pool->st);
 	}
-	n = (size_t)nread;
+}
+
+void scann_run_output_end(struct scann_run *run)
+{
+	struct worker *w = WORKER(run);
+
+	if (w->out_eof)
+		return;
+	if (w->llen > 0 && !w->overflow && !w->settled)
+		handle_line(w, w->line, w->llen);	/* no final \n */
+	if (!w->settled)
+		flush_epoch(w);
+	w->llen = 0;
+	w->out_eof = 1;
+	maybe_settle(w);
+}
+
+void scann_run_stderr(struct scann_run *run, const char *buf, size_t n)
+{
+	struct worker *w = WORKER(run);
+
 	if (n >= TAIL_BYTES) {
-		memcpy(w->tail, buf->base + n - TAIL_BYTES, TAIL_BYTES);
+		memcpy(w->tail, buf + n - TAIL_BYTES, TAIL_BYTES);
 		w->tail_len = TAIL_BYTES;
 		return;
 	}
@@ -529,11 +503,46 @@ static void on_err(uv_stream_t *s, ssize_t nread, const uv_buf_t *buf)
 		memmove(w->tail, w->tail + drop, w->tail_len - drop);
 		w->tail_len -= drop;
 	}
-	memcpy(w->tail + w->tail_len, buf->base, n);
+	memcpy(w->tail + w->tail_len, buf, n);
 	w->tail_len += n;
 }
 
+void scann_run_stderr_end(struct scann_run *run)
+{
+	struct worker *w = WORKER(run);
+
+	if (w->err_eof)
+		return;
+	w->err_eof = 1;
+	maybe_settle(w);
+}
+
+uv_loop_t *scann_run_loop(struct scann_run *run)
+{
+	return WORKER(run)->pool->loop;
+}
+
+struct scann_store *scann_run_store(struct scann_run *run)
+{
+	return WORKER(run)->pool->st;
+}
+
+int64_t scann_run_job(struct scann_run *run)
+{
+	return WORKER(run)->job_id;
+}
+
+void scann_run_noted(struct scann_run *run)
+{
+	changed(WORKER(run)->pool, WORKER(run)->job_id);
+}
+
 /* ---- process control --------------------------------------------------- */
+
+static void runner_stop(struct worker *w, int hard)
+{
+	w->pool->runner.ops->stop(w->pool->runner.self, w->rstate, hard);
+}
 
 static void on_timer(uv_timer_t *t)
 {
@@ -544,7 +553,7 @@ static void on_timer(uv_timer_t *t)
 		scann_log("job %lld: timeout (%u s), stopping its worker",
 			  (long long)w->job_id, (unsigned)w->timeout_s);
 		w->reason = STOP_TIMEOUT;
-		uv_process_kill(&w->proc, SIGTERM);
+		runner_stop(w, 0);
 		w->timer_mode = TIMER_KILL;
 		uv_timer_start(&w->timer, on_timer,
 			       (uint64_t)w->pool->cfg.grace_ms, 0);
@@ -553,7 +562,7 @@ static void on_timer(uv_timer_t *t)
 		if (!w->exited) {
 			scann_log("job %lld: worker ignored SIGTERM; SIGKILL",
 				  (long long)w->job_id);
-			uv_process_kill(&w->proc, SIGKILL);
+			runner_stop(w, 1);
 		}
 		break;
 	case TIMER_REAP:
@@ -564,10 +573,41 @@ static void on_timer(uv_timer_t *t)
 	}
 }
 
-static void on_exit_cb(uv_process_t *proc, int64_t status, int sig)
+static void start_timeout(struct worker *w, uint32_t after_s)
 {
-	struct worker *w = proc->data;
+	w->timer_mode = TIMER_TIMEOUT;
+	uv_timer_start(&w->timer, on_timer, (uint64_t)after_s * 1000, 0);
+}
 
+void scann_run_started(struct scann_run *run)
+{
+	struct worker *w = WORKER(run);
+	struct scann_pool *p = w->pool;
+	struct scann_error err;
+	json_t *extra;
+
+	if (w->started || w->settled)
+		return;
+	w->started = 1;
+	/* The same state event as a job the pool moved to running itself. */
+	extra = json_pack("{s:I, s:b, s:i}", "attempt", (json_int_t)w->attempt,
+			  "resumed", w->resumed, "threads", w->threads);
+	if (scann_store_job_transition(p->st, w->job_id,
+		SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_RUNNING, extra,
+		NULL, &err) != 0)
+		scann_log("job %lld: %s", (long long)w->job_id, err.message);
+	json_decref(extra);
+	changed(p, w->job_id);
+	if (w->reason == STOP_NONE)
+		start_timeout(w, w->timeout_s);
+}
+
+void scann_run_exited(struct scann_run *run, int64_t status, int sig)
+{
+	struct worker *w = WORKER(run);
+
+	if (w->exited)
+		return;
 	w->exited = 1;
 	w->exit_status = status;
 	w->term_signal = sig;
@@ -575,17 +615,16 @@ static void on_exit_cb(uv_process_t *proc, int64_t status, int sig)
 		w->timer_mode = TIMER_REAP;
 		uv_timer_start(&w->timer, on_timer, REAP_MS, 0);
 		maybe_settle(w);
-	} else {
-		close_handle(w, (uv_handle_t *)&w->proc);
 	}
 }
 
-static void on_written(uv_write_t *req, int status)
+void scann_run_lost(struct scann_run *run, const char *msg)
 {
-	struct worker *w = req->data;
+	struct worker *w = WORKER(run);
 
-	/* EPIPE means the worker left early; its exit says why. */
-	close_handle(w, (uv_handle_t *)&w->in);
+	snprintf(w->lost, sizeof(w->lost), "%s", msg);
+	w->exited = w->out_eof = w->err_eof = 1;
+	settle(w);
 }
 
 static void stop(struct worker *w, enum stop_reason why)
@@ -594,7 +633,7 @@ static void stop(struct worker *w, enum stop_reason why)
 		return;
 	if (w->reason == STOP_NONE || why == STOP_DRAIN)
 		w->reason = why;
-	uv_process_kill(&w->proc, SIGTERM);
+	runner_stop(w, 0);
 	w->timer_mode = TIMER_KILL;
 	uv_timer_start(&w->timer, on_timer, (uint64_t)w->pool->cfg.grace_ms, 0);
 }
@@ -615,20 +654,30 @@ int scann_pool_cancel(struct scann_pool *p, int64_t id)
 void scann_pool_drain(struct scann_pool *p, void (*done)(void *cls),
 		      void *cls)
 {
-	struct worker *w;
+	struct worker *w, *next;
 
 	p->draining = 1;
 	p->drained = done;
 	p->drained_cls = cls;
-	for (w = p->workers; w != NULL; w = w->next)
-		stop(w, STOP_DRAIN);
-	if (p->workers == NULL) {
+	for (w = p->workers; w != NULL; w = next) {
+		next = w->next;
+		if (w->settled || w->exited)
+			continue;
+		if (p->runner.ops->leave(p->runner.self, w->rstate)) {
+			/* It runs on without scannd: just stop following. */
+			w->reason = STOP_DRAIN;
+			settle(w);
+		} else {
+			stop(w, STOP_DRAIN);
+		}
+	}
+	if (p->workers == NULL && p->drained != NULL) {
 		p->drained = NULL;
 		done(cls);
 	}
 }
 
-/* ---- starting workers -------------------------------------------------- */
+/* ---- starting runs ----------------------------------------------------- */
 
 /*
  * Whether the job's directory holds a checkpoint to resume from: the test
@@ -644,29 +693,6 @@ static int has_checkpoint(const char *dir)
 	return access(path, F_OK) == 0;
 }
 
-/* environ with OPENBLAS_NUM_THREADS/OMP_NUM_THREADS set to threads. */
-static char **worker_env(int threads, char *blas, char *omp)
-{
-	size_t n = 0, k = 0, i;
-	char **env;
-
-	while (environ[n] != NULL)
-		n++;
-	env = calloc(n + 3, sizeof(*env));
-	if (env == NULL)
-		abort();
-	snprintf(blas, 48, "OPENBLAS_NUM_THREADS=%d", threads);
-	snprintf(omp, 48, "OMP_NUM_THREADS=%d", threads);
-	for (i = 0; i < n; i++)
-		if (strncmp(environ[i], "OPENBLAS_NUM_THREADS=", 21) != 0 &&
-		    strncmp(environ[i], "OMP_NUM_THREADS=", 16) != 0)
-			env[k++] = environ[i];
-	env[k++] = blas;
-	env[k++] = omp;
-	env[k] = NULL;
-	return env;
-}
-
 static void fail_start(struct scann_pool *p, int64_t id, const char *msg)
 {
 	json_t *extra = json_pack("{s:s}", "message", msg);
@@ -678,59 +704,18 @@ static void fail_start(struct scann_pool *p, int64_t id, const char *msg)
 	changed(p, id);
 }
 
-/*
- * Start job (queued) with threads slots.  Afterwards a worker runs it, or
- * the job was settled as failed; either way the caller just moves on.
- */
-static void start(struct scann_pool *p, const struct scann_store_job *job,
-		  int threads)
+/* The job's directory's path in dir (size 4200). */
+static void job_dir(const struct scann_pool *p, int64_t id, char *dir)
 {
-	struct scann_store_dataset *ds = NULL;
-	struct scann_error err;
-	uv_process_options_t opt;
-	uv_stdio_container_t stdio[3];
-	struct worker *w;
-	char dir[4200], blas[48], omp[48], **env;
-	char *args[12];
-	json_t *extra;
-	int resume, rc, a = 0;
-	uv_buf_t b;
+	snprintf(dir, 4200, "%s/jobs/%lld", p->cfg.data_dir, (long long)id);
+}
 
-	if (scann_store_dataset_get(p->st, job->dataset_id, NULL, &ds, &err) != 0) {
-		scann_store_job_transition(p->st, job->id,
-			SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_RUNNING,
-			NULL, NULL, NULL);
-		fail_start(p, job->id, "its dataset is no longer stored");
-		return;
-	}
-	snprintf(dir, sizeof(dir), "%s/jobs", p->cfg.data_dir);
-	mkdir(dir, 0755);
-	snprintf(dir, sizeof(dir), "%s/jobs/%lld", p->cfg.data_dir,
-		 (long long)job->id);
-	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
-		scann_store_dataset_free(ds);
-		scann_store_job_transition(p->st, job->id,
-			SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_RUNNING,
-			NULL, NULL, NULL);
-		fail_start(p, job->id, "cannot create the job's directory");
-		return;
-	}
-	resume = has_checkpoint(dir);
-	extra = json_pack("{s:I, s:b, s:i}", "attempt",
-			  (json_int_t)job->attempts + 1, "resumed", resume,
-			  "threads", threads);
-	rc = scann_store_job_transition(p->st, job->id,
-		SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_RUNNING, extra,
-		NULL, &err);
-	json_decref(extra);
-	if (rc != 0) {
-		scann_log("job %lld: %s", (long long)job->id, err.message);
-		scann_store_dataset_free(ds);
-		return;
-	}
-	scann_store_job_count_attempt(p->st, job->id, NULL);
+/* A new run of job taking threads slots, in the pool's list. */
+static struct worker *new_worker(struct scann_pool *p,
+				 const struct scann_store_job *job, int threads)
+{
+	struct worker *w = calloc(1, sizeof(*w));
 
-	w = calloc(1, sizeof(*w));
 	if (w == NULL)
 		abort();
 	w->pool = p;
@@ -741,63 +726,90 @@ static void start(struct scann_pool *p, const struct scann_store_job *job,
 	if (p->cfg.max_timeout_s > 0 &&
 	    w->timeout_s > (uint32_t)p->cfg.max_timeout_s)
 		w->timeout_s = (uint32_t)p->cfg.max_timeout_s;
-	/* Kept until the write to stdin is done (job is the caller's). */
-	w->spec_text = strdup(job->spec);
-	if (w->owner == NULL || w->spec_text == NULL)
+	if (w->owner == NULL)
 		abort();
-
-	uv_pipe_init(p->loop, &w->in, 0);
-	uv_pipe_init(p->loop, &w->out, 0);
-	uv_pipe_init(p->loop, &w->err, 0);
 	uv_timer_init(p->loop, &w->timer);
-	w->in.data = w->out.data = w->err.data = w->timer.data = w;
-	w->proc.data = w->wreq.data = w;
-	w->open_handles = 5;
+	w->timer.data = w;
+	w->open_handles = 2;	/* the timer, and the runner's release */
 	w->next = p->workers;
 	p->workers = w;
 	p->busy += threads;
+	return w;
+}
 
-	args[a++] = (char *)p->cfg.worker;
-	args[a++] = "run";
-	args[a++] = "-";
-	args[a++] = "--dataset";	/* the spec names the dataset's id */
-	args[a++] = ds->path;
-	args[a++] = "--out";
-	args[a++] = dir;
-	if (resume) {
-		args[a++] = "--resume";
-		args[a++] = dir;
+/*
+ * Start job (queued) with threads slots.  Afterwards a runner has it, or
+ * the job was settled as failed; either way the caller just moves on.
+ */
+static void start(struct scann_pool *p, const struct scann_store_job *job,
+		  int threads)
+{
+	const struct scann_runner_ops *ops = p->runner.ops;
+	struct scann_store_dataset *ds = NULL;
+	struct scann_run_start how;
+	struct scann_error err;
+	struct worker *w;
+	char dir[4200], msg[300];
+	json_t *extra;
+	int resume, rc;
+
+	if (scann_store_dataset_get(p->st, job->dataset_id, NULL, &ds, &err) != 0) {
+		scann_store_job_transition(p->st, job->id,
+			SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_RUNNING,
+			NULL, NULL, NULL);
+		fail_start(p, job->id, "its dataset is no longer stored");
+		return;
 	}
-	args[a] = NULL;
-	memset(&opt, 0, sizeof(opt));
-	stdio[0].flags = UV_CREATE_PIPE | UV_READABLE_PIPE;
-	stdio[0].data.stream = (uv_stream_t *)&w->in;
-	stdio[1].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-	stdio[1].data.stream = (uv_stream_t *)&w->out;
-	stdio[2].flags = UV_CREATE_PIPE | UV_WRITABLE_PIPE;
-	stdio[2].data.stream = (uv_stream_t *)&w->err;
-	opt.file = p->cfg.worker;
-	opt.args = args;
-	opt.cwd = dir;
-	opt.exit_cb = on_exit_cb;
-	/*
-	 * Its own session: a Ctrl-C or SIGTERM meant for scannd's process
-	 * group must not reach the worker before scannd decides (drain, and
-	 * resume later) -- otherwise the job would end as failed.
-	 */
-	opt.flags = UV_PROCESS_DETACHED;
-	opt.stdio = stdio;
-	opt.stdio_count = 3;
-	env = worker_env(threads, blas, omp);
-	opt.env = env;
-	rc = uv_spawn(p->loop, &w->proc, &opt);
-	free(env);
-	scann_store_dataset_free(ds);	/* its path was copied by the spawn */
-	if (rc != 0) {
-		char msg[300];
+	snprintf(dir, sizeof(dir), "%s/jobs", p->cfg.data_dir);
+	mkdir(dir, 0755);
+	job_dir(p, job->id, dir);
+	if (mkdir(dir, 0755) != 0 && errno != EEXIST) {
+		scann_store_dataset_free(ds);
+		scann_store_job_transition(p->st, job->id,
+			SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_RUNNING,
+			NULL, NULL, NULL);
+		fail_start(p, job->id, "cannot create the job's directory");
+		return;
+	}
+	resume = has_checkpoint(dir);
+	if (!ops->queues) {
+		extra = json_pack("{s:I, s:b, s:i}", "attempt",
+				  (json_int_t)job->attempts + 1, "resumed",
+				  resume, "threads", threads);
+		rc = scann_store_job_transition(p->st, job->id,
+			SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_RUNNING,
+			extra, NULL, &err);
+		json_decref(extra);
+		if (rc != 0) {
+			scann_log("job %lld: %s", (long long)job->id,
+				  err.message);
+			scann_store_dataset_free(ds);
+			return;
+		}
+	}
+	scann_store_job_count_attempt(p->st, job->id, NULL);
 
-		snprintf(msg, sizeof(msg), "cannot start %s: %s",
-			 p->cfg.worker, uv_strerror(rc));
+	w = new_worker(p, job, threads);
+	w->attempt = job->attempts + 1;
+	w->resumed = resume;
+	w->started = !ops->queues;
+	memset(&how, 0, sizeof(how));
+	how.job_id = job->id;
+	how.attempt = w->attempt;
+	how.owner = job->owner;
+	how.spec = job->spec;
+	how.dataset = ds->path;
+	how.dir = dir;
+	how.resume = resume;
+	how.threads = job->res.threads < 1 ? 1 : (int)job->res.threads;
+	if (!ops->queues)
+		how.threads = threads;
+	how.timeout_s = w->timeout_s;
+	msg[0] = '\0';
+	rc = ops->start(p->runner.self, RUN(w), &how, &w->rstate, msg,
+			sizeof(msg));
+	scann_store_dataset_free(ds);
+	if (rc != 0) {
 		scann_log("job %lld: %s", (long long)job->id, msg);
 		w->exited = 1;
 		w->exit_status = 127;
@@ -807,22 +819,174 @@ static void start(struct scann_pool *p, const struct scann_store_job *job,
 		settle(w);	/* failed, with msg in stderr */
 		return;
 	}
-	/*
-	 * Workers run niced: they get every cycle the daemon leaves idle, and
-	 * the API stays responsive however busy the pool is.
-	 */
-	uv_os_setpriority(w->proc.pid, UV_PRIORITY_LOW);
-	scann_log("job %lld running (worker pid %d, %d thread%s%s)",
-		  (long long)job->id, w->proc.pid, threads,
-		  threads == 1 ? "" : "s", resume ? ", resuming" : "");
-	b = uv_buf_init(w->spec_text, (unsigned)strlen(w->spec_text));
-	if (uv_write(&w->wreq, (uv_stream_t *)&w->in, &b, 1, on_written) != 0)
-		close_handle(w, (uv_handle_t *)&w->in);
-	uv_read_start((uv_stream_t *)&w->out, on_alloc, on_out);
-	uv_read_start((uv_stream_t *)&w->err, on_alloc, on_err);
-	w->timer_mode = TIMER_TIMEOUT;
-	uv_timer_start(&w->timer, on_timer, (uint64_t)w->timeout_s * 1000, 0);
+	if (w->started)
+		start_timeout(w, w->timeout_s);
 }
+
+/* Slots job takes: its threads (at most all), or 1 in a queueing runner. */
+static int slots_for(const struct scann_pool *p,
+		     const struct scann_store_job *job)
+{
+	int threads;
+
+	if (p->runner.ops->queues)
+		return 1;
+	/* Stored at submission (or by the migration, for older jobs). */
+	threads = job->res.threads > p->cfg.slots ? p->cfg.slots :
+		(int)job->res.threads;
+	return threads < 1 ? 1 : threads;
+}
+
+/* ---- restart recovery -------------------------------------------------- */
+
+/*
+ * Put job id (running, or queued in a runner) back in the pool's queue:
+ * its run forgotten, to be resumed from its checkpoint when dispatched;
+ * or, when its events cannot be stored, failed saying so.
+ */
+static int requeue(struct scann_pool *p, int64_t id, const char *why)
+{
+	struct scann_error err, room;
+	enum scann_job_state to = SCANN_JOB_QUEUED;
+	char msg[300];
+	json_t *extra;
+	int rc;
+
+	/*
+	 * With no room for events (a full disk, the cap, a read-only store),
+	 * a re-queued job would fill what is left and fail again -- or, on a
+	 * full disk, stay running with no record: fail it now, saying why.
+	 */
+	if (scann_store_check_room(p->st, &room) != 0) {
+		snprintf(msg, sizeof(msg), "%s, and its events cannot be "
+			 "stored (%.180s)", why, room.message);
+		extra = json_pack("{s:s}", "message", msg);
+		to = SCANN_JOB_FAILED;
+	} else {
+		snprintf(msg, sizeof(msg), "%s; it will resume from its last "
+			 "checkpoint", why);
+		extra = json_pack("{s:s}", "reason", msg);
+	}
+	rc = scann_store_begin(p->st, &err);
+	if (rc == 0)
+		rc = scann_store_job_run_delete(p->st, id, &err);
+	if (rc == 0) {
+		rc = scann_store_job_transition(p->st, id,
+			SCANN_JOB_MASK(SCANN_JOB_RUNNING), to, extra, NULL,
+			&err);
+		if (rc == SCANN_ENOENT)	/* queued in the runner: stays queued */
+			rc = 0;
+	}
+	if (rc == 0)
+		rc = scann_store_commit(p->st, &err);
+	json_decref(extra);
+	if (rc != 0) {
+		scann_store_rollback(p->st);
+		scann_log("recovery of job %lld: %s", (long long)id,
+			  err.message);
+		return 0;
+	}
+	scann_log("job %lld was running at shutdown: %s", (long long)id,
+		  to == SCANN_JOB_QUEUED ? "re-queued" : msg);
+	return 1;
+}
+
+/* Follow job's run again, as the runner found it going on. */
+static void adopt(struct scann_pool *p, const struct scann_store_job *job,
+		  const struct scann_store_job_run *r)
+{
+	struct worker *w = new_worker(p, job, slots_for(p, job));
+	char dir[4200], msg[300] = "";
+	int rc;
+
+	job_dir(p, job->id, dir);
+	w->attempt = job->attempts;
+	w->resumed = has_checkpoint(dir);
+	w->started = job->state == SCANN_JOB_RUNNING;
+	rc = p->runner.ops->recover(p->runner.self, RUN(w), job, r, &w->rstate,
+				    msg, sizeof(msg));
+	if (rc == 1) {
+		scann_log("job %lld: following its %s run %s again",
+			  (long long)job->id, r->kind, r->ref);
+		if (w->started) {
+			int64_t ran = (scann_store_now_ms() - job->started_at) /
+				1000;
+
+			start_timeout(w, ran >= (int64_t)w->timeout_s ? 1 :
+				      w->timeout_s - (uint32_t)ran);
+		}
+		return;
+	}
+	/* Nothing to follow: take it out of the pool again. */
+	w->rstate = NULL;
+	w->settled = 1;
+	uv_close((uv_handle_t *)&w->timer, on_timer_closed);
+	p->runner.ops->release(p->runner.self, RUN(w), NULL, on_released);
+	if (rc == 0) {
+		requeue(p, job->id, msg[0] ? msg : "scannd restarted while the "
+			"job ran");
+	} else {
+		fail_start(p, job->id, msg);
+	}
+}
+
+int scann_pool_recover(struct scann_pool *p)
+{
+	static const enum scann_job_state states[] = {
+		SCANN_JOB_RUNNING, SCANN_JOB_QUEUED
+	};
+	struct scann_error err;
+	int s, i, n, done = 0;
+
+	for (s = 0; s < 2; s++) {
+		int64_t *ids = NULL;
+
+		if (scann_store_job_ids_in_state(p->st, states[s], &ids, &n,
+						 &err) != 0) {
+			scann_log("recovery: %s", err.message);
+			continue;
+		}
+		for (i = 0; i < n; i++) {
+			struct scann_store_job_run *r = NULL;
+			struct scann_store_job *job = NULL;
+			char msg[300];
+
+			if (scann_store_job_run_get(p->st, ids[i], &r,
+						    NULL) != 0) {
+				/* No run recorded: nothing of it can run. */
+				if (states[s] == SCANN_JOB_RUNNING)
+					done += requeue(p, ids[i], "scannd "
+						"restarted while the job ran");
+				continue;
+			}
+			if (scann_store_job_get(p->st, ids[i], &job,
+						&err) != 0) {
+				scann_log("recovery: %s", err.message);
+			} else if (strcmp(r->kind, p->runner.ops->kind) == 0) {
+				adopt(p, job, r);
+				done++;
+			} else if (strcmp(r->kind, "local") == 0) {
+				/* --runner changed: still no orphan may run. */
+				scann_runner_local_reap(r);
+				done += requeue(p, ids[i], "scannd restarted "
+						"while the job ran");
+			} else {
+				snprintf(msg, sizeof(msg), "it was left to a "
+					 "%s run (%s) and scannd now runs "
+					 "jobs with --runner %s", r->kind,
+					 r->ref, p->runner.ops->kind);
+				fail_start(p, ids[i], msg);
+				done++;
+			}
+			scann_store_job_free(job);
+			scann_store_job_run_free(r);
+		}
+		free(ids);
+	}
+	return done;
+}
+
+/* ---- dispatch ---------------------------------------------------------- */
 
 static struct owner_turn *turn_of(struct scann_pool *p, const char *owner)
 {
@@ -901,11 +1065,7 @@ void scann_pool_dispatch(struct scann_pool *p)
 			scann_store_job_free(job);
 			continue;
 		}
-		/* Stored at submission (or by the migration, for older jobs). */
-		threads = job->res.threads > p->cfg.slots ? p->cfg.slots :
-			(int)job->res.threads;
-		if (threads < 1)
-			threads = 1;
+		threads = slots_for(p, job);
 		if (p->busy + threads > p->cfg.slots) {
 			/* Wait for room; the turn goes back. */
 			turn_of(p, job->owner)->served = best_served;

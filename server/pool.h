@@ -1,6 +1,9 @@
 /*
  * pool.h -- scannd's worker pool: N slots of CPU, each queued job run by one
- * scann-worker process started with uv_spawn on the daemon's loop.
+ * scann-worker process -- a child of scannd started with uv_spawn (the
+ * local runner, the default) or a Slurm batch job (the Slurm runner, where
+ * a slot is a job in flight); how is runner.h's business, the rest below
+ * is the pool's whichever runner it has.
  *
  * The stored spec goes to the worker's stdin untouched, the dataset's
  * stored path on its command line (--dataset), so the spec is parsed once
@@ -25,6 +28,7 @@
 
 #include <uv.h>
 
+#include "runner.h"
 #include "store/store.h"
 
 struct scann_pool;
@@ -44,6 +48,8 @@ struct scann_pool_config {
 	 * and the last epoch of each burst are kept.
 	 */
 	int epoch_rate;
+	/* How workers are run (the pool owns it); no ops: the local one. */
+	struct scann_runner runner;
 };
 
 struct scann_pool_hooks {

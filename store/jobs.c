@@ -281,6 +281,8 @@ int scann_store_job_queue_heads(struct scann_store *st, char ***owners,
 {
 	sqlite3_stmt *s = scann_store__stmt(st, STMT_JOB_HEADS,
 		"SELECT owner, min(id) AS head FROM jobs WHERE state = 'queued'"
+		/* Not in a runner's queue (a lookup per queued job, not a scan). */
+		" AND NOT EXISTS (SELECT 1 FROM job_runs r WHERE r.job_id = jobs.id)"
 		" GROUP BY owner ORDER BY head", err);
 	char **o = NULL;
 	int64_t *v = NULL;

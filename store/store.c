@@ -121,6 +121,20 @@ static const char *const migrations[] = {
 	"CREATE INDEX datasets_owner_name ON datasets(owner, name, created_at);"
 	"CREATE INDEX datasets_owner_created ON datasets(owner, created_at);"
 	"CREATE INDEX datasets_created ON datasets(created_at);",
+	/*
+	 * 4 -> 5: how each job's latest attempt is run (struct
+	 * scann_store_job_run): the runner and its handle on the run, so a
+	 * restarted scannd finds it again -- a local worker by pid and start
+	 * time, a Slurm job by its id -- and where it stopped reading it.
+	 */
+	"CREATE TABLE job_runs ("
+	"  job_id INTEGER PRIMARY KEY REFERENCES jobs(id),"
+	"  kind TEXT NOT NULL,"
+	"  ref TEXT NOT NULL,"
+	"  birth TEXT NOT NULL DEFAULT '',"
+	"  offset INTEGER NOT NULL DEFAULT 0,"
+	"  note TEXT NOT NULL DEFAULT '',"
+	"  updated_at INTEGER NOT NULL);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

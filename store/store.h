@@ -23,7 +23,7 @@
 #include "store/state.h"
 #include "worker/job/error.h"
 
-#define SCANN_STORE_SCHEMA_VERSION 4
+#define SCANN_STORE_SCHEMA_VERSION 5
 
 struct scann_store;
 
@@ -264,6 +264,44 @@ void scann_store_event_list_free(struct scann_store_event *ev, int n);
 /* Total number of stored events (for /metrics): the sum of last_seq. */
 int scann_store_event_count(struct scann_store *st, int64_t *n,
 			    struct scann_error *err);
+
+/* ---- how a job is run (runs.c) ----------------------------------------- */
+
+/*
+ * The latest attempt of a job as its runner started it (server/runner.h):
+ * kind names the runner ("local", "slurm"); ref is the runner's handle on
+ * the run (a worker's pid, a Slurm job id) and birth what tells that handle
+ * from a later reuse of it (a pid's start time); offset is how many bytes
+ * of the run's event stream are stored already, so a restarted scannd
+ * reads on from there; note is the runner's word on it (Slurm's state and
+ * reason).  A queued job with a run row is waiting in the runner's queue.
+ */
+struct scann_store_job_run {
+	int64_t job_id;
+	char *kind, *ref, *birth, *note;
+	int64_t offset;
+	int64_t updated_at;
+};
+
+void scann_store_job_run_free(struct scann_store_job_run *r);
+
+/* Record a new attempt of job id (replacing the last; offset 0). */
+int scann_store_job_run_set(struct scann_store *st, int64_t id,
+			    const char *kind, const char *ref,
+			    const char *birth, struct scann_error *err);
+/* Job id's run; SCANN_ENOENT when it has none. */
+int scann_store_job_run_get(struct scann_store *st, int64_t id,
+			    struct scann_store_job_run **out,
+			    struct scann_error *err);
+/* Move the run's offset (inside the caller's transaction, with the events
+ * read up to it, so none is stored twice or lost across a restart). */
+int scann_store_job_run_offset(struct scann_store *st, int64_t id,
+			       int64_t offset, struct scann_error *err);
+int scann_store_job_run_note(struct scann_store *st, int64_t id,
+			     const char *note, struct scann_error *err);
+/* Forget job id's run (it is queued again, for a new attempt). */
+int scann_store_job_run_delete(struct scann_store *st, int64_t id,
+			       struct scann_error *err);
 
 /* ---- users and tokens -------------------------------------------------- */
 

@@ -593,6 +593,80 @@ START_TEST(caller_transaction_rolls_back)
 }
 END_TEST
 
+/*
+ * A job's run row: kept per job (the latest attempt), its offset moved in
+ * the caller's transaction with the events read up to it (a rollback
+ * takes back both), and a queued job with a run (in a runner's queue) is
+ * no queue head for the dispatcher.
+ */
+START_TEST(job_run_keeps_ref_offset_and_hides_from_queue)
+{
+	struct scann_store *st = open_fresh("runs.db");
+	struct scann_store_job_run *r;
+	struct scann_error err;
+	char **owners;
+	int64_t id, id2, *ids;
+	json_t *e;
+	int n;
+
+	ck_assert_int_eq(scann_store_job_insert(st, "ann", "", "d", "{}", &one,
+						&id, &err), 0);
+	ck_assert_int_eq(scann_store_job_insert(st, "ann", "", "d", "{}", &one,
+						&id2, &err), 0);
+	ck_assert_int_eq(scann_store_job_run_get(st, id, &r, &err),
+			 SCANN_ENOENT);
+	ck_assert_int_eq(scann_store_job_run_offset(st, id, 5, &err),
+			 SCANN_ENOENT);
+	ck_assert_int_eq(scann_store_job_run_set(st, id, "slurm", "", "scann-1-1",
+						 &err), 0);
+	ck_assert_int_eq(scann_store_job_run_set(st, id, "slurm", "123",
+						 "scann-1-1", &err), 0);
+	ck_assert_int_eq(scann_store_job_run_note(st, id, "PENDING (Resources)",
+						  &err), 0);
+	/* The oldest queued job is in Slurm's queue: the head is the next. */
+	ck_assert_int_eq(scann_store_job_queue_heads(st, &owners, &ids, &n,
+						     &err), 0);
+	ck_assert_int_eq(n, 1);
+	ck_assert_int_eq(ids[0], id2);
+	free(owners[0]);
+	free(owners);
+	free(ids);
+
+	ck_assert_int_eq(scann_store_begin(st, &err), 0);
+	e = json_pack("{s:s}", "type", "log");
+	ck_assert_int_eq(scann_store_event_append(st, id, e, NULL, &err), 0);
+	json_decref(e);
+	ck_assert_int_eq(scann_store_job_run_offset(st, id, 42, &err), 0);
+	scann_store_rollback(st);
+	ck_assert_int_eq(scann_store_job_run_get(st, id, &r, &err), 0);
+	ck_assert_str_eq(r->kind, "slurm");
+	ck_assert_str_eq(r->ref, "123");
+	ck_assert_str_eq(r->birth, "scann-1-1");
+	ck_assert_str_eq(r->note, "PENDING (Resources)");
+	ck_assert_int_eq(r->offset, 0);	/* rolled back with the event */
+	scann_store_job_run_free(r);
+
+	ck_assert_int_eq(scann_store_begin(st, &err), 0);
+	ck_assert_int_eq(scann_store_job_run_offset(st, id, 42, &err), 0);
+	ck_assert_int_eq(scann_store_commit(st, &err), 0);
+	ck_assert_int_eq(scann_store_job_run_get(st, id, &r, &err), 0);
+	ck_assert_int_eq(r->offset, 42);
+	scann_store_job_run_free(r);
+
+	/* A new attempt starts from nothing; re-queued, the run is gone. */
+	ck_assert_int_eq(scann_store_job_run_set(st, id, "local", "77", "9",
+						 &err), 0);
+	ck_assert_int_eq(scann_store_job_run_get(st, id, &r, &err), 0);
+	ck_assert_int_eq(r->offset, 0);
+	ck_assert_str_eq(r->note, "");
+	scann_store_job_run_free(r);
+	ck_assert_int_eq(scann_store_job_run_delete(st, id, &err), 0);
+	ck_assert_int_eq(scann_store_job_run_get(st, id, &r, &err),
+			 SCANN_ENOENT);
+	scann_store_close(st);
+}
+END_TEST
+
 static Suite *store_suite(void)
 {
 	Suite *s = suite_create("store");
@@ -612,6 +686,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, tokens_revoke_by_user_and_list);
 	tcase_add_test(tc, cap_refuses_events_but_not_the_state_change);
 	tcase_add_test(tc, caller_transaction_rolls_back);
+	tcase_add_test(tc, job_run_keeps_ref_offset_and_hides_from_queue);
 	suite_add_tcase(s, tc);
 	return s;
 }

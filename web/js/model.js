@@ -30,9 +30,19 @@ export function jobView(j) {
     started: j.started_at,
     finished: j.finished_at,
     error: j.error,
+    runner: runnerText(j.runner),
     spec,
     raw: j,
   };
+}
+
+// How the job's latest attempt runs, in words: "local", or "Slurm job 123 ·
+// PENDING (Resources)"; null before its first start (and in job lists).
+export function runnerText(r) {
+  if (!r || !r.kind) return null;
+  if (r.kind !== 'slurm') return r.kind;
+  const id = r.job_id ? `Slurm job ${r.job_id}` : 'Slurm (submitting)';
+  return r.note ? `${id} · ${r.note}` : id;
 }
 
 function numOrNull(x) {

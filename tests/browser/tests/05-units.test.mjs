@@ -122,6 +122,20 @@ export const tests = [
       assert(typeof v.bestValAcc === 'number', 'best val. acc. ' + v.bestValAcc);
       const e = jobView(entry);
       assert(e.id === v.id && e.task === null && e.scheme === null, 'list entry ' + JSON.stringify(e));
+      assert(v.runner === 'local' && e.runner === null, `runner ${v.runner} / ${e.runner}`);
+    },
+  },
+  {
+    name: 'units: a Slurm job shows its Slurm id and, while pending, the reason',
+    server: 'none',
+    async fn() {
+      const { runnerText } = await js('model.js');
+      assert(runnerText(null) === null && runnerText(undefined) === null, 'no runner yet');
+      assert(runnerText({ kind: 'local' }) === 'local', 'local');
+      assert(runnerText({ kind: 'slurm', job_id: '123' }) === 'Slurm job 123', 'slurm id');
+      assert(runnerText({ kind: 'slurm', job_id: '123', note: 'PENDING (Resources)' }) ===
+        'Slurm job 123 · PENDING (Resources)', 'slurm pending');
+      assert(runnerText({ kind: 'slurm' }) === 'Slurm (submitting)', 'slurm before sbatch answered');
     },
   },
 ];

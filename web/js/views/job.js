@@ -104,7 +104,7 @@ export async function renderJob(ctx, id) {
     const sp = job.spec || {};
     const rows = [
       ['ID', job.id], ['Dataset', dsInfo ? `${dsInfo.name || job.dataset} (${dsInfo.rows} rows, ${dsInfo.features} features, ${dsInfo.classes} classes)` : job.dataset], ['Task', job.task], ['Scheme', job.scheme || sp.scheme],
-      ['Owner', job.owner ?? '–'],
+      ['Owner', job.owner ?? '–'], ['Runner', job.runner ?? '–'],
       ['Submitted', fmtTime(job.created)], ['Started', fmtTime(job.started)], ['Finished', fmtTime(job.finished)],
       ['Epochs', sp.train?.epochs ?? '–'], ['Learning rate', sp.train?.lr ?? '–'],
       ['DR', sp.dr ? `${(sp.dr.methods || []).join(', ')} · r ${(sp.dr.ratios || []).join('/')}` : (sp.dr === null ? 'none' : '–')],
