@@ -263,11 +263,11 @@ START_TEST(pool_gradient_matches_finite_differences)
 END_TEST
 
 /* A small front (conv, pool, ReLU, conv) into a 12-8-3 MLP. */
-static const struct scann_cnn_spec small_front[] = {
-	{SCANN_CNN_CONV, 3, 3},
-	{SCANN_CNN_POOL, 0, 0},
-	{SCANN_CNN_RELU, 0, 0},
-	{SCANN_CNN_CONV, 3, 2},
+static const struct scann_front_layer small_front[] = {
+	{SCANN_FRONT_CONV, 3, 3},
+	{SCANN_FRONT_POOL, 0, 0},
+	{SCANN_FRONT_RELU, 0, 0},
+	{SCANN_FRONT_CONV, 3, 2},
 };
 
 enum { SF_C = 2, SF_H = 9, SF_W = 10, SF_N = 5, SF_CLASSES = 3 };
@@ -440,8 +440,8 @@ START_TEST(lenet5_has_431080_parameters)
 	uint32_t hidden[1] = {500};
 
 	scann_rng_seed(&rng, 1);
-	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 28, 28, scann_cnn_lenet5,
-					SCANN_CNN_LENET5_LAYERS, 8, &rng, NULL), 0);
+	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 28, 28, scann_front_lenet5,
+					SCANN_FRONT_LENET5_LAYERS, 8, &rng, NULL), 0);
 	ck_assert_uint_eq(cnn.n_out, 800);
 	net = scann_net_new_mlp(cnn.n_out, hidden, 1, 10, SCANN_WIRING_LAYERED,
 				&rng);
@@ -466,8 +466,8 @@ START_TEST(pruned_kernel_weights_count_less)
 	const struct scann_cnn_layer *c2;
 
 	scann_rng_seed(&rng, 1);
-	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 28, 28, scann_cnn_lenet5,
-					SCANN_CNN_LENET5_LAYERS, 8, &rng, NULL), 0);
+	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 28, 28, scann_front_lenet5,
+					SCANN_FRONT_LENET5_LAYERS, 8, &rng, NULL), 0);
 	c2 = &cnn.layer[2];
 	scann_cnn_count(&cnn, &before);
 	/* ten weights of conv2's first map, and all 25 of conv1's map 3 */
@@ -503,8 +503,8 @@ static void lenet_steps(uint32_t threads, float *param_out, size_t *n_param,
 		y[i] = scann_rng_below(&rng, 10);
 		rows[i] = (i * 7) % N;
 	}
-	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 28, 28, scann_cnn_lenet5,
-					SCANN_CNN_LENET5_LAYERS, 16, &rng, NULL), 0);
+	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 28, 28, scann_front_lenet5,
+					SCANN_FRONT_LENET5_LAYERS, 16, &rng, NULL), 0);
 	if (prune)
 		for (size_t k = cnn.layer[2].w_off; k < cnn.layer[2].b_off; k += 3) {
 			cnn.mask[k] = 0;
@@ -556,16 +556,16 @@ START_TEST(a_kernel_too_big_is_refused_by_layer)
 	struct scann_cnn cnn;
 	struct scann_error err;
 	struct scann_rng rng;
-	const struct scann_cnn_spec spec[] = {
-		{SCANN_CNN_CONV, 4, 5}, {SCANN_CNN_POOL, 0, 0},
-		{SCANN_CNN_CONV, 4, 5},
+	const struct scann_front_layer spec[] = {
+		{SCANN_FRONT_CONV, 4, 5}, {SCANN_FRONT_POOL, 0, 0},
+		{SCANN_FRONT_CONV, 4, 5},
 	};
 
 	scann_rng_seed(&rng, 1);
 	/* 12 -> 8 -> 4: a 5x5 kernel does not fit */
 	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 12, 12, spec, 3, 8, &rng,
 					&err), SCANN_EINVAL);
-	ck_assert_str_eq(err.field, "layers[2]");
+	ck_assert_str_eq(err.field, "front.layers[2]");
 }
 END_TEST
 

@@ -120,11 +120,10 @@ static int start_recipe(struct scann_ctx *c, struct scann_progress *p,
 			s->initial_hidden : s->max_hidden;
 		int rc;
 
-		p->current = scann_net_new_mlp(c->data.features, &h, 1,
-					       c->data.classes, SCANN_WIRING_FREE,
-					       &c->rng);
+		p->current = scann_stage_new_net(c, &h, 1, SCANN_WIRING_FREE,
+						 err);
 		if (p->current == NULL)
-			return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
+			return err->code;
 		rc = scann_stage_train_full(c, p->current, "train", err);
 		if (rc != 0)
 			return rc;

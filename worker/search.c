@@ -66,11 +66,10 @@ static int start(struct scann_ctx *c, struct scann_progress *p,
 			s->initial_hidden : s->max_hidden;
 		struct scann_fit_plan plan;
 
-		p->current = scann_net_new_mlp(c->data.features, &h, 1,
-					       c->data.classes, SCANN_WIRING_FREE,
-					       &c->rng);
+		p->current = scann_stage_new_net(c, &h, 1, SCANN_WIRING_FREE,
+						 err);
 		if (p->current == NULL)
-			return oom(err);
+			return err->code;
 		scann_stage_fit_plan(c->spec, c->split->n_train, &plan);
 		rc = scann_stage_train(c, p->current, plan.epochs, "train", 1, err);
 	} else {

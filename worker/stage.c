@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cnn.h"
 #include "exec.h"
 #include "front.h"
 #include "stage.h"
@@ -216,19 +217,43 @@ static json_t *hidden_json(const uint32_t *hidden, uint32_t n)
 	return a;
 }
 
+struct scann_net *scann_stage_new_net(struct scann_ctx *c, const uint32_t *hidden,
+				      uint32_t n, enum scann_wiring wiring,
+				      struct scann_error *err)
+{
+	const struct scann_front_spec *fs = &c->spec->front;
+	struct scann_cnn_params *front = NULL;
+	struct scann_net *net;
+
+	if (fs->enabled && c->image_c) {
+		front = scann_cnn_params_new(c->image_c, c->image_h, c->image_w,
+					     fs->layers, fs->n_layers, &c->rng,
+					     err);
+		if (front == NULL)
+			return NULL;
+	}
+	net = scann_net_new_mlp(front ? front->n_out : c->data.features, hidden,
+				n, c->data.classes, wiring, &c->rng);
+	if (net == NULL) {
+		scann_cnn_params_free(front);
+		scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory for an MLP");
+		return NULL;
+	}
+	net->front = front;
+	return net;
+}
+
 int scann_stage_train_mlp(struct scann_ctx *c, const uint32_t *hidden, uint32_t n,
 		    const char *stage, json_t *extra, struct scann_net **out,
 		    struct scann_summary *sum, struct scann_error *err)
 {
-	struct scann_net *net = scann_net_new_mlp(c->data.features, hidden, n,
-						  c->data.classes,
-						  SCANN_WIRING_LAYERED, &c->rng);
+	struct scann_net *net = scann_stage_new_net(c, hidden, n,
+						    SCANN_WIRING_LAYERED, err);
 	int rc;
 
 	if (net == NULL) {
 		json_decref(extra);
-		return scann_error_set(err, SCANN_ENOMEM, NULL,
-				       "out of memory for an MLP");
+		return err->code;
 	}
 	rc = scann_stage_train_full(c, net, "train", err);
 	if (rc == 0) {

@@ -130,8 +130,8 @@ static int bench_lenet5(const float *x, const uint32_t *y, uint32_t N,
 	double work, acc = 0.0;
 	uint64_t conv1_macs;
 
-	if (scann_cnn_init(&cnn, 1, 28, 28, scann_cnn_lenet5,
-			   SCANN_CNN_LENET5_LAYERS, BATCH, rng, &err) != 0) {
+	if (scann_cnn_init(&cnn, 1, 28, 28, scann_front_lenet5,
+			   SCANN_FRONT_LENET5_LAYERS, BATCH, rng, &err) != 0) {
 		fprintf(stderr, "%s\n", err.message);
 		return 1;
 	}

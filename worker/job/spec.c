@@ -30,6 +30,71 @@ static const char *const optimizer_names[] = { "adam", "sgd" };
 static const char *const schedule_names[] = { "constant", "step", "cosine" };
 static const char *const search_names[] = { "target", "recipe" };
 
+static const char *const front_kind_names[] = { "conv", "pool", "relu" };
+
+const struct scann_front_layer scann_front_lenet5[SCANN_FRONT_LENET5_LAYERS] = {
+	{SCANN_FRONT_CONV, 20, 5},
+	{SCANN_FRONT_POOL, 0, 0},
+	{SCANN_FRONT_CONV, 50, 5},
+	{SCANN_FRONT_POOL, 0, 0},
+};
+
+/* The one table of front presets, indexed by SCANN_FRONT_PRESET_*. */
+static const struct {
+	const char *name;
+	const struct scann_front_layer *layers;
+	uint32_t n_layers;
+} front_presets[] = {
+	{ "lenet5", scann_front_lenet5, SCANN_FRONT_LENET5_LAYERS },
+};
+
+#define N_FRONT_PRESETS (sizeof(front_presets) / sizeof(front_presets[0]))
+
+const char *scann_front_kind_name(enum scann_front_kind k)
+{
+	return (unsigned)k < 3 ? front_kind_names[k] : NULL;
+}
+
+const char *scann_front_preset_name(int preset)
+{
+	return preset >= 0 && (size_t)preset < N_FRONT_PRESETS ?
+		front_presets[preset].name : NULL;
+}
+
+uint32_t scann_front_outputs(const struct scann_front_spec *f, uint32_t c,
+			     uint32_t h, uint32_t w, struct scann_error *err)
+{
+	char field[SCANN_ERROR_FIELD_MAX];
+
+	for (uint32_t i = 0; i < f->n_layers; i++) {
+		const struct scann_front_layer *L = &f->layers[i];
+
+		snprintf(field, sizeof(field), "front.layers[%u]", i);
+		if (L->kind == SCANN_FRONT_CONV) {
+			if (L->k > h || L->k > w) {
+				scann_error_set(err, SCANN_EINVAL, field,
+						"a %ux%u kernel does not fit the "
+						"%ux%u maps that reach %s", L->k,
+						L->k, h, w, field);
+				return 0;
+			}
+			c = L->maps;
+			h = h - L->k + 1;
+			w = w - L->k + 1;
+		} else if (L->kind == SCANN_FRONT_POOL) {
+			if (h < 2 || w < 2) {
+				scann_error_set(err, SCANN_EINVAL, field,
+						"a 2x2 pool does not fit the %ux%u "
+						"maps that reach %s", h, w, field);
+				return 0;
+			}
+			h /= 2;
+			w /= 2;
+		}
+	}
+	return c * h * w;
+}
+
 const char *scann_task_name(enum scann_task t) { return task_names[t]; }
 const char *scann_scheme_name(enum scann_scheme s) { return scheme_names[s]; }
 const char *scann_search_name(enum scann_search s) { return search_names[s]; }
@@ -78,6 +143,7 @@ void scann_spec_defaults(struct scann_job_spec *spec)
 	/* DR is off unless asked for (or the task is a study: see below). */
 	dr_defaults(&spec->dr);
 	spec->dr.enabled = 0;
+	spec->front.preset = -1;	/* no front: features straight in */
 	spec->scheme = SCANN_SCHEME_B;
 	spec->target.max_drop = 0.0;
 	spec->target.noise_se = 1.0;
@@ -140,6 +206,7 @@ static const struct field top_fields[] = {
 	{ "split", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "baseline", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "dr", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
+	{ "front", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "target", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "scann", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "train", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
@@ -654,6 +721,116 @@ static int read_pruning(const json_t *v, const char *path,
 			&s->pruning_keep, err);
 }
 
+/* Layer i of front.layers: {"type": "conv", "maps": M, "kernel": K},
+ * {"type": "pool"} (max 2x2, stride 2) or {"type": "relu"}. */
+static int read_front_layer(const json_t *v, size_t i,
+			    struct scann_front_layer *L, struct scann_error *err)
+{
+	char path[64], sub[80];
+	const json_t *type = json_object_get(v, "type");
+	int kind;
+
+	snprintf(path, sizeof(path), "front.layers[%zu]", i);
+	if (!json_is_object(v))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s must be an object, not %s", path,
+				       json_kind(v));
+	snprintf(sub, sizeof(sub), "%s.type", path);
+	if (read_enum(type ? type : json_null(), sub, front_kind_names, 3,
+		      &kind, err) != 0)
+		return SCANN_EINVAL;
+	L->kind = (enum scann_front_kind)kind;
+	L->maps = L->k = 0;
+	if (L->kind != SCANN_FRONT_CONV)
+		return ONLY_KEYS(v, path, err, "type");
+	if (ONLY_KEYS(v, path, err, "type", "maps", "kernel") != 0)
+		return SCANN_EINVAL;
+	if (!json_object_get(v, "maps") || !json_object_get(v, "kernel"))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s: a conv layer needs \"maps\" (its "
+				       "kernel count) and \"kernel\" (the side)",
+				       path);
+	snprintf(sub, sizeof(sub), "%s.maps", path);
+	if (read_u32(json_object_get(v, "maps"), sub, 1,
+		     SCANN_SPEC_MAX_FRONT_MAPS, &L->maps, err) != 0)
+		return SCANN_EINVAL;
+	snprintf(sub, sizeof(sub), "%s.kernel", path);
+	return read_u32(json_object_get(v, "kernel"), sub, 1,
+			SCANN_SPEC_MAX_FRONT_KERNEL, &L->k, err);
+}
+
+/* "front": null, {"preset": "lenet5"} or {"layers": [...]}, with
+ * "input": [channels, height, width] optional (IDX data has its own). */
+static int read_front(const json_t *v, const char *path,
+		      struct scann_job_spec *spec, struct scann_error *err)
+{
+	struct scann_front_spec *f = &spec->front;
+	const json_t *preset, *layers, *input, *item;
+	size_t i;
+
+	f->enabled = 0;
+	f->preset = -1;
+	f->n_layers = 0;
+	if (json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "front must be null or an object, not %s",
+				       json_kind(v));
+	if (ONLY_KEYS(v, "front", err, "preset", "layers", "input") != 0)
+		return SCANN_EINVAL;
+	preset = json_object_get(v, "preset");
+	layers = json_object_get(v, "layers");
+	if ((preset != NULL) == (layers != NULL))
+		return scann_error_set(err, SCANN_EINVAL, "front",
+				       "front needs exactly one of \"preset\" "
+				       "(\"lenet5\") or \"layers\"");
+	if (preset) {
+		const char *names[N_FRONT_PRESETS];
+		int k;
+
+		for (i = 0; i < N_FRONT_PRESETS; i++)
+			names[i] = front_presets[i].name;
+		if (read_enum(preset, "front.preset", names, N_FRONT_PRESETS, &k,
+			      err) != 0)
+			return SCANN_EINVAL;
+		f->preset = k;
+		f->n_layers = front_presets[k].n_layers;
+		memcpy(f->layers, front_presets[k].layers,
+		       f->n_layers * sizeof(f->layers[0]));
+	} else {
+		if (!json_is_array(layers) || json_array_size(layers) == 0 ||
+		    json_array_size(layers) > SCANN_SPEC_MAX_FRONT_LAYERS)
+			return scann_error_set(err, SCANN_EINVAL, "front.layers",
+					       "front.layers must be an array of 1 "
+					       "to %u layers", SCANN_SPEC_MAX_FRONT_LAYERS);
+		json_array_foreach(layers, i, item)
+			if (read_front_layer(item, i, &f->layers[i], err) != 0)
+				return SCANN_EINVAL;
+		f->n_layers = (uint32_t)json_array_size(layers);
+	}
+	f->channels = f->height = f->width = 0;
+	if ((input = json_object_get(v, "input")) != NULL) {
+		uint32_t shape[3], n = 0;
+
+		if (read_u32_array(input, "front.input", 1, 65536, shape, 3, &n,
+				   err) != 0)
+			return SCANN_EINVAL;
+		if (n != 3)
+			return scann_error_set(err, SCANN_EINVAL, "front.input",
+					       "front.input is [channels, height, "
+					       "width], not %u values", n);
+		f->channels = shape[0];
+		f->height = shape[1];
+		f->width = shape[2];
+		if (scann_front_outputs(f, f->channels, f->height, f->width,
+					err) == 0)
+			return SCANN_EINVAL;
+	}
+	f->enabled = 1;
+	return 0;
+}
+
 static int scann_custom(const char *name, const json_t *v, const char *path,
 			struct scann_job_spec *spec, struct scann_error *err)
 {
@@ -671,6 +848,8 @@ static int top_custom(const char *name, const json_t *v, const char *path,
 		return read_baseline(v, path, spec, err);
 	if (strcmp(name, "dr") == 0)
 		return read_dr(v, path, spec, err);
+	if (strcmp(name, "front") == 0)
+		return read_front(v, path, spec, err);
 	if (strcmp(name, "target") == 0)
 		return read_object(v, path, target_fields,
 				   sizeof(target_fields) / sizeof(target_fields[0]),
@@ -710,6 +889,12 @@ int scann_spec_from_json(const json_t *in, struct scann_job_spec *spec,
 		return scann_error_set(err, SCANN_EINVAL, "dr",
 				       "a study compares DR with SCANN: dr cannot "
 				       "be null when task is \"study\"");
+	/* DR reads feature vectors; a front reads images. */
+	if (spec->front.enabled && spec->dr.enabled)
+		return scann_error_set(err, SCANN_EINVAL, "front",
+				       "a front reads images and DR reduces "
+				       "features: front and dr (or task \"study\") "
+				       "cannot be combined");
 	{
 		const struct scann_baseline_spec *b = &spec->baseline;
 		uint32_t total = 0, depth = 0, width = 0;
@@ -914,6 +1099,32 @@ json_t *scann_spec_to_json(const struct scann_job_spec *spec)
 			 "task", task_names[spec->task], "split", split,
 			 "baseline", baseline, "dr", dr,
 			 "scheme", scheme_names[spec->scheme]);
+	if (spec->front.enabled) {
+		const struct scann_front_spec *f = &spec->front;
+		json_t *front;
+
+		if (f->preset >= 0) {
+			front = json_pack("{s:s}", "preset",
+					  front_presets[f->preset].name);
+		} else {
+			json_t *layers = json_array();
+
+			for (uint32_t i = 0; i < f->n_layers; i++)
+				json_array_append_new(layers,
+					f->layers[i].kind == SCANN_FRONT_CONV ?
+					json_pack("{s:s, s:I, s:I}", "type", "conv",
+						  "maps", (json_int_t)f->layers[i].maps,
+						  "kernel", (json_int_t)f->layers[i].k) :
+					json_pack("{s:s}", "type",
+						  front_kind_names[f->layers[i].kind]));
+			front = json_pack("{s:o}", "layers", layers);
+		}
+		if (f->channels)
+			json_object_set_new(front, "input",
+				json_pack("[I, I, I]", (json_int_t)f->channels,
+					  (json_int_t)f->height, (json_int_t)f->width));
+		json_object_set_new(root, "front", front);
+	}
 	if (spec->label_column[0])
 		json_object_set_new(root, "label_column",
 				    json_string(spec->label_column));
