@@ -262,6 +262,52 @@ START_TEST(front_preset_and_layers_read_back_equal)
 }
 END_TEST
 
+/* The paper's schemes on LeNet-5 as presets; the spec's fields win. */
+START_TEST(job_presets_fill_the_papers_settings)
+{
+	struct scann_job_spec a, b;
+	struct scann_error err;
+	json_t *j;
+	char *text;
+
+	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"preset\": \"lenet5-a\"}",
+			       &a, &err), 0);
+	ck_assert_int_eq(a.scheme, SCANN_SCHEME_A);
+	ck_assert(a.front.enabled);
+	ck_assert_uint_eq(a.scann.initial_hidden, 300);
+	ck_assert_uint_eq(a.scann.max_hidden, 500);
+	ck_assert_uint_eq(a.scann.neuron_growth, 5);
+	ck_assert_double_eq(a.scann.growth_fraction, 0.35);
+	ck_assert_double_eq(a.scann.pruning_fraction, 0.25);
+	ck_assert_int_eq(a.train.optimizer, SCANN_OPT_SGD);
+	ck_assert_double_eq(a.train.lr, 0.03);
+	ck_assert_uint_eq(a.train.batch, 64);
+	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"preset\": \"lenet5-b\"}",
+			       &a, &err), 0);
+	ck_assert_int_eq(a.scheme, SCANN_SCHEME_B);
+	ck_assert_uint_eq(a.baseline.hidden[0], 400);
+	ck_assert_uint_eq(a.scann.pruning_keep, 19300);
+	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"preset\": \"lenet5-c\","
+			       " \"train\": {\"epochs\": 3}, \"scann\": {\"pruning\":"
+			       " {\"keep\": 9000}}}", &a, &err), 0);
+	ck_assert_int_eq(a.scheme, SCANN_SCHEME_C);
+	ck_assert_int_eq(a.scann.growth_mode, SCANN_GROWTH_FULL);
+	ck_assert_int_eq(a.scann.search, SCANN_SEARCH_RECIPE);
+	ck_assert_uint_eq(a.scann.pruning_keep, 9000);	/* the spec's own */
+	ck_assert_uint_eq(a.train.epochs, 3);
+	ck_assert_double_eq(a.train.lr, 0.03);		/* the preset's */
+	/* printed in full, it reads back the same without the preset */
+	j = scann_spec_to_json(&a);
+	text = json_dumps(j, JSON_COMPACT);
+	ck_assert_msg(parse(text, &b, &err) == 0, "%s: %s", text, err.message);
+	ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
+	free(text);
+	json_decref(j);
+	expect_bad("{\"dataset\": \"d\", \"preset\": \"lenet5-d\"}", "preset",
+		   "\"lenet5-a\", \"lenet5-b\", \"lenet5-c\"");
+}
+END_TEST
+
 START_TEST(bad_fronts_are_named)
 {
 	expect_bad("{\"dataset\": \"d\", \"front\": {\"preset\": \"vgg\"}}",
@@ -337,6 +383,7 @@ int main(void)
 	tcase_add_test(tc, bad_fields_are_named);
 	tcase_add_test(tc, front_preset_and_layers_read_back_equal);
 	tcase_add_test(tc, bad_fronts_are_named);
+	tcase_add_test(tc, job_presets_fill_the_papers_settings);
 	tcase_add_test(tc, json_syntax_errors_give_line_and_column);
 	tcase_add_test(tc, study_turns_dr_on_by_default);
 	tcase_add_test(tc, a_network_at_the_size_cap_is_accepted);

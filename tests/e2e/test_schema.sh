@@ -55,6 +55,11 @@ msg=$(jv "$T/body" '$.error.message')
 for p in $(each '$.front.layer_types'); do
 	case "$msg" in *"\"$p\""*) ok ;; *) fail "layer type $p not in: $msg" ;; esac
 done
+api POST /api/v1/jobs -d '{"dataset":"iris","preset":"nope"}' >/dev/null
+msg=$(jv "$T/body" '$.error.message')
+for p in $(each '$.presets'); do
+	case "$msg" in *"\"$p\""*) ok ;; *) fail "job preset $p not in: $msg" ;; esac
+done
 
 # States: each filters the jobs list; the refusal names them all.
 names=

@@ -233,6 +233,9 @@ int scann_dr_method_from_name(const char *name);
 /* "conv", "pool", "relu"; and a front preset's name ("lenet5"). */
 const char *scann_front_kind_name(enum scann_front_kind k);
 const char *scann_front_preset_name(int preset);
+/* The job presets ("preset": "lenet5-c", ...): the i-th name, NULL past
+ * the last.  A preset replaces defaults; the spec's own fields override it. */
+const char *scann_job_preset_name(int i);
 
 /*
  * The front's output features for a c x h x w image, or 0 with err naming
