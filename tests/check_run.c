@@ -576,6 +576,14 @@ START_TEST(a_front_job_reports_the_whole_network_and_predicts_it)
 	/* macs: 36 weights x 8x8 positions + 768 + 36 */
 	ck_assert_int_eq(json_integer_value(json_object_get(
 		json_object_get(res, "baseline"), "macs")), 36 * 64 + 804);
+	/* the summary names the front's part of those */
+	{
+		json_t *f = json_object_get(json_object_get(res, "baseline"), "front");
+
+		ck_assert_int_eq(json_integer_value(json_object_get(f, "params")), 40);
+		ck_assert_int_eq(json_integer_value(json_object_get(f, "macs")), 36 * 64);
+		ck_assert_int_eq(json_integer_value(json_object_get(f, "layers")), 3);
+	}
 	/* the model file carries the front; scheme C pruned its kernels */
 	snprintf(args, sizeof(args), "%s/f/model.json", test_tmpdir());
 	model = json_load_file(args, 0, NULL);

@@ -33,6 +33,9 @@ struct scann_summary {
 	uint32_t features;
 	const char *dr_method;	/* static name, NULL when no DR */
 	double dr_ratio;
+	/* The convolutional front's share of cost (0 layers: none). */
+	uint32_t front_layers;
+	uint64_t front_params, front_macs, front_weights;
 };
 
 /* Where a job stands, for checkpoints and --resume. */
