@@ -303,6 +303,22 @@ START_TEST(job_presets_fill_the_papers_settings)
 	ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
 	free(text);
 	json_decref(j);
+	/* magnitude pruning: the recipe without growth */
+	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"preset\": \"lenet5-c\","
+			       " \"scann\": {\"growth\": {\"mode\": \"none\"}}}", &a,
+			       &err), 0);
+	ck_assert_int_eq(a.scann.growth_mode, SCANN_GROWTH_NONE);
+	j = scann_spec_to_json(&a);
+	text = json_dumps(j, JSON_COMPACT);
+	ck_assert_msg(parse(text, &b, &err) == 0, "%s: %s", text, err.message);
+	ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
+	free(text);
+	json_decref(j);
+	expect_bad("{\"dataset\": \"d\", \"scann\": {\"growth\": {\"mode\": \"none\"}}}",
+		   "scann.growth.mode", "applies to scann.search \"recipe\"");
+	expect_bad("{\"dataset\": \"d\", \"preset\": \"lenet5-c\", \"scann\":"
+		   " {\"growth\": {\"mode\": \"none\", \"fraction\": 0.1}}}",
+		   "scann.growth.fraction", "none grows nothing");
 	expect_bad("{\"dataset\": \"d\", \"preset\": \"lenet5-d\"}", "preset",
 		   "\"lenet5-a\", \"lenet5-b\", \"lenet5-c\"");
 }

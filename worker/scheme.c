@@ -102,6 +102,10 @@ static int grow_connections(struct scann_ctx *c, struct scann_net *net,
 {
 	const struct scann_synth_spec *s = &c->spec->scann;
 
+	if (s->growth_mode == SCANN_GROWTH_NONE) {
+		*grown = 0;	/* iterative magnitude pruning */
+		return 0;
+	}
 	if (c->spec->scheme == SCANN_SCHEME_C ||
 	    s->growth_mode == SCANN_GROWTH_FULL) {
 		*grown = scann_grow_full(net);

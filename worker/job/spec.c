@@ -25,7 +25,7 @@ static const char *const dr_names[SCANN_DR_METHOD_COUNT] = {
 	SCANN_DR_METHODS(DR_NAME)
 #undef DR_NAME
 };
-static const char *const growth_names[] = { "gradient", "full" };
+static const char *const growth_names[] = { "gradient", "full", "none" };
 static const char *const optimizer_names[] = { "adam", "sgd" };
 static const char *const schedule_names[] = { "constant", "step", "cosine" };
 static const char *const search_names[] = { "target", "recipe" };
@@ -675,18 +675,19 @@ static int read_growth(const json_t *v, const char *path,
 	if (ONLY_KEYS(v, path, err, "mode", "fraction") != 0)
 		return SCANN_EINVAL;
 	if ((item = json_object_get(v, "mode")) != NULL) {
-		if (read_enum(item, "scann.growth.mode", growth_names, 2, &mode,
+		if (read_enum(item, "scann.growth.mode", growth_names, 3, &mode,
 			      err) != 0)
 			return SCANN_EINVAL;
 		s->growth_mode = (enum scann_growth_mode)mode;
 	}
 	if ((item = json_object_get(v, "fraction")) != NULL) {
-		if (s->growth_mode == SCANN_GROWTH_FULL)
+		if (s->growth_mode != SCANN_GROWTH_GRADIENT)
 			return scann_error_set(err, SCANN_EINVAL,
 					       "scann.growth.fraction",
 					       "scann.growth.fraction applies only to "
 					       "mode \"gradient\"; full growth "
-					       "restores every allowed connection");
+					       "restores every allowed connection, "
+					       "none grows nothing");
 		return read_real(item, "scann.growth.fraction", 0, 1, 1,
 				 &s->growth_fraction, err);
 	}
@@ -1058,6 +1059,13 @@ int scann_spec_from_json(const json_t *in, struct scann_job_spec *spec,
 					       json_object_get(sc, "pruning") ?
 					       "scann.pruning" : "scann.initial_prune");
 	}
+	if (spec->scann.growth_mode == SCANN_GROWTH_NONE &&
+	    spec->scann.search != SCANN_SEARCH_RECIPE)
+		return scann_error_set(err, SCANN_EINVAL, "scann.growth.mode",
+				       "scann.growth.mode \"none\" applies to "
+				       "scann.search \"recipe\" (iterative "
+				       "magnitude pruning); the targeted search "
+				       "grows to recover");
 	if (spec->scheme == SCANN_SCHEME_C &&
 	    json_object_get(json_object_get(json_object_get(in, "scann"),
 					    "growth"), "mode") == NULL)
@@ -1198,7 +1206,7 @@ json_t *scann_spec_to_json(const struct scann_job_spec *spec)
 		growth = json_pack("{s:s, s:f}", "mode", "gradient", "fraction",
 				   s->growth_fraction);
 	else
-		growth = json_pack("{s:s}", "mode", "full");
+		growth = json_pack("{s:s}", "mode", growth_names[s->growth_mode]);
 	if (s->pruning_keep > 0)
 		pruning = json_pack("{s:I}", "keep", (json_int_t)s->pruning_keep);
 	else

@@ -58,7 +58,9 @@ enum scann_dr_method {
 
 enum scann_growth_mode {
 	SCANN_GROWTH_GRADIENT,	/* largest |dL/dw| among dormant connections */
-	SCANN_GROWTH_FULL	/* every allowed connection */
+	SCANN_GROWTH_FULL,	/* every allowed connection */
+	SCANN_GROWTH_NONE	/* none: the recipe's iterations only prune and
+				 * retrain (iterative magnitude pruning) */
 };
 
 enum scann_optimizer {
