@@ -17,12 +17,6 @@
 /* Multiplicative noise on a cloned neuron's incoming weights. */
 #define CLONE_NOISE 0.05
 
-/* Scheme C prunes the whole network, the front's kernels included. */
-static int with_front(const struct scann_ctx *c)
-{
-	return c->spec->scheme == SCANN_SCHEME_C;
-}
-
 static int baseline_one(struct scann_ctx *c, const uint32_t *hidden,
 			uint32_t n, struct scann_net **out,
 			struct scann_summary *sum, struct scann_error *err)
@@ -145,7 +139,8 @@ static int start_recipe(struct scann_ctx *c, struct scann_progress *p,
 			return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 		if (c->spec->scheme == SCANN_SCHEME_B)
 			p->current->wiring = SCANN_WIRING_FREE;
-		rc = scann_prune_with_front(p->current, with_front(c),
+		rc = scann_prune_with_front(p->current,
+					    scann_stage_prunes_front(c),
 					    s->initial_prune, 0, NULL, err);
 		if (rc == 0)
 			rc = scann_stage_train(c, p->current, plan.fine_tune,
@@ -205,7 +200,8 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 						 (size_t)(s->pruning_fraction * grown + 0.5),
 					 NULL, err);
 	} else {
-		rc = scann_prune_with_front(p->current, with_front(c),
+		rc = scann_prune_with_front(p->current,
+					    scann_stage_prunes_front(c),
 					    s->pruning_fraction, s->pruning_keep,
 					    NULL, err);
 	}

@@ -18,12 +18,6 @@
 #define GROW_ROWS 4096		/* the "large batch" of growth decisions */
 #define CLONE_NOISE 0.05
 
-/* Scheme C prunes the whole network, the front's kernels included. */
-static int with_front(const struct scann_ctx *c)
-{
-	return c->spec->scheme == SCANN_SCHEME_C;
-}
-
 static double now_s(void)
 {
 	struct timespec ts;
@@ -132,7 +126,7 @@ static int prune_step(struct scann_ctx *c, struct scann_progress *p,
 		      struct scann_error *err)
 {
 	struct scann_net *kept = p->current, *trial;
-	size_t active = scann_prune_active(kept, with_front(c));
+	size_t active = scann_prune_active(kept, scann_stage_prunes_front(c));
 	size_t cut = (size_t)(p->step * (double)active + 0.5), grown = 0;
 	struct scann_summary sum;
 	int rc;
@@ -145,8 +139,8 @@ static int prune_step(struct scann_ctx *c, struct scann_progress *p,
 	if (trial == NULL)
 		return oom(err);
 	p->current = trial;
-	rc = scann_prune_with_front(trial, with_front(c), 0.0, active - cut,
-				    NULL, err);
+	rc = scann_prune_with_front(trial, scann_stage_prunes_front(c), 0.0,
+				    active - cut, NULL, err);
 	scann_stage_set_span(c, lo, (lo + hi) / 2);
 	if (rc == 0)
 		rc = scann_stage_train(c, trial, fine_tune, "prune", 1, err);

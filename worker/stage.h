@@ -196,6 +196,13 @@ struct scann_net *scann_stage_new_net(struct scann_ctx *c, const uint32_t *hidde
 				      uint32_t n, enum scann_wiring wiring,
 				      struct scann_error *err);
 
+/* Whether pruning takes the front's kernel weights too: scheme C prunes
+ * the whole network; A and B the net behind the front. */
+static inline int scann_stage_prunes_front(const struct scann_ctx *c)
+{
+	return c->spec->scheme == SCANN_SCHEME_C;
+}
+
 /* Whether p's best meets the job's own target. */
 int scann_stage_target_met(const struct scann_progress *p);
 
