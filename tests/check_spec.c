@@ -279,6 +279,13 @@ START_TEST(job_presets_fill_the_papers_settings)
 	ck_assert_uint_eq(a.scann.neuron_growth, 5);
 	ck_assert_double_eq(a.scann.growth_fraction, 0.35);
 	ck_assert_double_eq(a.scann.pruning_fraction, 0.25);
+	ck_assert_double_eq(a.scann.prune_first, 0.95);
+	j = scann_spec_to_json(&a);
+	text = json_dumps(j, JSON_COMPACT);
+	ck_assert_msg(parse(text, &b, &err) == 0, "%s: %s", text, err.message);
+	ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
+	free(text);
+	json_decref(j);
 	ck_assert_int_eq(a.train.optimizer, SCANN_OPT_SGD);
 	ck_assert_double_eq(a.train.lr, 0.03);
 	ck_assert_uint_eq(a.train.batch, 64);
@@ -319,6 +326,9 @@ START_TEST(job_presets_fill_the_papers_settings)
 	expect_bad("{\"dataset\": \"d\", \"preset\": \"lenet5-c\", \"scann\":"
 		   " {\"growth\": {\"mode\": \"none\", \"fraction\": 0.1}}}",
 		   "scann.growth.fraction", "none grows nothing");
+	expect_bad("{\"dataset\": \"d\", \"scann\": {\"search\": \"target\","
+		   " \"prune_first\": 0.5}}", "scann.prune_first",
+		   "applies to scann.search \"recipe\"");
 	expect_bad("{\"dataset\": \"d\", \"preset\": \"lenet5-d\"}", "preset",
 		   "\"lenet5-a\", \"lenet5-b\", \"lenet5-c\"");
 }

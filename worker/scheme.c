@@ -129,6 +129,13 @@ static int start_recipe(struct scann_ctx *c, struct scann_progress *p,
 		if (p->current == NULL)
 			return err->code;
 		rc = scann_stage_train_full(c, p->current, "train", err);
+		/* the paper's A on LeNet-5 prunes its start first (prune_first) */
+		if (rc == 0 && s->prune_first > 0) {
+			rc = scann_prune(p->current, s->prune_first, 0, NULL, err);
+			if (rc == 0)
+				rc = scann_stage_train(c, p->current, plan.fine_tune,
+						       "initial-prune", 0, err);
+		}
 		if (rc != 0)
 			return rc;
 	} else {

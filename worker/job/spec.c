@@ -237,6 +237,7 @@ static const struct field scann_fields[] = {
 	{ "growth", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "pruning", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "initial_prune", FIELD_REAL, OFF(scann.initial_prune), 0, 0.9999, 0, NULL, 0 },
+	{ "prune_first", FIELD_REAL, OFF(scann.prune_first), 0, 0.9999, 0, NULL, 0 },
 };
 
 static const struct field train_fields[] = {
@@ -877,9 +878,10 @@ static int top_custom(const char *name, const json_t *v, const char *path,
  * Every one is LeNet-5's front trained as the paper trains it (SGD lr
  * 0.03, momentum 0.9, weight decay 1e-4, batch 64) with the paper's
  * recipe (scann.search "recipe").
- *   lenet5-a  scheme A: 300 hidden neurons growing to at most 500, 5 per
- *             neuron growth, 35% of the dormant connections grown, 25% of
- *             those pruned again;
+ *   lenet5-a  scheme A: 300 hidden neurons growing to at most 500, 95% of
+ *             the connections pruned after the first training, 5 neurons
+ *             per neuron growth, 35% of the dormant connections grown, 25%
+ *             of those pruned again;
  *   lenet5-b  scheme B: a 400-neuron baseline pruned to about 19.3K
  *             connections (94.04% of its 324,000), regrown to 90% of them
  *             (89.4% of the dormant ones), pruned back to 19,300;
@@ -914,6 +916,7 @@ static void preset_lenet5_a(struct scann_job_spec *spec)
 	spec->scann.neuron_growth = 5;
 	spec->scann.growth_mode = SCANN_GROWTH_GRADIENT;
 	spec->scann.growth_fraction = 0.35;
+	spec->scann.prune_first = 0.95;
 	spec->scann.pruning_fraction = 0.25;
 	spec->scann.pruning_keep = 0;
 }
@@ -1043,21 +1046,22 @@ int scann_spec_from_json(const json_t *in, struct scann_job_spec *spec,
 				       spec->scann.initial_hidden);
 	{
 		const json_t *sc = json_object_get(in, "scann");
-		int recipe_field = json_object_get(sc, "pruning") != NULL ||
-			json_object_get(sc, "initial_prune") != NULL;
+		/* the first recipe-only field the spec gives, if any */
+		const char *recipe_field =
+			json_object_get(sc, "pruning") ? "scann.pruning" :
+			json_object_get(sc, "initial_prune") ? "scann.initial_prune" :
+			json_object_get(sc, "prune_first") ? "scann.prune_first" :
+			NULL;
 
 		/* Those fields only mean something to the paper's recipe, so a
 		 * spec that gives them asks for it -- unless it says otherwise. */
 		if (json_object_get(sc, "search") == NULL && recipe_field)
 			spec->scann.search = SCANN_SEARCH_RECIPE;
 		if (spec->scann.search == SCANN_SEARCH_TARGET && recipe_field)
-			return scann_error_set(err, SCANN_EINVAL,
-					       json_object_get(sc, "pruning") ?
-					       "scann.pruning" : "scann.initial_prune",
+			return scann_error_set(err, SCANN_EINVAL, recipe_field,
 					       "%s applies to scann.search \"recipe\"; "
 					       "the targeted search sizes its own steps",
-					       json_object_get(sc, "pruning") ?
-					       "scann.pruning" : "scann.initial_prune");
+					       recipe_field);
 	}
 	if (spec->scann.growth_mode == SCANN_GROWTH_NONE &&
 	    spec->scann.search != SCANN_SEARCH_RECIPE)
@@ -1265,6 +1269,9 @@ json_t *scann_spec_to_json(const struct scann_job_spec *spec)
 
 		json_object_set_new(sc, "pruning", pruning);
 		json_object_set_new(sc, "initial_prune", json_real(s->initial_prune));
+		if (s->prune_first > 0)
+			json_object_set_new(sc, "prune_first",
+					    json_real(s->prune_first));
 	} else {
 		json_decref(pruning);
 	}

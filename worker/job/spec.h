@@ -122,6 +122,8 @@ struct scann_synth_spec {
 	double pruning_fraction;	/* of existing connections, or ... */
 	uint32_t pruning_keep;		/* ... > 0: prune down to this many */
 	double initial_prune;		/* schemes B and C */
+	double prune_first;		/* scheme A's recipe: share pruned after
+					 * its first training (0: none) */
 };
 
 struct scann_train_spec {
