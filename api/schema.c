@@ -9,6 +9,9 @@
  *                    as "dr": {} (or a study) gets it, and the recipe
  *                    search's sizes (scann.pruning, scann.initial_prune)
  *   dr_methods       every DR method's name, in the spec's order
+ *   front            the convolutional front's presets and layer types
+ *                    ("front": {"preset": NAME} or {"layers": [...]})
+ *   presets          the job presets ("preset": NAME: other defaults)
  *   states           every job state: {name, terminal}
  *   artifacts        the files a job serves: {route, content_type}, at
  *                    /api/v1/jobs/{id}/<route>
@@ -54,7 +57,7 @@ enum MHD_Result api_schema_get(struct scann_api *api, struct api_req *r)
 	static const char *const allowed[] = { NULL };
 	struct scann_job_spec spec;
 	enum MHD_Result res;
-	json_t *methods, *states, *arts;
+	json_t *methods, *states, *arts, *presets, *kinds, *jobs;
 	int i;
 
 	(void)api;
@@ -65,6 +68,16 @@ enum MHD_Result api_schema_get(struct scann_api *api, struct api_req *r)
 	for (i = 0; i < SCANN_DR_METHOD_COUNT; i++)
 		json_array_append_new(methods,
 				      json_string(scann_dr_method_name(i)));
+	presets = json_array();
+	for (i = 0; scann_front_preset_name(i) != NULL; i++)
+		json_array_append_new(presets,
+				      json_string(scann_front_preset_name(i)));
+	kinds = json_array();
+	for (i = 0; scann_front_kind_name(i) != NULL; i++)
+		json_array_append_new(kinds, json_string(scann_front_kind_name(i)));
+	jobs = json_array();
+	for (i = 0; scann_job_preset_name(i) != NULL; i++)
+		json_array_append_new(jobs, json_string(scann_job_preset_name(i)));
 	states = json_array();
 	for (i = 0; i < SCANN_JOB_STATE_COUNT; i++)
 		json_array_append_new(states, json_pack("{s:s, s:b}", "name",
@@ -78,10 +91,13 @@ enum MHD_Result api_schema_get(struct scann_api *api, struct api_req *r)
 				"content_type",
 				scann_artifacts[i].content_type));
 	return api_reply_json(r, MHD_HTTP_OK,
-			      json_pack("{s:o, s:o, s:o, s:o, s:o}",
+			      json_pack("{s:o, s:o, s:o, s:{s:o, s:o}, s:o, s:o, s:o}",
 					"defaults", scann_spec_to_json(&spec),
 					"opt_in_defaults", opt_in_defaults(),
 					"dr_methods", methods,
+					"front", "presets", presets,
+					"layer_types", kinds,
+					"presets", jobs,
 					"states", states,
 					"artifacts", arts));
 }

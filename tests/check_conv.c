@@ -263,11 +263,11 @@ START_TEST(pool_gradient_matches_finite_differences)
 END_TEST
 
 /* A small front (conv, pool, ReLU, conv) into a 12-8-3 MLP. */
-static const struct scann_cnn_spec small_front[] = {
-	{SCANN_CNN_CONV, 3, 3},
-	{SCANN_CNN_POOL, 0, 0},
-	{SCANN_CNN_RELU, 0, 0},
-	{SCANN_CNN_CONV, 3, 2},
+static const struct scann_front_layer small_front[] = {
+	{SCANN_FRONT_CONV, 3, 3},
+	{SCANN_FRONT_POOL, 0, 0},
+	{SCANN_FRONT_RELU, 0, 0},
+	{SCANN_FRONT_CONV, 3, 2},
 };
 
 enum { SF_C = 2, SF_H = 9, SF_W = 10, SF_N = 5, SF_CLASSES = 3 };
@@ -440,8 +440,8 @@ START_TEST(lenet5_has_431080_parameters)
 	uint32_t hidden[1] = {500};
 
 	scann_rng_seed(&rng, 1);
-	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 28, 28, scann_cnn_lenet5,
-					SCANN_CNN_LENET5_LAYERS, 8, &rng, NULL), 0);
+	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 28, 28, scann_front_lenet5,
+					SCANN_FRONT_LENET5_LAYERS, 8, &rng, NULL), 0);
 	ck_assert_uint_eq(cnn.n_out, 800);
 	net = scann_net_new_mlp(cnn.n_out, hidden, 1, 10, SCANN_WIRING_LAYERED,
 				&rng);
@@ -466,8 +466,8 @@ START_TEST(pruned_kernel_weights_count_less)
 	const struct scann_cnn_layer *c2;
 
 	scann_rng_seed(&rng, 1);
-	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 28, 28, scann_cnn_lenet5,
-					SCANN_CNN_LENET5_LAYERS, 8, &rng, NULL), 0);
+	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 28, 28, scann_front_lenet5,
+					SCANN_FRONT_LENET5_LAYERS, 8, &rng, NULL), 0);
 	c2 = &cnn.layer[2];
 	scann_cnn_count(&cnn, &before);
 	/* ten weights of conv2's first map, and all 25 of conv1's map 3 */
@@ -503,8 +503,8 @@ static void lenet_steps(uint32_t threads, float *param_out, size_t *n_param,
 		y[i] = scann_rng_below(&rng, 10);
 		rows[i] = (i * 7) % N;
 	}
-	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 28, 28, scann_cnn_lenet5,
-					SCANN_CNN_LENET5_LAYERS, 16, &rng, NULL), 0);
+	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 28, 28, scann_front_lenet5,
+					SCANN_FRONT_LENET5_LAYERS, 16, &rng, NULL), 0);
 	if (prune)
 		for (size_t k = cnn.layer[2].w_off; k < cnn.layer[2].b_off; k += 3) {
 			cnn.mask[k] = 0;
@@ -551,21 +551,142 @@ START_TEST(dormant_kernel_weights_stay_zero)
 }
 END_TEST
 
+/*
+ * Three epochs of a small front (conv 4@5x5, pool over 12x12 images) and
+ * a 64-16-3 net, the rows shuffled by rng each epoch.  With split > 0:
+ * checkpoint after `split` epochs, throw everything away, build it anew
+ * from another seed, load the checkpoint, train the rest.  The parameters
+ * of front and net end in param_out.
+ */
+static size_t ckpt_run(uint32_t split, const char *path, float *param_out)
+{
+	enum { N = 48, EPOCHS = 3 };
+	static const struct scann_front_layer spec[2] = {
+		{SCANN_FRONT_CONV, 4, 5}, {SCANN_FRONT_POOL, 0, 0},
+	};
+	static float x[N * 144];
+	uint32_t y[N], rows[N], hidden[1] = {16}, e = 0, done;
+	struct scann_data data = {x, y, 144, 3};
+	struct scann_cnn cnn;
+	struct scann_exec ex;
+	struct scann_cnn_sgd sgd;
+	struct scann_net *net;
+	struct scann_rng rng, data_rng;
+	size_t n;
+
+	scann_rng_seed(&data_rng, 4);
+	fill(x, N * 144, 1.0, &data_rng);
+	for (uint32_t i = 0; i < N; i++) {
+		y[i] = scann_rng_below(&data_rng, 3);
+		rows[i] = i;
+	}
+	for (int life = 0; life < (split ? 2 : 1); life++) {
+		scann_rng_seed(&rng, life ? 99 : 5);	/* the second life differs */
+		ck_assert_int_eq(scann_cnn_init(&cnn, 1, 12, 12, spec, 2, 8, &rng,
+						NULL), 0);
+		net = scann_net_new_mlp(cnn.n_out, hidden, 1, 3,
+					SCANN_WIRING_LAYERED, &rng);
+		ck_assert_int_eq(scann_exec_init(&ex, net, 8, SCANN_SPARSE_BELOW), 0);
+		ck_assert_int_eq(scann_cnn_sgd_init(&sgd, &cnn, &ex, 0.05f, 0.9f,
+						    1e-4f), 0);
+		if (life == 1) {
+			ck_assert_int_eq(scann_cnn_checkpoint_load(path, &cnn, &ex,
+						&sgd, &done, &rng, NULL), 0);
+			ck_assert_uint_eq(done, split);
+			e = done;
+		}
+		for (; e < EPOCHS; e++) {
+			if (split && life == 0 && e == split) {
+				ck_assert_int_eq(scann_cnn_checkpoint_save(path, &cnn,
+							&ex, &sgd, e, &rng, NULL), 0);
+				break;
+			}
+			scann_rng_shuffle_u32(&rng, rows, N);
+			scann_cnn_train_epoch(&sgd, &cnn, &ex, &data, rows, N, 8);
+			ck_assert(!sgd.stopped);
+		}
+		if (life == (split ? 1 : 0)) {
+			memcpy(param_out, cnn.param, cnn.n_param * sizeof(float));
+			memcpy(param_out + cnn.n_param, ex.param,
+			       ex.n_param * sizeof(float));
+		}
+		n = cnn.n_param + ex.n_param;
+		scann_cnn_sgd_free(&sgd);
+		scann_exec_free(&ex);
+		scann_net_free(net);
+		scann_cnn_free(&cnn);
+	}
+	return n;
+}
+
+START_TEST(a_checkpointed_run_resumes_to_the_same_parameters)
+{
+	static float straight[4096], resumed[4096];
+	const char *path = test_write_str("front.ckpt", "");
+	char copy[1024];
+	size_t n1, n2;
+	struct scann_cnn cnn;
+	struct scann_exec ex;
+	struct scann_cnn_sgd sgd;
+	struct scann_net *net;
+	struct scann_rng rng;
+	struct scann_error err;
+	uint32_t hidden[1] = {16}, done;
+	static const struct scann_front_layer other[1] = {{SCANN_FRONT_CONV, 3, 5}};
+
+	snprintf(copy, sizeof(copy), "%s", path);
+	n1 = ckpt_run(0, copy, straight);
+	ck_assert_uint_lt(n1, 4096);
+	for (uint32_t split = 1; split < 3; split++) {
+		n2 = ckpt_run(split, copy, resumed);
+		ck_assert_uint_eq(n1, n2);
+		ck_assert_msg(memcmp(straight, resumed, n1 * sizeof(float)) == 0,
+			      "resumed after %u epochs: other parameters", split);
+	}
+	/* a checkpoint of another shape is refused, nothing changed */
+	scann_rng_seed(&rng, 1);
+	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 12, 12, other, 1, 8, &rng, NULL), 0);
+	net = scann_net_new_mlp(cnn.n_out, hidden, 1, 3, SCANN_WIRING_LAYERED, &rng);
+	ck_assert_int_eq(scann_exec_init(&ex, net, 8, SCANN_SPARSE_BELOW), 0);
+	ck_assert_int_eq(scann_cnn_sgd_init(&sgd, &cnn, &ex, 0.05f, 0.9f, 1e-4f), 0);
+	ck_assert_int_eq(scann_cnn_checkpoint_load(copy, &cnn, &ex, &sgd, &done,
+						   &rng, &err), SCANN_EINVAL);
+	ck_assert_ptr_nonnull(strstr(err.message, "not a checkpoint of this network"));
+	/* a stop request ends the epoch before its next batch */
+	scann_stop_requested = 1;
+	{
+		static float x[8 * 144];
+		uint32_t y[8] = {0}, rows[8] = {0, 1, 2, 3, 4, 5, 6, 7};
+		struct scann_data data = {x, y, 144, 3};
+		float before = cnn.param[0];
+
+		scann_cnn_train_epoch(&sgd, &cnn, &ex, &data, rows, 8, 8);
+		ck_assert(sgd.stopped);
+		ck_assert(cnn.param[0] == before);
+	}
+	scann_stop_requested = 0;
+	scann_cnn_sgd_free(&sgd);
+	scann_exec_free(&ex);
+	scann_net_free(net);
+	scann_cnn_free(&cnn);
+}
+END_TEST
+
 START_TEST(a_kernel_too_big_is_refused_by_layer)
 {
 	struct scann_cnn cnn;
 	struct scann_error err;
 	struct scann_rng rng;
-	const struct scann_cnn_spec spec[] = {
-		{SCANN_CNN_CONV, 4, 5}, {SCANN_CNN_POOL, 0, 0},
-		{SCANN_CNN_CONV, 4, 5},
+	const struct scann_front_layer spec[] = {
+		{SCANN_FRONT_CONV, 4, 5}, {SCANN_FRONT_POOL, 0, 0},
+		{SCANN_FRONT_CONV, 4, 5},
 	};
 
 	scann_rng_seed(&rng, 1);
 	/* 12 -> 8 -> 4: a 5x5 kernel does not fit */
 	ck_assert_int_eq(scann_cnn_init(&cnn, 1, 12, 12, spec, 3, 8, &rng,
 					&err), SCANN_EINVAL);
-	ck_assert_str_eq(err.field, "layers[2]");
+	ck_assert_str_eq(err.field, "front.layers[2]");
 }
 END_TEST
 
@@ -587,6 +708,7 @@ static Suite *conv_suite(void)
 	tcase_add_test(tc, two_threads_train_the_front_bit_identically);
 	tcase_add_test(tc, dormant_kernel_weights_stay_zero);
 	tcase_add_test(tc, a_kernel_too_big_is_refused_by_layer);
+	tcase_add_test(tc, a_checkpointed_run_resumes_to_the_same_parameters);
 	suite_add_tcase(s, tc);
 	return s;
 }

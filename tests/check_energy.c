@@ -5,11 +5,16 @@
  * connections; FLOPs = 2 x MACs; SRAM = params + 2 per hidden neuron + 1
  * per output; comparisons = hidden + outputs - 1; energy = MACs x 11.8 pJ +
  * SRAM x 34.6 pJ + comparisons x 6.16 pJ.  The reports and the dashboard
- * print these numbers, so each term is checked on its own.
+ * print these numbers, so each term is checked on its own.  A
+ * convolutional front adds its active kernel weights (and the biases of
+ * maps with any) to params, each active weight times its map's output
+ * positions to MACs, a write and a read per value a layer outputs to
+ * SRAM, and 3 comparisons per pooled value, 1 per ReLU value.
  */
 #include <check.h>
 #include <stdint.h>
 
+#include "worker/cnn.h"
 #include "worker/energy.h"
 #include "worker/net.h"
 #include "testutil.h"
@@ -151,6 +156,50 @@ START_TEST(edge_shapes_count_no_relu_and_no_argmax)
 }
 END_TEST
 
+/*
+ * conv 2@3x3 over 1x6x6 (out 2x4x4), ReLU (2x4x4), pool (2x2x2): 8
+ * features into 8-[]-2 (16 connections).  Then map 0's kernel pruned
+ * whole and 4 of map 1's: sparse kernels count as fewer parameters and
+ * MACs.
+ */
+START_TEST(a_front_costs_its_kernels_outputs_and_comparisons)
+{
+	static const struct scann_front_layer front[3] = {
+		{SCANN_FRONT_CONV, 2, 3}, {SCANN_FRONT_RELU, 0, 0},
+		{SCANN_FRONT_POOL, 0, 0},
+	};
+	struct scann_rng rng;
+	struct scann_net *net;
+	struct scann_cost c;
+	struct scann_energy_model m = SCANN_ENERGY_130NM;
+	/* front values: conv 32, relu 32, pool 8 */
+	uint64_t values = 32 + 32 + 8, cmp = 3 * 8 + 32;
+
+	scann_rng_seed(&rng, 5);
+	net = scann_net_new_mlp(8, NULL, 0, 2, SCANN_WIRING_LAYERED, &rng);
+	net->front = scann_cnn_params_new(1, 6, 6, front, 3, &rng, NULL);
+	ck_assert_uint_eq(net->front->n_out, 8);
+	scann_energy_measure(net, &m, &c);
+	ck_assert_uint_eq(c.macs, 16 + 18 * 16);
+	ck_assert_uint_eq(c.flops, 2 * (16 + 18 * 16));
+	ck_assert_uint_eq(c.params, 16 + 2 + 18 + 2);
+	ck_assert_uint_eq(c.sram, (18 + 20) + 2 + 2 * values);
+	ck_assert_uint_eq(c.comparisons, 1 + cmp);
+	ck_assert_double_eq_tol(c.energy_nj, (c.macs * 11.8 + c.sram * 34.6 +
+					      c.comparisons * 6.16) / 1000.0, 1e-12);
+	for (size_t k = 0; k < 9; k++)		/* map 0: every weight */
+		net->front->mask[k] = 0;
+	for (size_t k = 9; k < 13; k++)		/* map 1: 4 of 9 */
+		net->front->mask[k] = 0;
+	scann_energy_measure(net, &m, &c);
+	ck_assert_uint_eq(c.macs, 16 + 5 * 16);
+	/* map 0 has no weight left: its bias is a constant, not counted */
+	ck_assert_uint_eq(c.params, 16 + 2 + 5 + 1);
+	ck_assert_uint_eq(c.sram, (18 + 6) + 2 + 2 * values);
+	scann_net_free(net);
+}
+END_TEST
+
 static Suite *energy_suite(void)
 {
 	Suite *s = suite_create("energy");
@@ -160,6 +209,7 @@ static Suite *energy_suite(void)
 	tcase_add_test(tc, each_energy_term_has_its_own_price);
 	tcase_add_test(tc, a_pruned_mlp_costs_what_the_rule_says);
 	tcase_add_test(tc, edge_shapes_count_no_relu_and_no_argmax);
+	tcase_add_test(tc, a_front_costs_its_kernels_outputs_and_comparisons);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,11 +4,16 @@
  * (target, source); `keep` prunes down to a count and overrides the
  * fraction; hidden neurons left without an input or an output are removed,
  * repeatedly, with their connections; inputs and outputs never are.
+ * With a convolutional front (scheme C), its kernel weights rank in the
+ * same list and count in keep; its biases are never pruned; full growth
+ * revives them at 0.
  */
 #include <check.h>
 #include <stdint.h>
 #include <stdlib.h>
 
+#include "worker/cnn.h"
+#include "worker/grow.h"
 #include "worker/net.h"
 #include "worker/prune.h"
 #include "testutil.h"
@@ -232,6 +237,58 @@ START_TEST(the_sweep_alone_removes_a_neuron_without_output)
 }
 END_TEST
 
+/*
+ * A front conv 2@3x3 over 1x5x5 (18 kernel weights, 2 biases; 2 maps of
+ * 3x3 = 18 features) before a net 18-[]-2 (36 connections): kernel
+ * weights 10, 11, ... 27 (biases 0.5), connection weights 1 + i/100, so the
+ * whole network's 54 weights sort connections first, then kernels.
+ */
+START_TEST(pruning_with_the_front_ranks_kernel_weights_with_connections)
+{
+	static const struct scann_front_layer conv[1] = {{SCANN_FRONT_CONV, 2, 3}};
+	struct scann_rng rng;
+	struct scann_net *net;
+	struct scann_prune_stats st;
+	size_t cells;
+
+	scann_rng_seed(&rng, 2);
+	net = scann_net_new_mlp(18, NULL, 0, 2, SCANN_WIRING_LAYERED, &rng);
+	net->front = scann_cnn_params_new(1, 5, 5, conv, 1, &rng, NULL);
+	ck_assert_ptr_nonnull(net->front);
+	ck_assert_uint_eq(net->front->n_param, 20);
+	for (size_t k = 0; k < 18; k++)
+		net->front->param[k] = 10.0f + (float)k;
+	net->front->param[18] = net->front->param[19] = 0.5f;
+	cells = (size_t)scann_net_rows(net) * scann_net_cols(net);
+	for (size_t i = 0; i < cells; i++)
+		net->w[i] = 1.0f + (float)i / 100.0f;
+	ck_assert_uint_eq(scann_prune_active(net, 1), 36 + 18);
+	ck_assert_uint_eq(scann_prune_active(net, 0), 36);
+	/* without the front (schemes A, B) the kernels are not touched */
+	ck_assert_int_eq(scann_prune(net, 0.5, 0, &st, NULL), 0);
+	ck_assert_uint_eq(st.pruned, 18);
+	ck_assert_uint_eq(scann_cnn_params_active(net->front), 18);
+	/* the whole network down to 10: the 18 connections left go first,
+	 * then the 8 smallest kernel weights (10..17); biases stay */
+	ck_assert_int_eq(scann_prune_with_front(net, 1, 0.0, 10, &st, NULL), 0);
+	ck_assert_uint_eq(st.pruned, 26);
+	ck_assert_uint_eq(scann_net_active(net), 0);
+	ck_assert_uint_eq(scann_cnn_params_active(net->front), 10);
+	for (size_t k = 0; k < 18; k++) {
+		ck_assert_int_eq(net->front->mask[k], k >= 8);
+		ck_assert(k >= 8 || net->front->param[k] == 0.0f);
+	}
+	ck_assert(net->front->mask[18] && net->front->mask[19]);
+	ck_assert(net->front->param[18] == 0.5f);
+	/* full growth (scheme C) revives all 8 kernel weights at 0 and every
+	 * connection */
+	ck_assert_uint_eq(scann_grow_full(net), 36 + 8);
+	ck_assert_uint_eq(scann_cnn_params_active(net->front), 18);
+	ck_assert(net->front->param[0] == 0.0f && net->front->param[8] == 18.0f);
+	scann_net_free(net);
+}
+END_TEST
+
 static Suite *prune_suite(void)
 {
 	Suite *s = suite_create("prune");
@@ -244,6 +301,7 @@ static Suite *prune_suite(void)
 	tcase_add_test(tc, dead_neurons_are_removed_until_none_is_left);
 	tcase_add_test(tc, inputs_and_outputs_are_never_removed);
 	tcase_add_test(tc, the_sweep_alone_removes_a_neuron_without_output);
+	tcase_add_test(tc, pruning_with_the_front_ranks_kernel_weights_with_connections);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -4,14 +4,18 @@
  * reproduces the reported test accuracy exactly, an invalid spec is refused
  * before any work with the field named, SIGTERM stops a run that --resume
  * then finishes with exactly the rest of the uninterrupted stream, and
- * resources.timeout_s ends a job with a final event.
+ * resources.timeout_s ends a job with a final event.  A job with a
+ * convolutional front (issue 13) runs on IDX images written here, reports
+ * the whole network, predicts, stops and resumes the same way.
  */
 #define _DEFAULT_SOURCE
 #include <check.h>
 #include <fcntl.h>
 #include <signal.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 #include <time.h>
@@ -475,6 +479,192 @@ START_TEST(timeout_stops_the_job_with_a_final_event)
 }
 END_TEST
 
+/* ---- a convolutional front on IDX images ------------------------------- */
+
+static void put_be32(FILE *f, uint32_t v)
+{
+	unsigned char b[4] = {v >> 24, v >> 16, v >> 8, v};
+
+	fwrite(b, 1, 4, f);
+}
+
+/*
+ * An IDX directory of 10x10 images in three classes, a bright bar across
+ * a random row, down a random column, or along the diagonal, on faint
+ * noise: n training images (train-*) and m test images (t10k-*).
+ */
+static void write_bars_idx(const char *dir, uint32_t n, uint32_t m)
+{
+	char path[2048];
+	uint32_t seed = 12345;
+
+	snprintf(path, sizeof(path), "mkdir -p %s/%s", test_tmpdir(), dir);
+	ck_assert_int_eq(system(path), 0);
+	for (int part = 0; part < 2; part++) {
+		const char *name = part ? "t10k" : "train";
+		uint32_t rows = part ? m : n;
+		FILE *img, *lab;
+
+		snprintf(path, sizeof(path), "%s/%s/%s-images-idx3-ubyte",
+			 test_tmpdir(), dir, name);
+		img = fopen(path, "wb");
+		snprintf(path, sizeof(path), "%s/%s/%s-labels-idx1-ubyte",
+			 test_tmpdir(), dir, name);
+		lab = fopen(path, "wb");
+		ck_assert(img && lab);
+		put_be32(img, 0x803);
+		put_be32(img, rows);
+		put_be32(img, 10);
+		put_be32(img, 10);
+		put_be32(lab, 0x801);
+		put_be32(lab, rows);
+		for (uint32_t r = 0; r < rows; r++) {
+			unsigned char px[100], y = (unsigned char)(r % 3);
+			uint32_t at;
+
+			for (int k = 0; k < 100; k++) {
+				seed = seed * 1103515245u + 12345u;
+				px[k] = (unsigned char)((seed >> 16) % 60);
+			}
+			seed = seed * 1103515245u + 12345u;
+			at = (seed >> 16) % 10;
+			for (uint32_t k = 0; k < 10; k++)
+				px[y == 0 ? at * 10 + k : y == 1 ? k * 10 + at :
+				   k * 11] = 255;
+			fwrite(px, 1, 100, img);
+			fputc(y, lab);
+		}
+		fclose(img);
+		fclose(lab);
+	}
+}
+
+/* Scheme C over a conv 4x3x3, ReLU, pool front and a 12-neuron layer. */
+static void write_front_spec(const char *name, int iterations)
+{
+	char text[4096];
+
+	snprintf(text, sizeof(text),
+		 "{\"dataset\": \"%s/bars\", \"front\": {\"layers\": ["
+		 "{\"type\": \"conv\", \"maps\": 4, \"kernel\": 3},"
+		 " {\"type\": \"relu\"}, {\"type\": \"pool\"}]},"
+		 " \"baseline\": {\"hidden\": [12]}, \"scheme\": \"C\","
+		 " \"split\": {\"validation\": 0.2},"
+		 " \"scann\": {\"iterations\": %d, \"epochs_per_step\": 2,"
+		 " \"initial_prune\": 0.5, \"pruning\": {\"fraction\": 0.5}},"
+		 " \"train\": {\"epochs\": 8, \"batch\": 16, \"lr\": 0.01}}",
+		 test_tmpdir(), iterations);
+	test_write_str(name, text);
+}
+
+START_TEST(a_front_job_reports_the_whole_network_and_predicts_it)
+{
+	json_t *res, *pred, *model, *front;
+	char *events, *out, args[8192];
+	const char *mask;
+
+	write_bars_idx("bars", 240, 60);
+	write_front_spec("front.json", 2);
+	ck_assert_int_eq(sh("run --out f front.json", "f.ndjson"), 0);
+	events = slurp("f.ndjson", NULL);
+	res = last_event(events);
+	ck_assert_str_eq(json_string_value(json_object_get(res, "type")), "result");
+	/* conv 4 x 3x3 + 4 biases = 40; 4 maps of 4x4 = 64 features;
+	 * FC 64-12-3: 768 + 12 + 36 + 3 = 819 */
+	ck_assert_int_eq(json_integer_value(json_object_get(
+		json_object_get(res, "baseline"), "params")), 40 + 819);
+	/* macs: 36 weights x 8x8 positions + 768 + 36 */
+	ck_assert_int_eq(json_integer_value(json_object_get(
+		json_object_get(res, "baseline"), "macs")), 36 * 64 + 804);
+	/* the summary names the front's part of those */
+	{
+		json_t *f = json_object_get(json_object_get(res, "baseline"), "front");
+
+		ck_assert_int_eq(json_integer_value(json_object_get(f, "params")), 40);
+		ck_assert_int_eq(json_integer_value(json_object_get(f, "macs")), 36 * 64);
+		ck_assert_int_eq(json_integer_value(json_object_get(f, "layers")), 3);
+	}
+	/* the model file carries the front; scheme C pruned its kernels */
+	snprintf(args, sizeof(args), "%s/f/model.json", test_tmpdir());
+	model = json_load_file(args, 0, NULL);
+	front = json_object_get(json_object_get(model, "network"), "front");
+	ck_assert_ptr_nonnull(front);
+	mask = json_string_value(json_object_get(front, "mask"));
+	ck_assert_uint_eq(strlen(mask), 40);
+	ck_assert_ptr_nonnull(strchr(mask, '0'));
+	/* predict reproduces both reported test accuracies exactly */
+	snprintf(args, sizeof(args), "predict f/model.json %s/bars", test_tmpdir());
+	ck_assert_int_eq(sh(args, "fp.out"), 0);
+	out = slurp("fp.out", NULL);
+	pred = json_loads(out, 0, NULL);
+	ck_assert_str_eq(json_string_value(json_object_get(pred, "scored")), "test");
+	ck_assert_int_eq(json_integer_value(json_object_get(pred, "rows")), 60);
+	ck_assert_double_eq(json_real_value(json_object_get(pred, "accuracy")),
+			    json_real_value(json_object_get(
+				    json_object_get(res, "best"), "test_acc")));
+	json_decref(pred);
+	free(out);
+	snprintf(args, sizeof(args), "predict f/baseline.json %s/bars", test_tmpdir());
+	ck_assert_int_eq(sh(args, "fpb.out"), 0);
+	out = slurp("fpb.out", NULL);
+	pred = json_loads(out, 0, NULL);
+	ck_assert_double_eq(json_real_value(json_object_get(pred, "accuracy")),
+			    json_real_value(json_object_get(
+				    json_object_get(res, "baseline"), "test_acc")));
+	/* the baseline learnt the bars */
+	ck_assert(json_real_value(json_object_get(pred, "accuracy")) > 0.9);
+	json_decref(pred);
+	free(out);
+	/* the C export refuses the front, saying why */
+	ck_assert_int_eq(sh("export f/model.json --format c --out fx", "fx.out"), 2);
+	out = slurp("fx.out.err", NULL);
+	ck_assert_ptr_nonnull(strstr(out, "convolutional front"));
+	free(out);
+	json_decref(model);
+	json_decref(res);
+	free(events);
+}
+END_TEST
+
+START_TEST(a_front_on_data_without_a_shape_is_refused_naming_the_field)
+{
+	char *err;
+
+	{
+		char text[8192];
+
+		snprintf(text, sizeof(text), "{\"dataset\": \"%s\", \"front\": "
+			 "{\"preset\": \"lenet5\"}}", test_data("iris.csv"));
+		test_write_str("fcsv.json", text);
+	}
+	ck_assert_int_eq(sh("run --out fc fcsv.json", "fc.out"), 2);
+	err = slurp("fc.out.err", NULL);
+	ck_assert_ptr_nonnull(strstr(err, "front.input"));
+	free(err);
+	/* images the front does not fit: 10x10 through LeNet-5 */
+	write_bars_idx("bars2", 30, 6);
+	{
+		char text[4096];
+
+		snprintf(text, sizeof(text), "{\"dataset\": \"%s/bars2\", "
+			 "\"front\": {\"preset\": \"lenet5\"}}", test_tmpdir());
+		test_write_str("fsmall.json", text);
+	}
+	ck_assert_int_eq(sh("run --out fs fsmall.json", "fs.out"), 2);
+	err = slurp("fs.out.err", NULL);
+	ck_assert_ptr_nonnull(strstr(err, "front.layers[2]"));
+	free(err);
+}
+END_TEST
+
+START_TEST(a_stopped_front_job_resumes_the_same_stream)
+{
+	write_bars_idx("bars", 240, 60);
+	write_front_spec("flong.json", 40);
+	stop_and_resume("flong.json", "front", 1, 20000);
+}
+END_TEST
+
 static Suite *run_suite(void)
 {
 	Suite *s = suite_create("run");
@@ -491,6 +681,12 @@ static Suite *run_suite(void)
 	tcase_add_test(tc, timeout_stops_the_job_with_a_final_event);
 	tcase_add_test(tc, a_target_out_of_reach_is_reported_as_missed);
 	tcase_add_test(tc, the_budget_ends_the_search_with_a_result);
+	suite_add_tcase(s, tc);
+	tc = tcase_create("front");
+	tcase_set_timeout(tc, 300);
+	tcase_add_test(tc, a_front_job_reports_the_whole_network_and_predicts_it);
+	tcase_add_test(tc, a_front_on_data_without_a_shape_is_refused_naming_the_field);
+	tcase_add_test(tc, a_stopped_front_job_resumes_the_same_stream);
 	suite_add_tcase(s, tc);
 	return s;
 }

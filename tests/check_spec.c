@@ -212,6 +212,156 @@ START_TEST(bad_fields_are_named)
 }
 END_TEST
 
+/* issue 13: "front" as a preset (the API's form) or a list of layers. */
+START_TEST(front_preset_and_layers_read_back_equal)
+{
+	static const char *const specs[] = {
+		"{\"dataset\": \"d\", \"front\": {\"preset\": \"lenet5\"}}",
+		"{\"dataset\": \"d\", \"front\": {\"layers\": ["
+		"{\"type\": \"conv\", \"maps\": 6, \"kernel\": 3},"
+		" {\"type\": \"relu\"}, {\"type\": \"pool\"}],"
+		" \"input\": [1, 8, 8]}}",
+	};
+	struct scann_job_spec a, b;
+	struct scann_error err;
+
+	for (size_t i = 0; i < sizeof(specs) / sizeof(specs[0]); i++) {
+		json_t *j;
+		char *text;
+
+		ck_assert_msg(parse(specs[i], &a, &err) == 0, "%s: %s", specs[i],
+			      err.message);
+		ck_assert(a.front.enabled);
+		j = scann_spec_to_json(&a);
+		text = json_dumps(j, JSON_COMPACT);
+		ck_assert_msg(parse(text, &b, &err) == 0, "%s: %s", text, err.message);
+		ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
+		free(text);
+		json_decref(j);
+	}
+	/* the preset is LeNet-5's front: 20 5x5 maps, pool, 50 5x5, pool */
+	ck_assert_int_eq(parse(specs[0], &a, &err), 0);
+	ck_assert_int_eq(a.front.preset, SCANN_FRONT_PRESET_LENET5);
+	ck_assert_uint_eq(a.front.n_layers, 4);
+	ck_assert_uint_eq(a.front.layers[2].maps, 50);
+	ck_assert_uint_eq(scann_front_outputs(&a.front, 1, 28, 28, &err), 800);
+	/* a 3x3 conv, relu, pool over 8x8: 6 maps of 3x3 */
+	ck_assert_int_eq(parse(specs[1], &a, &err), 0);
+	ck_assert_int_eq(a.front.preset, -1);
+	ck_assert_uint_eq(a.front.channels * a.front.height * a.front.width, 64);
+	ck_assert_uint_eq(scann_front_outputs(&a.front, 1, 8, 8, &err), 54);
+	/* no front by default, and none printed */
+	ck_assert_int_eq(parse("{\"dataset\": \"d\"}", &a, &err), 0);
+	ck_assert(!a.front.enabled);
+	{
+		json_t *j = scann_spec_to_json(&a);
+
+		ck_assert_ptr_null(json_object_get(j, "front"));
+		json_decref(j);
+	}
+}
+END_TEST
+
+/* The paper's schemes on LeNet-5 as presets; the spec's fields win. */
+START_TEST(job_presets_fill_the_papers_settings)
+{
+	struct scann_job_spec a, b;
+	struct scann_error err;
+	json_t *j;
+	char *text;
+
+	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"preset\": \"lenet5-a\"}",
+			       &a, &err), 0);
+	ck_assert_int_eq(a.scheme, SCANN_SCHEME_A);
+	ck_assert(a.front.enabled);
+	ck_assert_uint_eq(a.scann.initial_hidden, 300);
+	ck_assert_uint_eq(a.scann.max_hidden, 500);
+	ck_assert_uint_eq(a.scann.neuron_growth, 5);
+	ck_assert_double_eq(a.scann.growth_fraction, 0.35);
+	ck_assert_double_eq(a.scann.pruning_fraction, 0.25);
+	ck_assert_double_eq(a.scann.prune_first, 0.95);
+	j = scann_spec_to_json(&a);
+	text = json_dumps(j, JSON_COMPACT);
+	ck_assert_msg(parse(text, &b, &err) == 0, "%s: %s", text, err.message);
+	ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
+	free(text);
+	json_decref(j);
+	ck_assert_int_eq(a.train.optimizer, SCANN_OPT_SGD);
+	ck_assert_double_eq(a.train.lr, 0.03);
+	ck_assert_uint_eq(a.train.batch, 64);
+	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"preset\": \"lenet5-b\"}",
+			       &a, &err), 0);
+	ck_assert_int_eq(a.scheme, SCANN_SCHEME_B);
+	ck_assert_uint_eq(a.baseline.hidden[0], 400);
+	ck_assert_uint_eq(a.scann.pruning_keep, 19300);
+	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"preset\": \"lenet5-c\","
+			       " \"train\": {\"epochs\": 3}, \"scann\": {\"pruning\":"
+			       " {\"keep\": 9000}}}", &a, &err), 0);
+	ck_assert_int_eq(a.scheme, SCANN_SCHEME_C);
+	ck_assert_int_eq(a.scann.growth_mode, SCANN_GROWTH_FULL);
+	ck_assert_int_eq(a.scann.search, SCANN_SEARCH_RECIPE);
+	ck_assert_uint_eq(a.scann.pruning_keep, 9000);	/* the spec's own */
+	ck_assert_uint_eq(a.train.epochs, 3);
+	ck_assert_double_eq(a.train.lr, 0.03);		/* the preset's */
+	/* printed in full, it reads back the same without the preset */
+	j = scann_spec_to_json(&a);
+	text = json_dumps(j, JSON_COMPACT);
+	ck_assert_msg(parse(text, &b, &err) == 0, "%s: %s", text, err.message);
+	ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
+	free(text);
+	json_decref(j);
+	/* magnitude pruning: the recipe without growth */
+	ck_assert_int_eq(parse("{\"dataset\": \"d\", \"preset\": \"lenet5-c\","
+			       " \"scann\": {\"growth\": {\"mode\": \"none\"}}}", &a,
+			       &err), 0);
+	ck_assert_int_eq(a.scann.growth_mode, SCANN_GROWTH_NONE);
+	j = scann_spec_to_json(&a);
+	text = json_dumps(j, JSON_COMPACT);
+	ck_assert_msg(parse(text, &b, &err) == 0, "%s: %s", text, err.message);
+	ck_assert_int_eq(memcmp(&a, &b, sizeof(a)), 0);
+	free(text);
+	json_decref(j);
+	expect_bad("{\"dataset\": \"d\", \"scann\": {\"growth\": {\"mode\": \"none\"}}}",
+		   "scann.growth.mode", "applies to scann.search \"recipe\"");
+	expect_bad("{\"dataset\": \"d\", \"preset\": \"lenet5-c\", \"scann\":"
+		   " {\"growth\": {\"mode\": \"none\", \"fraction\": 0.1}}}",
+		   "scann.growth.fraction", "none grows nothing");
+	expect_bad("{\"dataset\": \"d\", \"scann\": {\"search\": \"target\","
+		   " \"prune_first\": 0.5}}", "scann.prune_first",
+		   "applies to scann.search \"recipe\"");
+	expect_bad("{\"dataset\": \"d\", \"preset\": \"lenet5-d\"}", "preset",
+		   "\"lenet5-a\", \"lenet5-b\", \"lenet5-c\"");
+}
+END_TEST
+
+START_TEST(bad_fronts_are_named)
+{
+	expect_bad("{\"dataset\": \"d\", \"front\": {\"preset\": \"vgg\"}}",
+		   "front.preset", "\"lenet5\"");
+	expect_bad("{\"dataset\": \"d\", \"front\": {}}", "front", "exactly one");
+	expect_bad("{\"dataset\": \"d\", \"front\": {\"preset\": \"lenet5\","
+		   " \"layers\": []}}", "front", "exactly one");
+	expect_bad("{\"dataset\": \"d\", \"front\": 5}", "front", "null or an object");
+	expect_bad("{\"dataset\": \"d\", \"front\": {\"layers\": []}}",
+		   "front.layers", "1 to 16 layers");
+	expect_bad("{\"dataset\": \"d\", \"front\": {\"layers\": [{\"type\": \"pool\"},"
+		   " {\"type\": \"dense\"}]}}", "front.layers[1].type", "got \"dense\"");
+	expect_bad("{\"dataset\": \"d\", \"front\": {\"layers\": [{\"type\": \"conv\","
+		   " \"maps\": 0, \"kernel\": 5}]}}", "front.layers[0].maps", "must be in [1");
+	expect_bad("{\"dataset\": \"d\", \"front\": {\"layers\": [{\"type\": \"conv\","
+		   " \"maps\": 4}]}}", "front.layers[0]", "needs \"maps\"");
+	expect_bad("{\"dataset\": \"d\", \"front\": {\"layers\": [{\"type\": \"pool\","
+		   " \"size\": 3}]}}", "front.layers[0].size", "unknown field");
+	expect_bad("{\"dataset\": \"d\", \"front\": {\"preset\": \"lenet5\","
+		   " \"input\": [1, 28]}}", "front.input", "[channels, height, width]");
+	/* 12x12: conv 5 -> 8, pool -> 4, conv 5 does not fit */
+	expect_bad("{\"dataset\": \"d\", \"front\": {\"preset\": \"lenet5\","
+		   " \"input\": [1, 12, 12]}}", "front.layers[2]", "does not fit");
+	expect_bad("{\"dataset\": \"d\", \"front\": {\"preset\": \"lenet5\"},"
+		   " \"dr\": {}}", "front", "cannot be combined");
+}
+END_TEST
+
 START_TEST(json_syntax_errors_give_line_and_column)
 {
 	expect_bad("{\"dataset\": \"d\",\n \"scheme\": }", "", "line 2, column");
@@ -257,6 +407,9 @@ int main(void)
 	tcase_add_test(tc, design_example_spec_parses);
 	tcase_add_test(tc, printed_spec_reads_back_equal);
 	tcase_add_test(tc, bad_fields_are_named);
+	tcase_add_test(tc, front_preset_and_layers_read_back_equal);
+	tcase_add_test(tc, bad_fronts_are_named);
+	tcase_add_test(tc, job_presets_fill_the_papers_settings);
 	tcase_add_test(tc, json_syntax_errors_give_line_and_column);
 	tcase_add_test(tc, study_turns_dr_on_by_default);
 	tcase_add_test(tc, a_network_at_the_size_cap_is_accepted);

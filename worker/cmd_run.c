@@ -222,6 +222,57 @@ static int read_spec(struct run *r)
 	return 0;
 }
 
+/*
+ * A job with a front: the images' shape (the spec's front.input, else the
+ * IDX data's own), which the front's layers must fit; and one range for
+ * every pixel, so the normalisation scales images without reshaping them
+ * (per-pixel ranges would stretch the faint border pixels).
+ */
+static int front_shape(struct run *r)
+{
+	const struct scann_front_spec *f = &r->spec.front;
+	struct scann_norm *nm = &r->norm;
+	uint32_t c = f->channels, h = f->height, w = f->width;
+	float lo, hi;
+
+	if (c == 0) {
+		c = r->ds->channels;
+		h = r->ds->height;
+		w = r->ds->width;
+	}
+	if (c == 0 || (uint64_t)c * h * w != r->ds->features) {
+		struct scann_error e;
+
+		if (c == 0)
+			scann_error_set(&e, SCANN_EINVAL, "front.input",
+					"the data are not images (CSV): front.input "
+					"must give [channels, height, width] of its "
+					"%u features", r->ds->features);
+		else
+			scann_error_set(&e, SCANN_EINVAL, "front.input",
+					"front.input: %u x %u x %u images do not "
+					"match the data's %u features", c, h, w,
+					r->ds->features);
+		return reject(r, &e, "invalid spec:");
+	}
+	if (scann_front_outputs(f, c, h, w, &r->err) == 0)
+		return reject(r, &r->err, "invalid spec:");
+	r->ctx.image_c = c;
+	r->ctx.image_h = h;
+	r->ctx.image_w = w;
+	lo = nm->min[0];
+	hi = nm->max[0];
+	for (uint32_t k = 1; k < nm->features; k++) {
+		lo = nm->min[k] < lo ? nm->min[k] : lo;
+		hi = nm->max[k] > hi ? nm->max[k] : hi;
+	}
+	for (uint32_t k = 0; k < nm->features; k++) {
+		nm->min[k] = lo;
+		nm->max[k] = hi;
+	}
+	return 0;
+}
+
 /* 2. Data, split, normalisation (fitted on the training rows only). */
 static int prepare_data(struct run *r)
 {
@@ -241,6 +292,12 @@ static int prepare_data(struct run *r)
 					    r->split.train, r->split.n_train) != 0) {
 		fprintf(stderr, "scann-worker: out of memory\n");
 		return 1;
+	}
+	if (spec->front.enabled) {
+		int rc = front_shape(r);
+
+		if (rc != 0)
+			return rc;
 	}
 	scann_norm_apply(&r->norm, r->ds->x, r->ds->rows, r->xn);
 	if (mkdir_p(r->dir) != 0) {

@@ -15,13 +15,6 @@
 #include "cnn.h"
 #include "par.h"
 
-const struct scann_cnn_spec scann_cnn_lenet5[SCANN_CNN_LENET5_LAYERS] = {
-	{SCANN_CNN_CONV, 20, 5},
-	{SCANN_CNN_POOL, 0, 0},
-	{SCANN_CNN_CONV, 50, 5},
-	{SCANN_CNN_POOL, 0, 0},
-};
-
 /* calloc that never asks for zero bytes. */
 static void *xcalloc(size_t n, size_t size)
 {
@@ -48,7 +41,7 @@ void scann_cnn_free(struct scann_cnn *cnn)
 }
 
 /* Shapes and parameter offsets of every layer; 0 or SCANN_EINVAL. */
-static int plan(struct scann_cnn *cnn, const struct scann_cnn_spec *spec,
+static int plan(struct scann_cnn *cnn, const struct scann_front_layer *spec,
 		struct scann_error *err)
 {
 	uint32_t c = cnn->c, h = cnn->h, w = cnn->w;
@@ -58,13 +51,13 @@ static int plan(struct scann_cnn *cnn, const struct scann_cnn_spec *spec,
 	for (uint32_t i = 0; i < cnn->n_layers; i++) {
 		struct scann_cnn_layer *L = &cnn->layer[i];
 
-		snprintf(field, sizeof(field), "layers[%u]", i);
+		snprintf(field, sizeof(field), "front.layers[%u]", i);
 		L->kind = spec[i].kind;
 		L->c = c;
 		L->h = h;
 		L->w = w;
 		switch (spec[i].kind) {
-		case SCANN_CNN_CONV:
+		case SCANN_FRONT_CONV:
 			if (spec[i].k == 0 || spec[i].maps == 0 ||
 			    spec[i].k > h || spec[i].k > w)
 				return scann_error_set(err, SCANN_EINVAL, field,
@@ -80,7 +73,7 @@ static int plan(struct scann_cnn *cnn, const struct scann_cnn_spec *spec,
 			L->b_off = off;
 			off += L->oc;
 			break;
-		case SCANN_CNN_POOL:
+		case SCANN_FRONT_POOL:
 			if (h < 2 || w < 2)
 				return scann_error_set(err, SCANN_EINVAL, field,
 					"a 2x2 pool does not fit %ux%u input", h, w);
@@ -88,7 +81,7 @@ static int plan(struct scann_cnn *cnn, const struct scann_cnn_spec *spec,
 			L->oh = h / 2;
 			L->ow = w / 2;
 			break;
-		case SCANN_CNN_RELU:
+		case SCANN_FRONT_RELU:
 			L->oc = c;
 			L->oh = h;
 			L->ow = w;
@@ -107,7 +100,7 @@ static int plan(struct scann_cnn *cnn, const struct scann_cnn_spec *spec,
 }
 
 int scann_cnn_init(struct scann_cnn *cnn, uint32_t c, uint32_t h, uint32_t w,
-		   const struct scann_cnn_spec *spec, uint32_t n_layers,
+		   const struct scann_front_layer *spec, uint32_t n_layers,
 		   uint32_t bmax, struct scann_rng *rng,
 		   struct scann_error *err)
 {
@@ -145,7 +138,7 @@ int scann_cnn_init(struct scann_cnn *cnn, uint32_t c, uint32_t h, uint32_t w,
 		L->dy = xcalloc(out, sizeof(float));
 		if (!L->y || !L->dy)
 			goto nomem;
-		if (L->kind == SCANN_CNN_CONV) {
+		if (L->kind == SCANN_FRONT_CONV) {
 			size_t K = scann_conv_rows(&L->dims);
 			size_t fan_in = K;
 			double bound = 1.0 / sqrt((double)fan_in);
@@ -158,6 +151,8 @@ int scann_cnn_init(struct scann_cnn *cnn, uint32_t c, uint32_t h, uint32_t w,
 					      sizeof(float));
 			if (L->col == NULL || L->gscratch == NULL)
 				goto nomem;
+			if (rng == NULL)
+				continue;
 			for (size_t k = 0; k < (size_t)L->oc * K; k++) {
 				cnn->param[L->w_off + k] = (float)(bound *
 					(2.0 * scann_rng_uniform(rng) - 1.0));
@@ -168,7 +163,7 @@ int scann_cnn_init(struct scann_cnn *cnn, uint32_t c, uint32_t h, uint32_t w,
 					(2.0 * scann_rng_uniform(rng) - 1.0));
 				cnn->mask[L->b_off + f] = 1;
 			}
-		} else if (L->kind == SCANN_CNN_POOL) {
+		} else if (L->kind == SCANN_FRONT_POOL) {
 			L->arg = xcalloc(out, 1);
 			if (L->arg == NULL)
 				goto nomem;
@@ -261,15 +256,15 @@ void scann_cnn_forward(struct scann_cnn *cnn, uint32_t n, float *out,
 		struct scann_cnn_layer *L = &cnn->layer[i];
 
 		switch (L->kind) {
-		case SCANN_CNN_CONV:
+		case SCANN_FRONT_CONV:
 			scann_conv_forward(&L->dims, cnn->param + L->w_off,
 					   cnn->param + L->b_off, in, L->col,
 					   L->y, n);
 			break;
-		case SCANN_CNN_POOL:
+		case SCANN_FRONT_POOL:
 			scann_pool_forward(in, L->y, L->arg, L->c * n, L->h, L->w);
 			break;
-		case SCANN_CNN_RELU:
+		case SCANN_FRONT_RELU:
 			scann_relu_forward(in, L->y, (size_t)L->c * n * L->h * L->w);
 			break;
 		}
@@ -295,18 +290,18 @@ void scann_cnn_backward(struct scann_cnn *cnn, uint32_t n, const float *dout,
 		const float *x = i > 0 ? cnn->layer[i - 1].y : cnn->x;
 
 		switch (L->kind) {
-		case SCANN_CNN_CONV:
+		case SCANN_FRONT_CONV:
 			scann_conv_backward(&L->dims, cnn->param + L->w_off,
 					    cnn->mask + L->w_off, x, L->col, L->dy,
 					    cnn->grad + L->w_off, L->gscratch,
 					    cnn->grad + L->b_off, dx, n);
 			break;
-		case SCANN_CNN_POOL:
+		case SCANN_FRONT_POOL:
 			if (dx)
 				scann_pool_backward(L->dy, L->arg, dx, L->c * n,
 						    L->h, L->w);
 			break;
-		case SCANN_CNN_RELU:
+		case SCANN_FRONT_RELU:
 			if (dx)
 				scann_relu_backward(L->y, L->dy, dx,
 						    (size_t)L->c * n * L->h * L->w);
@@ -321,8 +316,14 @@ void scann_cnn_count(const struct scann_cnn *cnn, struct scann_cnn_cost *out)
 	for (uint32_t i = 0; i < cnn->n_layers; i++) {
 		const struct scann_cnn_layer *L = &cnn->layer[i];
 		size_t K = scann_conv_rows(&L->dims);
+		uint64_t values = (uint64_t)L->oc * L->oh * L->ow;
 
-		if (L->kind != SCANN_CNN_CONV)
+		out->values += values;
+		if (L->kind == SCANN_FRONT_POOL)
+			out->comparisons += 3 * values;
+		if (L->kind == SCANN_FRONT_RELU)
+			out->comparisons += values;
+		if (L->kind != SCANN_FRONT_CONV)
 			continue;
 		for (uint32_t f = 0; f < L->oc; f++) {
 			uint64_t active = 0;
@@ -334,4 +335,126 @@ void scann_cnn_count(const struct scann_cnn *cnn, struct scann_cnn_cost *out)
 			out->macs += active * L->oh * L->ow;
 		}
 	}
+}
+
+/* ---- the front as a network carries it ----------------------------------- */
+
+void scann_cnn_params_free(struct scann_cnn_params *p)
+{
+	if (p == NULL)
+		return;
+	free(p->spec);
+	free(p->param);
+	free(p->mask);
+	free(p);
+}
+
+/* An empty one of p's shape (0 parameters filled); NULL when out of memory. */
+static struct scann_cnn_params *params_alloc(uint32_t c, uint32_t h, uint32_t w,
+					     const struct scann_front_layer *spec,
+					     uint32_t n_layers, uint32_t n_out,
+					     size_t n_param)
+{
+	struct scann_cnn_params *p = calloc(1, sizeof(*p));
+
+	if (p == NULL)
+		return NULL;
+	*p = (struct scann_cnn_params){c, h, w, n_layers, NULL, n_out, n_param,
+				       NULL, NULL};
+	p->spec = xcalloc(n_layers, sizeof(*spec));
+	p->param = xcalloc(n_param, sizeof(float));
+	p->mask = xcalloc(n_param, 1);
+	if (!p->spec || !p->param || !p->mask) {
+		scann_cnn_params_free(p);
+		return NULL;
+	}
+	if (n_layers)
+		memcpy(p->spec, spec, n_layers * sizeof(*spec));
+	return p;
+}
+
+struct scann_cnn_params *scann_cnn_params_new(uint32_t c, uint32_t h,
+					      uint32_t w,
+					      const struct scann_front_layer *spec,
+					      uint32_t n_layers,
+					      struct scann_rng *rng,
+					      struct scann_error *err)
+{
+	struct scann_cnn cnn;
+	struct scann_cnn_params *p;
+
+	/* One image of buffers: the initialisation is scann_cnn_init's. */
+	if (scann_cnn_init(&cnn, c, h, w, spec, n_layers, 1, rng, err) != 0)
+		return NULL;
+	p = params_alloc(c, h, w, spec, n_layers, cnn.n_out, cnn.n_param);
+	if (p == NULL) {
+		scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
+	} else {
+		memcpy(p->param, cnn.param, cnn.n_param * sizeof(float));
+		memcpy(p->mask, cnn.mask, cnn.n_param);
+	}
+	scann_cnn_free(&cnn);
+	return p;
+}
+
+struct scann_cnn_params *scann_cnn_params_clone(const struct scann_cnn_params *p)
+{
+	struct scann_cnn_params *q = params_alloc(p->c, p->h, p->w, p->spec,
+						  p->n_layers, p->n_out,
+						  p->n_param);
+
+	if (q == NULL)
+		return NULL;
+	memcpy(q->param, p->param, p->n_param * sizeof(float));
+	memcpy(q->mask, p->mask, p->n_param);
+	return q;
+}
+
+int scann_cnn_from_params(struct scann_cnn *cnn, const struct scann_cnn_params *p,
+			  uint32_t bmax, struct scann_error *err)
+{
+	int rc = scann_cnn_init(cnn, p->c, p->h, p->w, p->spec, p->n_layers,
+				bmax, NULL, err);
+
+	if (rc != 0)
+		return rc;
+	if (cnn->n_param != p->n_param) {
+		scann_cnn_free(cnn);
+		return scann_error_set(err, SCANN_EINVAL, "front",
+				       "the front's layers need %zu parameters, "
+				       "%zu given", cnn->n_param, p->n_param);
+	}
+	memcpy(cnn->param, p->param, p->n_param * sizeof(float));
+	memcpy(cnn->mask, p->mask, p->n_param);
+	return 0;
+}
+
+void scann_cnn_params_count(const struct scann_cnn_params *p,
+			    struct scann_cnn_cost *out)
+{
+	struct scann_cnn tmp;
+	struct scann_error err;
+
+	memset(out, 0, sizeof(*out));
+	memset(&tmp, 0, sizeof(tmp));
+	tmp.c = p->c;
+	tmp.h = p->h;
+	tmp.w = p->w;
+	tmp.n_layers = p->n_layers;
+	tmp.layer = xcalloc(p->n_layers, sizeof(*tmp.layer));
+	if (tmp.layer == NULL || plan(&tmp, p->spec, &err) != 0) {
+		free(tmp.layer);
+		return;
+	}
+	tmp.mask = p->mask;
+	scann_cnn_count(&tmp, out);
+	free(tmp.layer);
+}
+
+size_t scann_cnn_params_active(const struct scann_cnn_params *p)
+{
+	struct scann_cnn_cost cost;
+
+	scann_cnn_params_count(p, &cost);
+	return cost.weights;
 }

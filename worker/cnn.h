@@ -33,26 +33,13 @@
 #include "conv.h"
 #include "job/error.h"
 #include "job/rng.h"
+#include "job/spec.h"
 
-enum scann_cnn_kind {
-	SCANN_CNN_CONV,		/* maps, k */
-	SCANN_CNN_POOL,		/* max 2x2, stride 2 */
-	SCANN_CNN_RELU,
-};
-
-/* One layer as a front is described: kind, and for conv maps and k. */
-struct scann_cnn_spec {
-	enum scann_cnn_kind kind;
-	uint32_t maps, k;
-};
-
-/* LeNet-5 as Caffe has it (and the paper): conv 5x5x20, pool, conv 5x5x50,
- * pool; with FC 800-500-10 after it, 431,080 parameters. */
-#define SCANN_CNN_LENET5_LAYERS 4
-extern const struct scann_cnn_spec scann_cnn_lenet5[SCANN_CNN_LENET5_LAYERS];
+/* Layers (kinds, maps, kernels) and the LeNet-5 preset are the job spec's:
+ * struct scann_front_layer, scann_front_lenet5 (job/spec.h). */
 
 struct scann_cnn_layer {
-	enum scann_cnn_kind kind;
+	enum scann_front_kind kind;
 	uint32_t c, h, w;	/* input maps and size */
 	uint32_t oc, oh, ow;	/* output maps and size */
 	struct scann_conv_dims dims;	/* conv */
@@ -81,12 +68,14 @@ struct scann_cnn {
 /*
  * A front for c x h x w images from n_layers layers of spec, for batches of
  * up to bmax.  Weights and biases uniform in +-1/sqrt(fan in) (PyTorch's
- * default for Conv2d), drawn from rng.  Returns 0, SCANN_EINVAL (a layer
- * that does not fit its input; err names it, "layers[i]") or SCANN_ENOMEM;
+ * default for Conv2d), drawn from rng; rng NULL leaves them 0 and every
+ * weight dormant (mask 0), for a caller that copies a front's parameters
+ * in (scann_cnn_from_params).  Returns 0, SCANN_EINVAL (a layer
+ * that does not fit its input; err names it, "front.layers[i]", the spec's field) or SCANN_ENOMEM;
  * on failure *cnn holds nothing to free.
  */
 int scann_cnn_init(struct scann_cnn *cnn, uint32_t c, uint32_t h, uint32_t w,
-		   const struct scann_cnn_spec *spec, uint32_t n_layers,
+		   const struct scann_front_layer *spec, uint32_t n_layers,
 		   uint32_t bmax, struct scann_rng *rng,
 		   struct scann_error *err);
 
@@ -114,6 +103,9 @@ struct scann_cnn_cost {
 	uint64_t weights;	/* active kernel weights */
 	uint64_t params;	/* those + the biases of maps that have one */
 	uint64_t macs;		/* active weight x output positions */
+	uint64_t values;	/* outputs of every layer (each written once
+				 * and read once by the next) */
+	uint64_t comparisons;	/* 3 per pooled value, 1 per ReLU value */
 };
 
 /*
@@ -121,5 +113,49 @@ struct scann_cnn_cost {
  * constant the next layer's biases could absorb: its bias is not counted.
  */
 void scann_cnn_count(const struct scann_cnn *cnn, struct scann_cnn_cost *out);
+
+/*
+ * A front as a network carries it (net.h): its shape and parameters, no
+ * buffers; what is cloned, saved and loaded with the net, and compiled into
+ * a struct scann_cnn for each executor (exec.h).  param and mask are in the
+ * layout of scann_cnn (every conv layer's weights, then its biases).
+ */
+struct scann_cnn_params {
+	uint32_t c, h, w;
+	uint32_t n_layers;
+	struct scann_front_layer *spec;	/* n_layers */
+	uint32_t n_out;
+	size_t n_param;
+	float *param;
+	uint8_t *mask;
+};
+
+/*
+ * New parameters for a front of spec's layers over c x h x w images,
+ * initialised as scann_cnn_init does from rng.  NULL with err set when a
+ * layer does not fit its input or memory runs out.
+ */
+struct scann_cnn_params *scann_cnn_params_new(uint32_t c, uint32_t h,
+					      uint32_t w,
+					      const struct scann_front_layer *spec,
+					      uint32_t n_layers,
+					      struct scann_rng *rng,
+					      struct scann_error *err);
+
+/* A deep copy, NULL when out of memory. */
+struct scann_cnn_params *scann_cnn_params_clone(const struct scann_cnn_params *p);
+
+void scann_cnn_params_free(struct scann_cnn_params *p);
+
+/* A front for batches of bmax with p's weights and masks (0 or SCANN_E*). */
+int scann_cnn_from_params(struct scann_cnn *cnn, const struct scann_cnn_params *p,
+			  uint32_t bmax, struct scann_error *err);
+
+/* The cost of p's front per image (scann_cnn_count without buffers). */
+void scann_cnn_params_count(const struct scann_cnn_params *p,
+			    struct scann_cnn_cost *out);
+
+/* Active kernel weights of p (biases not counted). */
+size_t scann_cnn_params_active(const struct scann_cnn_params *p);
 
 #endif

@@ -5,6 +5,8 @@
  * input deltas (exec_dx.h), the front's backward, one step over both
  * parameter arrays.
  */
+#include <errno.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -73,9 +75,14 @@ double scann_cnn_train_epoch(struct scann_cnn_sgd *s, struct scann_cnn *cnn,
 {
 	double loss = 0.0;
 
+	s->stopped = 0;
 	for (uint32_t i = 0; i < n; i += batch) {
 		uint32_t nb = n - i < batch ? n - i : batch;
 
+		if (scann_stop_requested) {
+			s->stopped = 1;
+			return i ? loss / i : 0.0;
+		}
 		scann_cnn_load(cnn, data->x, rows + i, nb);
 		scann_cnn_forward(cnn, nb, ex->a, ex->bmax);
 		scann_exec_forward(ex, nb);
@@ -105,4 +112,102 @@ uint32_t scann_cnn_correct(struct scann_cnn *cnn, struct scann_exec *ex,
 			correct += scann_exec_argmax(ex, b) == data->y[idx[i + b]];
 	}
 	return correct;
+}
+
+/* ---- checkpoints ---------------------------------------------------------- */
+
+/* "SCANNCK1", epoch, the four array lengths, the generator, the arrays. */
+static const char ckpt_magic[8] = {'S', 'C', 'A', 'N', 'N', 'C', 'K', '1'};
+
+struct ckpt_head {
+	char magic[8];
+	uint32_t epoch, pad;
+	uint64_t n_front, n_net;
+	uint64_t rng[4];
+};
+
+int scann_cnn_checkpoint_save(const char *path, const struct scann_cnn *cnn,
+			      const struct scann_exec *ex,
+			      const struct scann_cnn_sgd *s, uint32_t epoch,
+			      const struct scann_rng *rng, struct scann_error *err)
+{
+	char tmp[4096];
+	struct ckpt_head h;
+	FILE *f;
+	int ok;
+
+	memset(&h, 0, sizeof(h));
+	memcpy(h.magic, ckpt_magic, sizeof(h.magic));
+	h.epoch = epoch;
+	h.n_front = cnn->n_param;
+	h.n_net = ex->n_param;
+	memcpy(h.rng, rng->s, sizeof(h.rng));
+	snprintf(tmp, sizeof(tmp), "%s.tmp", path);
+	f = fopen(tmp, "wb");
+	if (f == NULL)
+		return scann_error_set(err, SCANN_EIO, NULL, "%s: %s", tmp,
+				       strerror(errno));
+	ok = fwrite(&h, sizeof(h), 1, f) == 1 &&
+	     fwrite(cnn->param, sizeof(float), cnn->n_param, f) == cnn->n_param &&
+	     fwrite(s->v_front, sizeof(float), cnn->n_param, f) == cnn->n_param &&
+	     fwrite(ex->param, sizeof(float), ex->n_param, f) == ex->n_param &&
+	     fwrite(s->v_net, sizeof(float), ex->n_param, f) == ex->n_param;
+	if (fclose(f) != 0)
+		ok = 0;
+	if (!ok || rename(tmp, path) != 0) {
+		int e = errno;
+
+		remove(tmp);
+		return scann_error_set(err, SCANN_EIO, NULL, "%s: %s", path,
+				       strerror(e));
+	}
+	return 0;
+}
+
+int scann_cnn_checkpoint_load(const char *path, struct scann_cnn *cnn,
+			      struct scann_exec *ex, struct scann_cnn_sgd *s,
+			      uint32_t *epoch, struct scann_rng *rng,
+			      struct scann_error *err)
+{
+	size_t nf = cnn->n_param, nn = ex->n_param;
+	struct ckpt_head h;
+	float *buf;
+	FILE *f = fopen(path, "rb");
+	int ok;
+
+	if (f == NULL)
+		return scann_error_set(err, errno == ENOENT ? SCANN_ENOENT :
+				       SCANN_EIO, NULL, "%s: %s", path,
+				       strerror(errno));
+	if (fread(&h, sizeof(h), 1, f) != 1 ||
+	    memcmp(h.magic, ckpt_magic, sizeof(h.magic)) != 0 ||
+	    h.n_front != nf || h.n_net != nn) {
+		fclose(f);
+		return scann_error_set(err, SCANN_EINVAL, NULL,
+				       "%s is not a checkpoint of this network "
+				       "(%zu front and %zu net parameters)", path,
+				       nf, nn);
+	}
+	/* read whole before changing anything */
+	buf = malloc((2 * nf + 2 * nn + 1) * sizeof(float));
+	if (buf == NULL) {
+		fclose(f);
+		return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
+	}
+	ok = fread(buf, sizeof(float), 2 * nf + 2 * nn, f) == 2 * nf + 2 * nn &&
+	     fgetc(f) == EOF;
+	fclose(f);
+	if (!ok) {
+		free(buf);
+		return scann_error_set(err, SCANN_EINVAL, NULL,
+				       "%s is truncated or too long", path);
+	}
+	memcpy(cnn->param, buf, nf * sizeof(float));
+	memcpy(s->v_front, buf + nf, nf * sizeof(float));
+	memcpy(ex->param, buf + 2 * nf, nn * sizeof(float));
+	memcpy(s->v_net, buf + 2 * nf + nn, nn * sizeof(float));
+	memcpy(rng->s, h.rng, sizeof(h.rng));
+	*epoch = h.epoch;
+	free(buf);
+	return 0;
 }

@@ -16,6 +16,14 @@
  *   energy      = MACs x E_mac + SRAM x E_sram + comparisons x E_cmp.
  * Inputs are assumed to arrive in registers (their fetch is the same for
  * every network of a dataset, so it would only blur comparisons).
+ *
+ * A convolutional front (net->front) adds, per image:
+ *   params      = active kernel weights + one bias per map with any;
+ *   MACs        = each active kernel weight x its map's output positions
+ *                 (a pruned kernel weight costs nothing anywhere);
+ *   SRAM        = one read per parameter + one write and one read per
+ *                 value every layer outputs;
+ *   comparisons = 3 per pooled value (max of 4), 1 per ReLU value.
  */
 #ifndef SCANN_ENERGY_H
 #define SCANN_ENERGY_H

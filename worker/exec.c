@@ -14,6 +14,7 @@
 
 #include <cblas.h>
 
+#include "cnn.h"
 #include "exec.h"
 #include "par.h"
 
@@ -60,6 +61,10 @@ void scann_exec_free(struct scann_exec *ex)
 	free(ex->a);
 	free(ex->d);
 	free(ex->prob);
+	if (ex->cnn) {
+		scann_cnn_free(ex->cnn);
+		free(ex->cnn);
+	}
 	memset(ex, 0, sizeof(*ex));
 }
 
@@ -250,6 +255,18 @@ int scann_exec_init(struct scann_exec *ex, const struct scann_net *net,
 		if (L->sparse && L->hi > ex->n_in && transpose_csr(L, ex->n_in) != 0)
 			goto out;
 	}
+	if (net->front) {
+		struct scann_error err;
+
+		ex->cnn = calloc(1, sizeof(*ex->cnn));
+		if (ex->cnn == NULL)
+			goto out;
+		if (scann_cnn_from_params(ex->cnn, net->front, ex->bmax, &err) != 0) {
+			free(ex->cnn);
+			ex->cnn = NULL;
+			goto out;
+		}
+	}
 	rc = 0;
 out:
 	free(count);
@@ -262,6 +279,9 @@ void scann_exec_store(const struct scann_exec *ex, struct scann_net *net)
 {
 	uint32_t cols = scann_net_cols(net);
 
+	if (ex->cnn && net->front)
+		memcpy(net->front->param, ex->cnn->param,
+		       net->front->n_param * sizeof(float));
 	for (uint32_t l = 0; l < ex->n_levels; l++) {
 		const struct scann_exec_level *L = &ex->lv[l];
 		uint32_t K = L->hi - L->lo;
@@ -414,6 +434,11 @@ void scann_exec_load(struct scann_exec *ex, const float *x,
 	struct load_job j = {ex, x, idx, n};
 
 	assert(n <= ex->bmax);
+	if (ex->cnn) {
+		scann_cnn_load(ex->cnn, x, idx, n);
+		scann_cnn_forward(ex->cnn, n, ex->a, ex->bmax);
+		return;
+	}
 	scann_par_run_sized(load_part, &j, (size_t)n * ex->n_in);
 }
 

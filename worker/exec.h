@@ -67,6 +67,13 @@ struct scann_exec {
 	 * bit.  scann_exec_backward clears it.
 	 */
 	int grad_zero;
+	/*
+	 * The net's convolutional front (net->front) compiled for bmax images,
+	 * owned; NULL when the net reads features.  scann_exec_load then runs
+	 * the images through it into the input rows; training steps its
+	 * parameters too (train.c), scann_exec_store copies them back.
+	 */
+	struct scann_cnn *cnn;
 };
 
 /* Default density below which a level is evaluated as CSR (see bench). */
@@ -81,14 +88,17 @@ struct scann_exec {
 int scann_exec_init(struct scann_exec *ex, const struct scann_net *net,
 		    uint32_t bmax, double sparse_below);
 
-/* Copy the compiled weights and biases back into net (same architecture). */
+/* Copy the compiled weights and biases back into net (same architecture),
+ * the front's parameters included. */
 void scann_exec_store(const struct scann_exec *ex, struct scann_net *net);
 
 void scann_exec_free(struct scann_exec *ex);
 
 /*
  * Load n <= bmax rows of row-major data x (features = n_in columns), rows
- * idx[0..n), into the input rows of the activation buffer.
+ * idx[0..n), into the input rows of the activation buffer.  With a front
+ * (ex->cnn) x holds images (the front's c*h*w columns) and the front's
+ * forward pass writes its features there.
  */
 void scann_exec_load(struct scann_exec *ex, const float *x,
 		     const uint32_t *idx, uint32_t n);

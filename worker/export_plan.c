@@ -158,6 +158,19 @@ int scann_export_plan_init(struct scann_export_plan *p,
 				       "it keeps, not by fixed arithmetic; export a "
 				       "model with a linear DR (pca, fa, ica, rp-*) "
 				       "or none", scann_dr_method_name(m->dr->method));
+	/*
+	 * The C writer evaluates fully connected levels only; a front's
+	 * convolutions, pools and ReLUs would need kernels of their own in
+	 * the generated C (and their int8 calibration): refused, not
+	 * silently flattened.
+	 */
+	if (m->net->front != NULL)
+		return scann_error_set(err, SCANN_EINVAL, "network.front",
+				       "cannot export a model with a convolutional "
+				       "front to C yet: the generated code evaluates "
+				       "fully connected levels only (the front's "
+				       "convolutions and pools have no C kernels); "
+				       "use scann-worker predict or the model file");
 	p->features = d;
 	p->min = malloc(d * sizeof(float) + 1);
 	p->range = malloc(d * sizeof(float) + 1);

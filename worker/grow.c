@@ -9,6 +9,7 @@
 
 #include <cblas.h>
 
+#include "cnn.h"
 #include "exec.h"
 #include "grow.h"
 
@@ -112,6 +113,13 @@ size_t scann_grow_full(struct scann_net *net)
 				grown++;
 			}
 		}
+	if (net->front)		/* every kernel weight back, at 0 */
+		for (size_t k = 0; k < net->front->n_param; k++)
+			if (!net->front->mask[k]) {
+				net->front->mask[k] = 1;
+				net->front->param[k] = 0.0f;
+				grown++;
+			}
 	scann_net_update(net);
 	return grown;
 }

@@ -27,7 +27,8 @@ int scann_grow_connections(struct scann_net *net, const struct scann_data *data,
 			   const uint32_t *rows, uint32_t n, double fraction,
 			   size_t count, size_t *grown, struct scann_error *err);
 
-/* Full growth: activate every allowed connection (new weights 0). */
+/* Full growth: activate every allowed connection and every dormant kernel
+ * weight of the front (new weights 0). */
 size_t scann_grow_full(struct scann_net *net);
 
 /*

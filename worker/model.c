@@ -7,8 +7,106 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cnn.h"
 #include "model.h"
 #include "dr.h"
+
+/*
+ * The front's object: "input" [c, h, w], "layers" as the spec writes them,
+ * "params" every weight and bias in scann_cnn's order (17 digits, so a
+ * float32 reads back bit for bit; a dormant weight is 0) and "mask" one
+ * character per parameter, '1' active, '0' dormant.
+ */
+static json_t *front_to_json(const struct scann_cnn_params *f)
+{
+	json_t *layers = json_array(), *params = json_array();
+	char *mask = malloc(f->n_param + 1);
+	json_t *out;
+
+	if (mask == NULL)
+		return NULL;
+	for (uint32_t i = 0; i < f->n_layers; i++)
+		json_array_append_new(layers, f->spec[i].kind == SCANN_FRONT_CONV ?
+			json_pack("{s:s, s:I, s:I}", "type", "conv", "maps",
+				  (json_int_t)f->spec[i].maps, "kernel",
+				  (json_int_t)f->spec[i].k) :
+			json_pack("{s:s}", "type",
+				  scann_front_kind_name(f->spec[i].kind)));
+	for (size_t k = 0; k < f->n_param; k++) {
+		json_array_append_new(params, json_real(f->param[k]));
+		mask[k] = f->mask[k] ? '1' : '0';
+	}
+	mask[f->n_param] = '\0';
+	out = json_pack("{s:[I, I, I], s:o, s:o, s:s}", "input",
+			(json_int_t)f->c, (json_int_t)f->h, (json_int_t)f->w,
+			"layers", layers, "params", params, "mask", mask);
+	free(mask);
+	return out;
+}
+
+static int front_from_json(const json_t *j, struct scann_cnn_params **out,
+			   struct scann_error *err)
+{
+	struct scann_front_layer spec[SCANN_SPEC_MAX_FRONT_LAYERS];
+	json_int_t c, h, w;
+	json_t *layers, *params, *v;
+	const char *mask;
+	struct scann_cnn_params *f;
+	size_t i;
+
+	*out = NULL;
+	if (json_unpack((json_t *)j, "{s:[I, I, I], s:o, s:o, s:s}", "input",
+			&c, &h, &w, "layers", &layers, "params", &params,
+			"mask", &mask) != 0 || c < 1 || h < 1 || w < 1 ||
+	    c > 65536 || h > 65536 || w > 65536 || !json_is_array(layers) ||
+	    json_array_size(layers) == 0 ||
+	    json_array_size(layers) > SCANN_SPEC_MAX_FRONT_LAYERS ||
+	    !json_is_array(params))
+		return scann_error_set(err, SCANN_EINVAL, "network.front",
+				       "the front object is malformed");
+	json_array_foreach(layers, i, v) {
+		const char *type = json_string_value(json_object_get(v, "type"));
+		int k = -1;
+
+		for (int t = 0; type && scann_front_kind_name(t); t++)
+			if (strcmp(type, scann_front_kind_name(t)) == 0)
+				k = t;
+		if (k < 0)
+			return scann_error_set(err, SCANN_EINVAL,
+					       "network.front.layers",
+					       "front layer %zu has no known type", i);
+		spec[i].kind = (enum scann_front_kind)k;
+		spec[i].maps = (uint32_t)json_integer_value(json_object_get(v, "maps"));
+		spec[i].k = (uint32_t)json_integer_value(json_object_get(v, "kernel"));
+		if (k == SCANN_FRONT_CONV &&
+		    (spec[i].maps < 1 || spec[i].maps > SCANN_SPEC_MAX_FRONT_MAPS ||
+		     spec[i].k < 1 || spec[i].k > SCANN_SPEC_MAX_FRONT_KERNEL))
+			return scann_error_set(err, SCANN_EINVAL,
+					       "network.front.layers",
+					       "front layer %zu: maps or kernel out of range", i);
+	}
+	f = scann_cnn_params_new((uint32_t)c, (uint32_t)h, (uint32_t)w, spec,
+				 (uint32_t)json_array_size(layers), NULL, err);
+	if (f == NULL)
+		return err->code;
+	if (json_array_size(params) != f->n_param || strlen(mask) != f->n_param) {
+		scann_cnn_params_free(f);
+		return scann_error_set(err, SCANN_EINVAL, "network.front.params",
+				       "the front's layers have %zu parameters; "
+				       "params or mask gives another count", f->n_param);
+	}
+	json_array_foreach(params, i, v) {
+		if (!json_is_number(v) || (mask[i] != '0' && mask[i] != '1')) {
+			scann_cnn_params_free(f);
+			return scann_error_set(err, SCANN_EINVAL, "network.front.params",
+					       "front parameter %zu is malformed", i);
+		}
+		f->mask[i] = mask[i] == '1';
+		f->param[i] = f->mask[i] ? (float)json_number_value(v) : 0.0f;
+	}
+	*out = f;
+	return 0;
+}
 
 json_t *scann_net_to_json(const struct scann_net *net)
 {
@@ -27,7 +125,7 @@ json_t *scann_net_to_json(const struct scann_net *net)
 						  (json_int_t)s, (double)net->w[at]));
 		}
 	}
-	return json_pack("{s:I, s:I, s:I, s:s, s:I, s:I, s:o, s:o, s:o}",
+	json_t *out = json_pack("{s:I, s:I, s:I, s:s, s:I, s:I, s:o, s:o, s:o}",
 			 "inputs", (json_int_t)net->n_in,
 			 "hidden", (json_int_t)net->n_hidden,
 			 "outputs", (json_int_t)net->n_out,
@@ -35,6 +133,17 @@ json_t *scann_net_to_json(const struct scann_net *net)
 			 "layers", (json_int_t)net->n_layers,
 			 "depth", (json_int_t)net->depth,
 			 "layer", layer, "bias", bias, "connections", conn);
+
+	if (out != NULL && net->front != NULL) {
+		json_t *front = front_to_json(net->front);
+
+		if (front == NULL) {
+			json_decref(out);
+			return NULL;
+		}
+		json_object_set_new(out, "front", front);
+	}
+	return out;
 }
 
 int scann_net_from_json(const json_t *j, struct scann_net **out,
@@ -95,6 +204,19 @@ int scann_net_from_json(const json_t *j, struct scann_net **out,
 		}
 		net->mask[scann_net_at(net, (uint32_t)t, (uint32_t)s)] = 1;
 		net->w[scann_net_at(net, (uint32_t)t, (uint32_t)s)] = (float)w;
+	}
+	if ((v = json_object_get(j, "front")) != NULL) {
+		int rc = front_from_json(v, &net->front, err);
+
+		if (rc == 0 && net->front->n_out != net->n_in)
+			rc = scann_error_set(err, SCANN_EINVAL, "network.front",
+					     "the front outputs %u features; the "
+					     "network reads %u", net->front->n_out,
+					     net->n_in);
+		if (rc != 0) {
+			scann_net_free(net);
+			return rc;
+		}
 	}
 	scann_net_update(net);
 	*out = net;
@@ -198,7 +320,9 @@ int scann_model_load(const char *path, struct scann_model *m,
 					     m->norm.features, m->net->n_in);
 			goto fail;
 		}
-	} else if (m->norm.features != m->net->n_in) {
+	} else if (m->norm.features != (m->net->front ? m->net->front->c *
+					m->net->front->h * m->net->front->w :
+					m->net->n_in)) {
 		rc = scann_error_set(err, SCANN_EINVAL, "normalize",
 				     "%s: normalisation and network disagree", path);
 		goto fail;

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "net.h"
+#include "cnn.h"
 
 /* calloc that never asks for zero bytes: an empty net is still a net. */
 static void *xcalloc(size_t n, size_t size)
@@ -88,7 +89,9 @@ struct scann_net *scann_net_clone(const struct scann_net *src)
 	net->w = xcalloc(cells, sizeof(float));
 	net->mask = xcalloc(cells, 1);
 	net->bias = xcalloc(scann_net_rows(src), sizeof(float));
-	if (!net->layer || !net->level || !net->w || !net->mask || !net->bias) {
+	net->front = src->front ? scann_cnn_params_clone(src->front) : NULL;
+	if (!net->layer || !net->level || !net->w || !net->mask || !net->bias ||
+	    (src->front && !net->front)) {
 		scann_net_free(net);
 		return NULL;
 	}
@@ -109,6 +112,7 @@ void scann_net_free(struct scann_net *net)
 	free(net->w);
 	free(net->mask);
 	free(net->bias);
+	scann_cnn_params_free(net->front);
 	free(net);
 }
 

@@ -27,6 +27,8 @@
 #include "job/error.h"
 #include "job/rng.h"
 
+struct scann_cnn_params;
+
 enum scann_wiring {
 	SCANN_WIRING_FREE,	/* any earlier neuron may feed any later one */
 	SCANN_WIRING_LAYERED	/* adjacent layers only (MLP; scheme C) */
@@ -43,6 +45,12 @@ struct scann_net {
 	/* Derived by scann_net_update() after every architecture change. */
 	uint32_t *level;	/* n_hidden: longest path from the inputs */
 	uint32_t depth;		/* max hidden level (0 = no hidden neuron) */
+	/*
+	 * A convolutional front whose output features are the inputs (its
+	 * n_out == n_in), owned; NULL when the net reads features directly.
+	 * Part of the network: cloned, saved, compiled and trained with it.
+	 */
+	struct scann_cnn_params *front;
 };
 
 static inline uint32_t scann_net_cols(const struct scann_net *n)

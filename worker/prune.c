@@ -5,6 +5,7 @@
 #include <math.h>
 #include <stdlib.h>
 
+#include "cnn.h"
 #include "prune.h"
 
 struct mag {
@@ -83,15 +84,23 @@ int scann_prune_dead(struct scann_net *net, uint32_t *neurons,
 	return rc;
 }
 
-int scann_prune(struct scann_net *net, double fraction, size_t keep,
-		struct scann_prune_stats *st, struct scann_error *err)
+int scann_prune_with_front(struct scann_net *net, int with_front,
+			   double fraction, size_t keep,
+			   struct scann_prune_stats *st, struct scann_error *err)
 {
 	size_t cells = (size_t)scann_net_rows(net) * scann_net_cols(net);
+	struct scann_cnn_params *f = with_front ? net->front : NULL;
+	size_t kernel = 0;
 	size_t active = 0, k;
-	struct mag *list = malloc((cells + 1) * sizeof(*list));
+	struct mag *list;
 	struct scann_prune_stats tmp = {0};
 	int rc;
 
+	/* The front's kernel weights rank in the same list, after the net's
+	 * cells (biases are never pruned: their mask bytes stay 1). */
+	if (f)
+		kernel = f->n_param;
+	list = malloc((cells + kernel + 1) * sizeof(*list));
 	if (list == NULL)
 		return scann_error_set(err, SCANN_ENOMEM, NULL,
 				       "out of memory for pruning");
@@ -101,6 +110,30 @@ int scann_prune(struct scann_net *net, double fraction, size_t keep,
 			list[active].idx = (uint32_t)i;
 			active++;
 		}
+	if (f) {
+		struct scann_cnn cnn;
+		struct scann_error e;
+
+		/* which parameters are kernel weights: the layers' offsets */
+		if (scann_cnn_init(&cnn, f->c, f->h, f->w, f->spec, f->n_layers,
+				   1, NULL, &e) != 0) {
+			free(list);
+			return scann_error_set(err, e.code, e.field, "%s", e.message);
+		}
+		for (uint32_t l = 0; l < cnn.n_layers; l++) {
+			const struct scann_cnn_layer *L = &cnn.layer[l];
+
+			if (L->kind != SCANN_FRONT_CONV)
+				continue;
+			for (size_t i = L->w_off; i < L->b_off; i++)
+				if (f->mask[i]) {
+					list[active].mag = fabsf(f->param[i]);
+					list[active].idx = (uint32_t)(cells + i);
+					active++;
+				}
+		}
+		scann_cnn_free(&cnn);
+	}
 	if (keep > 0)
 		k = active > keep ? active - keep : 0;
 	else
@@ -109,8 +142,15 @@ int scann_prune(struct scann_net *net, double fraction, size_t keep,
 		k = active;
 	qsort(list, active, sizeof(*list), by_mag_asc);
 	for (size_t j = 0; j < k; j++) {
-		net->mask[list[j].idx] = 0;
-		net->w[list[j].idx] = 0.0f;
+		size_t i = list[j].idx;
+
+		if (i < cells) {
+			net->mask[i] = 0;
+			net->w[i] = 0.0f;
+		} else {
+			f->mask[i - cells] = 0;
+			f->param[i - cells] = 0.0f;
+		}
 	}
 	free(list);
 	tmp.pruned = k;
@@ -118,4 +158,16 @@ int scann_prune(struct scann_net *net, double fraction, size_t keep,
 	if (st)
 		*st = tmp;
 	return rc;
+}
+
+int scann_prune(struct scann_net *net, double fraction, size_t keep,
+		struct scann_prune_stats *st, struct scann_error *err)
+{
+	return scann_prune_with_front(net, 0, fraction, keep, st, err);
+}
+
+size_t scann_prune_active(const struct scann_net *net, int with_front)
+{
+	return scann_net_active(net) + (with_front && net->front ?
+					scann_cnn_params_active(net->front) : 0);
 }

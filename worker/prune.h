@@ -30,6 +30,22 @@ int scann_prune(struct scann_net *net, double fraction, size_t keep,
 		struct scann_prune_stats *st, struct scann_error *err);
 
 /*
+ * The same over the whole network when with_front and net->front: the
+ * front's active kernel weights rank in one list with the connections (by
+ * |w|; the front's after the net's on ties), fraction and keep count both,
+ * and a pruned kernel weight is dormant (mask 0, weight 0).  Biases are
+ * never pruned.  Scheme C prunes so (the whole network to a target);
+ * schemes A and B prune the net behind the front only.
+ */
+int scann_prune_with_front(struct scann_net *net, int with_front,
+			   double fraction, size_t keep,
+			   struct scann_prune_stats *st, struct scann_error *err);
+
+/* Active connections, and with with_front the front's active kernel
+ * weights too: what scann_prune_with_front's keep counts. */
+size_t scann_prune_active(const struct scann_net *net, int with_front);
+
+/*
  * Only the dead-neuron sweep: *neurons gets the hidden neurons removed and
  * *connections (may be NULL) the connections that went with them.  Returns
  * 0 or SCANN_ENOMEM (err filled; the neurons removed so far stay removed).

@@ -96,6 +96,10 @@ static int grow_connections(struct scann_ctx *c, struct scann_net *net,
 {
 	const struct scann_synth_spec *s = &c->spec->scann;
 
+	if (s->growth_mode == SCANN_GROWTH_NONE) {
+		*grown = 0;	/* iterative magnitude pruning */
+		return 0;
+	}
 	if (c->spec->scheme == SCANN_SCHEME_C ||
 	    s->growth_mode == SCANN_GROWTH_FULL) {
 		*grown = scann_grow_full(net);
@@ -120,12 +124,18 @@ static int start_recipe(struct scann_ctx *c, struct scann_progress *p,
 			s->initial_hidden : s->max_hidden;
 		int rc;
 
-		p->current = scann_net_new_mlp(c->data.features, &h, 1,
-					       c->data.classes, SCANN_WIRING_FREE,
-					       &c->rng);
+		p->current = scann_stage_new_net(c, &h, 1, SCANN_WIRING_FREE,
+						 err);
 		if (p->current == NULL)
-			return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
+			return err->code;
 		rc = scann_stage_train_full(c, p->current, "train", err);
+		/* the paper's A on LeNet-5 prunes its start first (prune_first) */
+		if (rc == 0 && s->prune_first > 0) {
+			rc = scann_prune(p->current, s->prune_first, 0, NULL, err);
+			if (rc == 0)
+				rc = scann_stage_train(c, p->current, plan.fine_tune,
+						       "initial-prune", 0, err);
+		}
 		if (rc != 0)
 			return rc;
 	} else {
@@ -136,7 +146,9 @@ static int start_recipe(struct scann_ctx *c, struct scann_progress *p,
 			return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 		if (c->spec->scheme == SCANN_SCHEME_B)
 			p->current->wiring = SCANN_WIRING_FREE;
-		rc = scann_prune(p->current, s->initial_prune, 0, NULL, err);
+		rc = scann_prune_with_front(p->current,
+					    scann_stage_prunes_front(c),
+					    s->initial_prune, 0, NULL, err);
 		if (rc == 0)
 			rc = scann_stage_train(c, p->current, plan.fine_tune,
 					      "initial-prune", 0, err);
@@ -195,8 +207,10 @@ static int iterate(struct scann_ctx *c, struct scann_progress *p,
 						 (size_t)(s->pruning_fraction * grown + 0.5),
 					 NULL, err);
 	} else {
-		rc = scann_prune(p->current, s->pruning_fraction,
-				 s->pruning_keep, NULL, err);
+		rc = scann_prune_with_front(p->current,
+					    scann_stage_prunes_front(c),
+					    s->pruning_fraction, s->pruning_keep,
+					    NULL, err);
 	}
 	if (rc != 0)
 		return rc;

@@ -8,7 +8,9 @@
  * themselves are grow.c, prune.c and train.c.
  *
  * Scheme A (constructive): an MLP of initial_hidden neurons in one layer,
- *   FREE wiring, trained for train.epochs; then per iteration: connection
+ *   FREE wiring, trained for train.epochs (and, with scann.prune_first,
+ *   that share of its connections pruned and retrained, as the paper's A
+ *   on LeNet-5); then per iteration: connection
  *   growth, neuron growth (never beyond max_hidden), pruning, each followed
  *   by epochs_per_step epochs of training.  "Lightly" is made concrete:
  *   A's pruning removes pruning.fraction of the connections that growth

@@ -66,11 +66,10 @@ static int start(struct scann_ctx *c, struct scann_progress *p,
 			s->initial_hidden : s->max_hidden;
 		struct scann_fit_plan plan;
 
-		p->current = scann_net_new_mlp(c->data.features, &h, 1,
-					       c->data.classes, SCANN_WIRING_FREE,
-					       &c->rng);
+		p->current = scann_stage_new_net(c, &h, 1, SCANN_WIRING_FREE,
+						 err);
 		if (p->current == NULL)
-			return oom(err);
+			return err->code;
 		scann_stage_fit_plan(c->spec, c->split->n_train, &plan);
 		rc = scann_stage_train(c, p->current, plan.epochs, "train", 1, err);
 	} else {
@@ -127,7 +126,7 @@ static int prune_step(struct scann_ctx *c, struct scann_progress *p,
 		      struct scann_error *err)
 {
 	struct scann_net *kept = p->current, *trial;
-	size_t active = scann_net_active(kept);
+	size_t active = scann_prune_active(kept, scann_stage_prunes_front(c));
 	size_t cut = (size_t)(p->step * (double)active + 0.5), grown = 0;
 	struct scann_summary sum;
 	int rc;
@@ -140,7 +139,8 @@ static int prune_step(struct scann_ctx *c, struct scann_progress *p,
 	if (trial == NULL)
 		return oom(err);
 	p->current = trial;
-	rc = scann_prune(trial, 0.0, active - cut, NULL, err);
+	rc = scann_prune_with_front(trial, scann_stage_prunes_front(c), 0.0,
+				    active - cut, NULL, err);
 	scann_stage_set_span(c, lo, (lo + hi) / 2);
 	if (rc == 0)
 		rc = scann_stage_train(c, trial, fine_tune, "prune", 1, err);

@@ -8,6 +8,7 @@
 #include <string.h>
 #include <time.h>
 
+#include "cnn.h"
 #include "exec.h"
 #include "front.h"
 #include "stage.h"
@@ -46,6 +47,17 @@ void scann_stage_summarize(struct scann_ctx *c, const struct scann_net *net,
 	out->features = net->n_in;
 	out->dr_method = c->dr_method;
 	out->dr_ratio = c->dr_ratio;
+	out->front_layers = 0;
+	out->front_params = out->front_macs = out->front_weights = 0;
+	if (net->front) {
+		struct scann_cnn_cost f;
+
+		scann_cnn_params_count(net->front, &f);
+		out->front_layers = net->front->n_layers;
+		out->front_params = f.params;
+		out->front_macs = f.macs;
+		out->front_weights = f.weights;
+	}
 }
 
 json_t *scann_stage_summary_json(const struct scann_summary *s)
@@ -53,8 +65,7 @@ json_t *scann_stage_summary_json(const struct scann_summary *s)
 	json_t *dr = s->dr_method ?
 		json_pack("{s:s, s:f}", "method", s->dr_method, "ratio", s->dr_ratio) :
 		json_null();
-
-	return json_pack("{s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:o}",
+	json_t *out = json_pack("{s:f, s:f, s:I, s:I, s:I, s:f, s:I, s:I, s:I, s:o}",
 			 "test_acc", s->test_acc, "val_acc", s->val_acc,
 			 "params", (json_int_t)s->cost.params,
 			 "macs", (json_int_t)s->cost.macs,
@@ -63,6 +74,17 @@ json_t *scann_stage_summary_json(const struct scann_summary *s)
 			 "hidden", (json_int_t)s->cost.hidden,
 			 "depth", (json_int_t)s->cost.depth,
 			 "features", (json_int_t)s->features, "dr", dr);
+
+	/* A network with a front: the front's part of params and macs (the
+	 * totals above include it); "features" are the front's outputs. */
+	if (out && s->front_layers)
+		json_object_set_new(out, "front",
+			json_pack("{s:I, s:I, s:I, s:I}",
+				  "layers", (json_int_t)s->front_layers,
+				  "params", (json_int_t)s->front_params,
+				  "kernel_weights", (json_int_t)s->front_weights,
+				  "macs", (json_int_t)s->front_macs));
+	return out;
 }
 
 void scann_stage_progress_free(struct scann_progress *p)
@@ -216,19 +238,43 @@ static json_t *hidden_json(const uint32_t *hidden, uint32_t n)
 	return a;
 }
 
+struct scann_net *scann_stage_new_net(struct scann_ctx *c, const uint32_t *hidden,
+				      uint32_t n, enum scann_wiring wiring,
+				      struct scann_error *err)
+{
+	const struct scann_front_spec *fs = &c->spec->front;
+	struct scann_cnn_params *front = NULL;
+	struct scann_net *net;
+
+	if (fs->enabled && c->image_c) {
+		front = scann_cnn_params_new(c->image_c, c->image_h, c->image_w,
+					     fs->layers, fs->n_layers, &c->rng,
+					     err);
+		if (front == NULL)
+			return NULL;
+	}
+	net = scann_net_new_mlp(front ? front->n_out : c->data.features, hidden,
+				n, c->data.classes, wiring, &c->rng);
+	if (net == NULL) {
+		scann_cnn_params_free(front);
+		scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory for an MLP");
+		return NULL;
+	}
+	net->front = front;
+	return net;
+}
+
 int scann_stage_train_mlp(struct scann_ctx *c, const uint32_t *hidden, uint32_t n,
 		    const char *stage, json_t *extra, struct scann_net **out,
 		    struct scann_summary *sum, struct scann_error *err)
 {
-	struct scann_net *net = scann_net_new_mlp(c->data.features, hidden, n,
-						  c->data.classes,
-						  SCANN_WIRING_LAYERED, &c->rng);
+	struct scann_net *net = scann_stage_new_net(c, hidden, n,
+						    SCANN_WIRING_LAYERED, err);
 	int rc;
 
 	if (net == NULL) {
 		json_decref(extra);
-		return scann_error_set(err, SCANN_ENOMEM, NULL,
-				       "out of memory for an MLP");
+		return err->code;
 	}
 	rc = scann_stage_train_full(c, net, "train", err);
 	if (rc == 0) {

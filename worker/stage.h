@@ -33,6 +33,9 @@ struct scann_summary {
 	uint32_t features;
 	const char *dr_method;	/* static name, NULL when no DR */
 	double dr_ratio;
+	/* The convolutional front's share of cost (0 layers: none). */
+	uint32_t front_layers;
+	uint64_t front_params, front_macs, front_weights;
 };
 
 /* Where a job stands, for checkpoints and --resume. */
@@ -84,6 +87,9 @@ struct scann_ctx {
 	void *checkpoint_ctx;
 	scann_candidate_fn on_candidate;	/* may be NULL */
 	void *candidate_ctx;
+	/* Image shape when the spec has a front (data.x holds images): every
+	 * new network gets a front of spec->front's layers; 0 otherwise. */
+	uint32_t image_c, image_h, image_w;
 	/* The DR in front of data (NULL: none), for summaries. */
 	const char *dr_method;
 	double dr_ratio;
@@ -180,6 +186,22 @@ int scann_stage_train_full(struct scann_ctx *c, struct scann_net *net,
 int scann_stage_train_mlp(struct scann_ctx *c, const uint32_t *hidden, uint32_t n,
 		    const char *stage, json_t *extra, struct scann_net **out,
 		    struct scann_summary *sum, struct scann_error *err);
+
+/*
+ * A new network for c's data: an MLP of hidden sizes hidden[0..n) with the
+ * given wiring, behind a new front of the spec's layers when c has one
+ * (front drawn from c->rng first).  NULL with err set on failure.
+ */
+struct scann_net *scann_stage_new_net(struct scann_ctx *c, const uint32_t *hidden,
+				      uint32_t n, enum scann_wiring wiring,
+				      struct scann_error *err);
+
+/* Whether pruning takes the front's kernel weights too: scheme C prunes
+ * the whole network; A and B the net behind the front. */
+static inline int scann_stage_prunes_front(const struct scann_ctx *c)
+{
+	return c->spec->scheme == SCANN_SCHEME_C;
+}
 
 /* Whether p's best meets the job's own target. */
 int scann_stage_target_met(const struct scann_progress *p);

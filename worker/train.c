@@ -8,7 +8,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "cnn.h"
 #include "exec.h"
+#include "exec_dx.h"
 #include "par.h"
 #include "train.h"
 
@@ -131,13 +133,21 @@ static void step_part(void *arg, uint32_t part, uint32_t parts)
 	}
 }
 
+/* The weights of the epoch just trained, the front's too. */
+static void keep_best(const struct scann_exec *ex, float *best, float *fbest)
+{
+	memcpy(best, ex->param, ex->n_param * sizeof(float));
+	if (ex->cnn)
+		memcpy(fbest, ex->cnn->param, ex->cnn->n_param * sizeof(float));
+}
+
 /*
  * Score the epoch just trained on es->rows; keep its weights in *best when
  * they are the best yet.  Returns 1 when patience has run out.
  */
 static int judge_epoch(struct scann_exec *ex, const struct scann_data *data,
 		       struct scann_early_stop *es, uint32_t epoch,
-		       float *best, uint32_t *since)
+		       float *best, float *fbest, uint32_t *since)
 {
 	double loss;
 	uint32_t ok = scann_exec_score(ex, data->x, data->y, es->rows, es->n,
@@ -158,7 +168,7 @@ static int judge_epoch(struct scann_exec *ex, const struct scann_data *data,
 		else
 			(*since)++;
 		if (better) {
-			memcpy(best, ex->param, ex->n_param * sizeof(float));
+			keep_best(ex, best, fbest);
 			es->best_epoch = epoch + 1;
 			es->best_acc = acc;
 			es->best_loss = loss;
@@ -171,7 +181,7 @@ static int judge_epoch(struct scann_exec *ex, const struct scann_data *data,
 		(*since)++;
 	if (es->best_epoch == 0 || acc > es->best_acc ||
 	    (acc == es->best_acc && loss < es->best_loss)) {
-		memcpy(best, ex->param, ex->n_param * sizeof(float));
+		keep_best(ex, best, fbest);
 		es->best_epoch = epoch + 1;
 		es->best_acc = acc;
 		es->best_loss = loss;
@@ -197,8 +207,11 @@ int scann_train_validated(struct scann_net *net, const struct scann_data *data,
 			  void *ctx, struct scann_error *err)
 {
 	struct scann_exec ex;
-	struct step_job job;
+	struct step_job job, fjob;
 	float *m = NULL, *v = NULL, *best = NULL;
+	/* The front's optimiser state and best weights (ex.cnn only). */
+	float *fm = NULL, *fv = NULL, *fbest = NULL;
+	size_t fn_param = 0;
 	uint32_t since = 0;
 	int out_of_patience = 0;
 	uint32_t *order = NULL, batch = opt->batch ? opt->batch : 128;
@@ -220,6 +233,17 @@ int scann_train_validated(struct scann_net *net, const struct scann_data *data,
 		es->best_acc = es->best_loss = es->last_acc = 0.0;
 		best = malloc((ex.n_param ? ex.n_param : 1) * sizeof(float));
 	}
+	if (ex.cnn) {
+		fn_param = ex.cnn->n_param;
+		fm = calloc(fn_param ? fn_param : 1, sizeof(float));
+		fv = calloc(fn_param ? fn_param : 1, sizeof(float));
+		fbest = es ? malloc((fn_param ? fn_param : 1) * sizeof(float)) : NULL;
+		if (!fm || !fv || (es && !fbest)) {
+			rc = scann_error_set(err, SCANN_ENOMEM, NULL,
+					     "out of memory for training");
+			goto out;
+		}
+	}
 	if (!m || !v || !order || (es && !best)) {
 		rc = scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory for training");
 		goto out;
@@ -230,6 +254,14 @@ int scann_train_validated(struct scann_net *net, const struct scann_data *data,
 		.adam = opt->optimizer == SCANN_OPT_ADAM, .wd = wd, .mu = mu,
 		.b1 = b1, .b2 = b2, .eps = eps,
 	};
+	fjob = job;
+	if (ex.cnn) {
+		fjob.p = ex.cnn->param;
+		fjob.g = ex.cnn->grad;
+		fjob.m = fm;
+		fjob.v = fv;
+		fjob.n = fn_param;
+	}
 	for (uint32_t e = 0; e < epochs; e++) {
 		float lr = (float)lr_at(opt, e, epochs);
 		double loss_sum = 0.0;
@@ -245,16 +277,27 @@ int scann_train_validated(struct scann_net *net, const struct scann_data *data,
 			scann_exec_load(&ex, data->x, order + i, nb);
 			scann_exec_forward(&ex, nb);
 			loss_sum += scann_exec_backward(&ex, data->y, order + i, nb) * nb;
+			if (ex.cnn) {
+				/* the front learns through the net's input deltas */
+				scann_exec_input_delta(&ex, nb, ex.cnn->dout, ex.bmax);
+				scann_cnn_backward(ex.cnn, nb, ex.cnn->dout, ex.bmax);
+			}
 			step++;
 			job.lr = lr;
 			job.c1 = 1.0f / (1.0f - powf(b1, (float)step));
 			job.c2 = 1.0f / (1.0f - powf(b2, (float)step));
 			scann_par_run_sized(step_part, &job, ex.n_param);
+			if (ex.cnn) {
+				fjob.lr = job.lr;
+				fjob.c1 = job.c1;
+				fjob.c2 = job.c2;
+				scann_par_run_sized(step_part, &fjob, fn_param);
+			}
 			ex.grad_zero = 1;	/* the step cleared every gradient */
 		}
 		if (es)
 			out_of_patience = judge_epoch(&ex, data, es, e, best,
-						      &since);
+						      fbest, &since);
 		if (fn) {
 			rc = fn(ctx, &ex, e, n ? loss_sum / n : 0.0);
 			if (rc != 0)
@@ -264,8 +307,11 @@ int scann_train_validated(struct scann_net *net, const struct scann_data *data,
 			break;
 	}
 	rc = 0;
-	if (es && es->best_epoch > 0)
+	if (es && es->best_epoch > 0) {
 		memcpy(ex.param, best, ex.n_param * sizeof(float));
+		if (ex.cnn)
+			memcpy(ex.cnn->param, fbest, fn_param * sizeof(float));
+	}
 store:
 	/* Dormant weights got zero gradient and zero decay, so they are still
 	 * exactly zero; store only copies active ones anyway. */
@@ -274,6 +320,9 @@ out:
 	free(m);
 	free(v);
 	free(best);
+	free(fm);
+	free(fv);
+	free(fbest);
 	free(order);
 	scann_exec_free(&ex);
 	return rc;

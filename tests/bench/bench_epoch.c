@@ -27,7 +27,16 @@
  * the peer prints it), then the MLP's summary line with the test accuracy
  * of the last epoch.  GEMM work: forward, weight gradients and input
  * gradients of every layer but the first convolution.
+ *
+ *   bench_epoch --net lenet5 ... --checkpoint FILE
+ *
+ * Long runs: after every epoch the state (parameters, momenta, generator)
+ * goes to FILE; SIGTERM or SIGINT stops the epoch at the next batch
+ * (a line {"stopped":true,"epochs_done":E}, exit 143); the same command
+ * again resumes after the last completed epoch, and its epoch lines are
+ * those the uninterrupted run prints (the seconds aside).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,9 +123,15 @@ static void summary(const char *net, int threads, uint64_t params,
  * LeNet-5 on x (row-major 28 x 28 images in [0, 1]) and y: the first N
  * rows train, rows [test, test + n_test) are scored after every epoch.
  */
+static void on_stop(int sig)
+{
+	(void)sig;
+	scann_stop_requested = 1;
+}
+
 static int bench_lenet5(const float *x, const uint32_t *y, uint32_t N,
 			uint32_t test, uint32_t n_test, int threads, int epochs,
-			struct scann_rng *rng)
+			struct scann_rng *rng, const char *ckpt)
 {
 	enum { BATCH = 64 };
 	uint32_t hidden[1] = {500}, *order = malloc(N * sizeof(uint32_t));
@@ -130,9 +145,11 @@ static int bench_lenet5(const float *x, const uint32_t *y, uint32_t N,
 	struct scann_net *net;
 	double work, acc = 0.0;
 	uint64_t conv1_macs;
+	uint32_t first = 0;
+	int rc = 0;
 
-	if (scann_cnn_init(&cnn, 1, 28, 28, scann_cnn_lenet5,
-			   SCANN_CNN_LENET5_LAYERS, BATCH, rng, &err) != 0) {
+	if (scann_cnn_init(&cnn, 1, 28, 28, scann_front_lenet5,
+			   SCANN_FRONT_LENET5_LAYERS, BATCH, rng, &err) != 0) {
 		fprintf(stderr, "%s\n", err.message);
 		return 1;
 	}
@@ -155,38 +172,70 @@ static int bench_lenet5(const float *x, const uint32_t *y, uint32_t N,
 	 * image gets none */
 	work = (double)N * (6.0 * (cc.macs + scann_net_active(net)) -
 			    2.0 * conv1_macs);
-	for (int e = 0; e < epochs; e++) {
-		double t0 = now_s(), c0 = cpu_s(), loss;
+	if (ckpt) {
+		int lr = scann_cnn_checkpoint_load(ckpt, &cnn, &ex, &sgd, &first,
+						   rng, &err);
 
+		if (lr != 0 && lr != SCANN_ENOENT) {
+			fprintf(stderr, "%s\n", err.message);
+			return 1;
+		}
+		if (lr == 0)
+			fprintf(stderr, "bench_epoch: resuming after epoch %u of %s\n",
+				first, ckpt);
+		signal(SIGTERM, on_stop);
+		signal(SIGINT, on_stop);
+	}
+	for (int e = (int)first; e < epochs; e++) {
+		double t0 = now_s(), c0 = cpu_s(), loss;
+		int k = e - (int)first;		/* this process's epoch */
+
+		/* each epoch's order from the identity and the generator alone,
+		 * so the checkpoint's generator is all a resumed run needs */
+		for (uint32_t i = 0; i < N; i++)
+			order[i] = i;
 		scann_rng_shuffle_u32(rng, order, N);
 		loss = scann_cnn_train_epoch(&sgd, &cnn, &ex, &data, order, N,
 					     BATCH);
-		epoch_seconds[e] = now_s() - t0;
-		epoch_cpu[e] = cpu_s() - c0;
+		if (sgd.stopped) {
+			printf("{\"stopped\":true,\"epochs_done\":%d}\n", e);
+			fflush(stdout);
+			rc = 143;
+			break;
+		}
+		epoch_seconds[k] = now_s() - t0;
+		epoch_cpu[k] = cpu_s() - c0;
 		acc = n_test ? 100.0 * scann_cnn_correct(&cnn, &ex, &data,
 							 test_rows, n_test) / n_test
 			     : 0.0;
 		printf("{\"net\":\"lenet5\",\"threads\":%d,\"epoch\":%d,"
 		       "\"seconds\":%.4f,\"cpu_s\":%.4f,\"train_loss\":%.6f,"
-		       "\"test_acc\":%.3f}\n", threads, e + 1, epoch_seconds[e],
-		       epoch_cpu[e], loss, acc);
+		       "\"test_acc\":%.3f}\n", threads, e + 1, epoch_seconds[k],
+		       epoch_cpu[k], loss, acc);
 		fflush(stdout);
+		if (ckpt && scann_cnn_checkpoint_save(ckpt, &cnn, &ex, &sgd,
+						      (uint32_t)e + 1, rng, &err) != 0) {
+			fprintf(stderr, "%s\n", err.message);
+			rc = 1;
+			break;
+		}
 	}
-	summary("lenet5", threads, cc.params + net->n_hidden + net->n_out +
-		scann_net_active(net), epochs, work, acc);
+	if (rc == 0 && (int)first < epochs)
+		summary("lenet5", threads, cc.params + net->n_hidden + net->n_out +
+			scann_net_active(net), epochs - (int)first, work, acc);
 	scann_cnn_sgd_free(&sgd);
 	scann_exec_free(&ex);
 	scann_net_free(net);
 	scann_cnn_free(&cnn);
 	free(order);
 	free(test_rows);
-	return 0;
+	return rc;
 }
 
 int main(int argc, char **argv)
 {
 	scann_blas_pick_kernels(argv);	/* as the worker does */
-	const char *idx = NULL, *net_name = "mlp";
+	const char *idx = NULL, *net_name = "mlp", *ckpt = NULL;
 	int threads = 1, epochs = 3;
 	double dens[8] = {1.0, 0.1, 0.02};
 	int n_dens = 3, user_dens = 0, auto_only = 0;
@@ -209,6 +258,8 @@ int main(int argc, char **argv)
 			threads = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--auto-only") == 0)
 			auto_only = 1;
+		else if (strcmp(argv[i], "--checkpoint") == 0 && i + 1 < argc)
+			ckpt = argv[++i];
 		else if (strcmp(argv[i], "--epochs") == 0 && i + 1 < argc)
 			epochs = atoi(argv[++i]);
 		else if (strcmp(argv[i], "--density") == 0 && i + 1 < argc && n_dens < 8) {
@@ -218,7 +269,7 @@ int main(int argc, char **argv)
 		} else {
 			fprintf(stderr, "usage: bench_epoch [--net mlp|lenet5] "
 				"[--idx DIR] [--threads T] [--epochs E] "
-				"[--density D]...\n");
+				"[--density D]... [--checkpoint FILE (lenet5)]\n");
 			return 2;
 		}
 	}
@@ -252,8 +303,10 @@ int main(int argc, char **argv)
 
 			for (size_t i = 0; i < (size_t)ds->rows * d; i++)
 				ds->x[i] /= 255.0f;
-			rc = bench_lenet5(ds->x, ds->y, N, ds->test_first,
-					  n_test, threads, epochs, &rng);
+			/* a smaller IDX directory trains on all its rows */
+			rc = bench_lenet5(ds->x, ds->y, ds->test_first < N ?
+					  ds->test_first : N, ds->test_first,
+					  n_test, threads, epochs, &rng, ckpt);
 			scann_dataset_free(ds);
 			free(x);
 			free(y);
@@ -273,7 +326,7 @@ int main(int argc, char **argv)
 			y[i] = scann_rng_below(&rng, C);
 	}
 	if (strcmp(net_name, "lenet5") == 0) {
-		int rc = bench_lenet5(x, y, N, 0, 0, threads, epochs, &rng);
+		int rc = bench_lenet5(x, y, N, 0, 0, threads, epochs, &rng, ckpt);
 
 		free(x);
 		free(y);

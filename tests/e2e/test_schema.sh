@@ -43,6 +43,24 @@ done
 eq "as many methods as the validator names" "$n" \
 	"$(printf '%s' "$msg" | grep -o '"[a-z-]*"' | grep -vc '"nope"')"
 
+# Front presets and layer types (issue 13): the validator's own names.
+api POST /api/v1/jobs -d '{"dataset":"iris","front":{"preset":"nope"}}' >/dev/null
+msg=$(jv "$T/body" '$.error.message')
+for p in $(each '$.front.presets'); do
+	case "$msg" in *"\"$p\""*) ok ;; *) fail "front preset $p not in: $msg" ;; esac
+done
+check "lenet5 is a preset" test "$(each '$.front.presets' | grep -c '^lenet5$')" = 1
+api POST /api/v1/jobs -d '{"dataset":"iris","front":{"layers":[{"type":"nope"}]}}' >/dev/null
+msg=$(jv "$T/body" '$.error.message')
+for p in $(each '$.front.layer_types'); do
+	case "$msg" in *"\"$p\""*) ok ;; *) fail "layer type $p not in: $msg" ;; esac
+done
+api POST /api/v1/jobs -d '{"dataset":"iris","preset":"nope"}' >/dev/null
+msg=$(jv "$T/body" '$.error.message')
+for p in $(each '$.presets'); do
+	case "$msg" in *"\"$p\""*) ok ;; *) fail "job preset $p not in: $msg" ;; esac
+done
+
 # States: each filters the jobs list; the refusal names them all.
 names=
 for s in $(each '$.states' | sed 's/.*"name":"\([a-z]*\)".*/\1/'); do

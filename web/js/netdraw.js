@@ -14,7 +14,12 @@
 //   {"format": "scann-model", "classes": [...], "network": {"inputs": I,
 //    "hidden": H, "outputs": O, "connections": [[target, source, w], ...]}}
 // where sources are inputs 0..I-1 then hidden I+h, and targets are hidden
-// h then outputs H+o.  It also takes two simpler layouts (for other
+// h then outputs H+o.  A network with a convolutional front also has
+// "front": {"input": [c, h, w], "layers": [{"type": "conv", "maps", "kernel"}
+// | {"type": "pool"} | {"type": "relu"}], "params": [...], "mask": "1101..."}
+// (every conv layer's weights then its biases, '0' a pruned kernel weight);
+// its output features are the inputs.  readFront() turns it into one box
+// per layer, which drawNetwork() draws left of the inputs.  It also takes two simpler layouts (for other
 // producers and hand-written files):
 //   {inputs, outputs, neurons: [{id, level?}], connections: [{from, to, w}]}
 //   {layers: [{units|size}...]} (a plain MLP).
@@ -40,6 +45,7 @@ export function normalizeModel(m) {
     }));
     const out = finish(I, O, hid, cs);
     out.classes = Array.isArray(m.classes) ? m.classes : null;
+    out.front = readFront(net.front);
     return out;
   }
   const nIn = num(net.inputs?.length ?? net.inputs ?? net.n_inputs ?? net.features);
@@ -73,6 +79,40 @@ export function normalizeModel(m) {
     return { from: key(a[0], 'any', nIn, hidden.length), to: key(a[1], 'any', nIn, hidden.length), w: a[2] };
   });
   return finish(nIn, nOut, hid, cs);
+}
+
+// The front's layers with their output shapes and, for a convolution, its
+// kernel weights kept of all (pruned ones count out); null without a front.
+export function readFront(f) {
+  if (!f || !Array.isArray(f.layers) || !Array.isArray(f.input)) return null;
+  let [c, h, w] = f.input.map((x) => num(x));
+  const mask = typeof f.mask === 'string' ? f.mask : '';
+  let off = 0;
+  const layers = f.layers.map((l) => {
+    const out = { type: String(l.type) };
+    if (l.type === 'conv') {
+      const maps = num(l.maps); const k = num(l.kernel);
+      const n = maps * c * k * k;
+      out.maps = maps; out.kernel = k; out.weights = n;
+      out.active = mask ? [...mask.slice(off, off + n)].filter((x) => x === '1').length : n;
+      off += n + maps;                 // the weights, then one bias per map
+      c = maps; h = h - k + 1; w = w - k + 1;
+    } else if (l.type === 'pool') {
+      h = Math.floor(h / 2); w = Math.floor(w / 2);
+    }
+    out.shape = [c, h, w];
+    return out;
+  });
+  return { input: f.input.map((x) => num(x)), layers, features: c * h * w };
+}
+
+// "conv 20@5×5 (412 of 500 weights)", "pool 2×2", "relu".
+export function frontLayerName(l) {
+  if (l.type === 'conv') {
+    const kept = l.active < l.weights ? ` (${l.active} of ${l.weights} weights)` : ` (${l.weights} weights)`;
+    return `conv ${l.maps}@${l.kernel}×${l.kernel}${kept}`;
+  }
+  return l.type === 'pool' ? 'max-pool 2×2' : l.type;
 }
 
 function key(id, kind, nIn, nHid) {
@@ -120,9 +160,14 @@ export function drawNetwork(net, label, width = 720) {
   }
   const nCols = net.depth + 2;
   for (let l = 0; l < nCols; l++) cols.push(byLevel.get(l) || []);
-  const gap = Math.min(140, Math.max(34, (width - 60) / Math.max(1, nCols - 1)));
-  const W = Math.max(width, 60 + gap * (nCols - 1));
-  const x0 = (W - gap * (nCols - 1)) / 2;
+  // The front, when there is one: a box per layer (and the image) left of
+  // the inputs, FRONT_BOX wide each.
+  const front = net.front ? [{ type: 'image', shape: net.front.input }, ...net.front.layers] : [];
+  const FRONT_BOX = 118;
+  const frontW = front.length * FRONT_BOX;
+  const gap = Math.min(140, Math.max(34, (width - 60 - frontW) / Math.max(1, nCols - 1)));
+  const W = Math.max(width, 60 + frontW + gap * (nCols - 1));
+  const x0 = frontW + (W - frontW - gap * (nCols - 1)) / 2;
   const colX = (l) => x0 + l * gap;
   const tallest = Math.min(MAX_SHOW, Math.max(...cols.map((c) => c.length), 1));
   const TOP = 64;                      // room for the skip connections' arcs
@@ -188,9 +233,29 @@ export function drawNetwork(net, label, width = 720) {
     ]));
   });
   root.append(labels);
+  if (front.length) {
+    const g = svg('g', { class: 'front' });
+    const bh = 64; const y = TOP + body / 2 - bh / 2;
+    front.forEach((l, i) => {
+      const x = 8 + i * FRONT_BOX;
+      const name = l.type === 'image' ? 'image' : frontLayerName(l);
+      const dims = `${l.shape[0]}×${l.shape[1]}×${l.shape[2]}`;
+      const title = l.type === 'image' ? `input image ${dims}` : `${name}: out ${dims}`;
+      g.append(svg('rect', { x, y, width: FRONT_BOX - 22, height: bh, rx: 4, class: 'front-layer ' + l.type },
+        [svg('title', { text: title })]));
+      g.append(svg('text', { x: x + (FRONT_BOX - 22) / 2, y: y + 24, class: 'tick middle' },
+        [l.type === 'conv' ? `conv ${l.maps}@${l.kernel}×${l.kernel}` : l.type === 'pool' ? 'pool 2×2' : l.type]));
+      g.append(svg('text', { x: x + (FRONT_BOX - 22) / 2, y: y + 42, class: 'tick middle' }, [dims]));
+      if (l.type === 'conv' && l.active < l.weights)
+        g.append(svg('text', { x: x + (FRONT_BOX - 22) / 2, y: y + 58, class: 'tick middle' }, [`${l.active}/${l.weights}`]));
+      const ax = x + FRONT_BOX - 20; const bx = i + 1 < front.length ? x + FRONT_BOX : colX(0) - 8;
+      g.append(svg('line', { x1: ax, y1: y + bh / 2, x2: bx - 2, y2: y + bh / 2, class: 'front-arrow' }));
+    });
+    root.append(g);
+  }
   return {
     svg: root,
-    stats: { inputs: net.nIn, outputs: net.nOut, hidden: net.hidden.length, depth: net.depth, connections: net.conns.length, skips, drawn: drawable.length },
+    stats: { inputs: net.nIn, outputs: net.nOut, hidden: net.hidden.length, depth: net.depth, connections: net.conns.length, skips, drawn: drawable.length, front: net.front },
   };
 }
 

@@ -25,10 +25,75 @@ static const char *const dr_names[SCANN_DR_METHOD_COUNT] = {
 	SCANN_DR_METHODS(DR_NAME)
 #undef DR_NAME
 };
-static const char *const growth_names[] = { "gradient", "full" };
+static const char *const growth_names[] = { "gradient", "full", "none" };
 static const char *const optimizer_names[] = { "adam", "sgd" };
 static const char *const schedule_names[] = { "constant", "step", "cosine" };
 static const char *const search_names[] = { "target", "recipe" };
+
+static const char *const front_kind_names[] = { "conv", "pool", "relu" };
+
+const struct scann_front_layer scann_front_lenet5[SCANN_FRONT_LENET5_LAYERS] = {
+	{SCANN_FRONT_CONV, 20, 5},
+	{SCANN_FRONT_POOL, 0, 0},
+	{SCANN_FRONT_CONV, 50, 5},
+	{SCANN_FRONT_POOL, 0, 0},
+};
+
+/* The one table of front presets, indexed by SCANN_FRONT_PRESET_*. */
+static const struct {
+	const char *name;
+	const struct scann_front_layer *layers;
+	uint32_t n_layers;
+} front_presets[] = {
+	{ "lenet5", scann_front_lenet5, SCANN_FRONT_LENET5_LAYERS },
+};
+
+#define N_FRONT_PRESETS (sizeof(front_presets) / sizeof(front_presets[0]))
+
+const char *scann_front_kind_name(enum scann_front_kind k)
+{
+	return (unsigned)k < 3 ? front_kind_names[k] : NULL;
+}
+
+const char *scann_front_preset_name(int preset)
+{
+	return preset >= 0 && (size_t)preset < N_FRONT_PRESETS ?
+		front_presets[preset].name : NULL;
+}
+
+uint32_t scann_front_outputs(const struct scann_front_spec *f, uint32_t c,
+			     uint32_t h, uint32_t w, struct scann_error *err)
+{
+	char field[SCANN_ERROR_FIELD_MAX];
+
+	for (uint32_t i = 0; i < f->n_layers; i++) {
+		const struct scann_front_layer *L = &f->layers[i];
+
+		snprintf(field, sizeof(field), "front.layers[%u]", i);
+		if (L->kind == SCANN_FRONT_CONV) {
+			if (L->k > h || L->k > w) {
+				scann_error_set(err, SCANN_EINVAL, field,
+						"a %ux%u kernel does not fit the "
+						"%ux%u maps that reach %s", L->k,
+						L->k, h, w, field);
+				return 0;
+			}
+			c = L->maps;
+			h = h - L->k + 1;
+			w = w - L->k + 1;
+		} else if (L->kind == SCANN_FRONT_POOL) {
+			if (h < 2 || w < 2) {
+				scann_error_set(err, SCANN_EINVAL, field,
+						"a 2x2 pool does not fit the %ux%u "
+						"maps that reach %s", h, w, field);
+				return 0;
+			}
+			h /= 2;
+			w /= 2;
+		}
+	}
+	return c * h * w;
+}
 
 const char *scann_task_name(enum scann_task t) { return task_names[t]; }
 const char *scann_scheme_name(enum scann_scheme s) { return scheme_names[s]; }
@@ -78,6 +143,7 @@ void scann_spec_defaults(struct scann_job_spec *spec)
 	/* DR is off unless asked for (or the task is a study: see below). */
 	dr_defaults(&spec->dr);
 	spec->dr.enabled = 0;
+	spec->front.preset = -1;	/* no front: features straight in */
 	spec->scheme = SCANN_SCHEME_B;
 	spec->target.max_drop = 0.0;
 	spec->target.noise_se = 1.0;
@@ -133,6 +199,7 @@ struct field {
 
 static const struct field top_fields[] = {
 	{ "name", FIELD_STRING, OFF(name), 0, SCANN_SPEC_NAME_MAX, 0, NULL, 0 },
+	{ "preset", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },	/* applied first */
 	{ "dataset", FIELD_STRING, OFF(dataset), 1, SCANN_SPEC_DATASET_MAX, 0, NULL, 0 },
 	{ "label_column", FIELD_STRING, OFF(label_column), 0, SCANN_SPEC_NAME_MAX, 0, NULL, 0 },
 	{ "task", FIELD_ENUM, OFF(task), 0, 0, 0, NAMES(task_names) },
@@ -140,6 +207,7 @@ static const struct field top_fields[] = {
 	{ "split", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "baseline", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "dr", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
+	{ "front", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "target", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "scann", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "train", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
@@ -169,6 +237,7 @@ static const struct field scann_fields[] = {
 	{ "growth", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "pruning", FIELD_CUSTOM, 0, 0, 0, 0, NULL, 0 },
 	{ "initial_prune", FIELD_REAL, OFF(scann.initial_prune), 0, 0.9999, 0, NULL, 0 },
+	{ "prune_first", FIELD_REAL, OFF(scann.prune_first), 0, 0.9999, 0, NULL, 0 },
 };
 
 static const struct field train_fields[] = {
@@ -607,18 +676,19 @@ static int read_growth(const json_t *v, const char *path,
 	if (ONLY_KEYS(v, path, err, "mode", "fraction") != 0)
 		return SCANN_EINVAL;
 	if ((item = json_object_get(v, "mode")) != NULL) {
-		if (read_enum(item, "scann.growth.mode", growth_names, 2, &mode,
+		if (read_enum(item, "scann.growth.mode", growth_names, 3, &mode,
 			      err) != 0)
 			return SCANN_EINVAL;
 		s->growth_mode = (enum scann_growth_mode)mode;
 	}
 	if ((item = json_object_get(v, "fraction")) != NULL) {
-		if (s->growth_mode == SCANN_GROWTH_FULL)
+		if (s->growth_mode != SCANN_GROWTH_GRADIENT)
 			return scann_error_set(err, SCANN_EINVAL,
 					       "scann.growth.fraction",
 					       "scann.growth.fraction applies only to "
 					       "mode \"gradient\"; full growth "
-					       "restores every allowed connection");
+					       "restores every allowed connection, "
+					       "none grows nothing");
 		return read_real(item, "scann.growth.fraction", 0, 1, 1,
 				 &s->growth_fraction, err);
 	}
@@ -654,6 +724,116 @@ static int read_pruning(const json_t *v, const char *path,
 			&s->pruning_keep, err);
 }
 
+/* Layer i of front.layers: {"type": "conv", "maps": M, "kernel": K},
+ * {"type": "pool"} (max 2x2, stride 2) or {"type": "relu"}. */
+static int read_front_layer(const json_t *v, size_t i,
+			    struct scann_front_layer *L, struct scann_error *err)
+{
+	char path[64], sub[80];
+	const json_t *type = json_object_get(v, "type");
+	int kind;
+
+	snprintf(path, sizeof(path), "front.layers[%zu]", i);
+	if (!json_is_object(v))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s must be an object, not %s", path,
+				       json_kind(v));
+	snprintf(sub, sizeof(sub), "%s.type", path);
+	if (read_enum(type ? type : json_null(), sub, front_kind_names, 3,
+		      &kind, err) != 0)
+		return SCANN_EINVAL;
+	L->kind = (enum scann_front_kind)kind;
+	L->maps = L->k = 0;
+	if (L->kind != SCANN_FRONT_CONV)
+		return ONLY_KEYS(v, path, err, "type");
+	if (ONLY_KEYS(v, path, err, "type", "maps", "kernel") != 0)
+		return SCANN_EINVAL;
+	if (!json_object_get(v, "maps") || !json_object_get(v, "kernel"))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "%s: a conv layer needs \"maps\" (its "
+				       "kernel count) and \"kernel\" (the side)",
+				       path);
+	snprintf(sub, sizeof(sub), "%s.maps", path);
+	if (read_u32(json_object_get(v, "maps"), sub, 1,
+		     SCANN_SPEC_MAX_FRONT_MAPS, &L->maps, err) != 0)
+		return SCANN_EINVAL;
+	snprintf(sub, sizeof(sub), "%s.kernel", path);
+	return read_u32(json_object_get(v, "kernel"), sub, 1,
+			SCANN_SPEC_MAX_FRONT_KERNEL, &L->k, err);
+}
+
+/* "front": null, {"preset": "lenet5"} or {"layers": [...]}, with
+ * "input": [channels, height, width] optional (IDX data has its own). */
+static int read_front(const json_t *v, const char *path,
+		      struct scann_job_spec *spec, struct scann_error *err)
+{
+	struct scann_front_spec *f = &spec->front;
+	const json_t *preset, *layers, *input, *item;
+	size_t i;
+
+	f->enabled = 0;
+	f->preset = -1;
+	f->n_layers = 0;
+	if (json_is_null(v))
+		return 0;
+	if (!json_is_object(v))
+		return scann_error_set(err, SCANN_EINVAL, path,
+				       "front must be null or an object, not %s",
+				       json_kind(v));
+	if (ONLY_KEYS(v, "front", err, "preset", "layers", "input") != 0)
+		return SCANN_EINVAL;
+	preset = json_object_get(v, "preset");
+	layers = json_object_get(v, "layers");
+	if ((preset != NULL) == (layers != NULL))
+		return scann_error_set(err, SCANN_EINVAL, "front",
+				       "front needs exactly one of \"preset\" "
+				       "(\"lenet5\") or \"layers\"");
+	if (preset) {
+		const char *names[N_FRONT_PRESETS];
+		int k;
+
+		for (i = 0; i < N_FRONT_PRESETS; i++)
+			names[i] = front_presets[i].name;
+		if (read_enum(preset, "front.preset", names, N_FRONT_PRESETS, &k,
+			      err) != 0)
+			return SCANN_EINVAL;
+		f->preset = k;
+		f->n_layers = front_presets[k].n_layers;
+		memcpy(f->layers, front_presets[k].layers,
+		       f->n_layers * sizeof(f->layers[0]));
+	} else {
+		if (!json_is_array(layers) || json_array_size(layers) == 0 ||
+		    json_array_size(layers) > SCANN_SPEC_MAX_FRONT_LAYERS)
+			return scann_error_set(err, SCANN_EINVAL, "front.layers",
+					       "front.layers must be an array of 1 "
+					       "to %u layers", SCANN_SPEC_MAX_FRONT_LAYERS);
+		json_array_foreach(layers, i, item)
+			if (read_front_layer(item, i, &f->layers[i], err) != 0)
+				return SCANN_EINVAL;
+		f->n_layers = (uint32_t)json_array_size(layers);
+	}
+	f->channels = f->height = f->width = 0;
+	if ((input = json_object_get(v, "input")) != NULL) {
+		uint32_t shape[3], n = 0;
+
+		if (read_u32_array(input, "front.input", 1, 65536, shape, 3, &n,
+				   err) != 0)
+			return SCANN_EINVAL;
+		if (n != 3)
+			return scann_error_set(err, SCANN_EINVAL, "front.input",
+					       "front.input is [channels, height, "
+					       "width], not %u values", n);
+		f->channels = shape[0];
+		f->height = shape[1];
+		f->width = shape[2];
+		if (scann_front_outputs(f, f->channels, f->height, f->width,
+					err) == 0)
+			return SCANN_EINVAL;
+	}
+	f->enabled = 1;
+	return 0;
+}
+
 static int scann_custom(const char *name, const json_t *v, const char *path,
 			struct scann_job_spec *spec, struct scann_error *err)
 {
@@ -665,12 +845,16 @@ static int scann_custom(const char *name, const json_t *v, const char *path,
 static int top_custom(const char *name, const json_t *v, const char *path,
 		      struct scann_job_spec *spec, struct scann_error *err)
 {
+	if (strcmp(name, "preset") == 0)
+		return 0;	/* scann_spec_from_json applied it first */
 	if (strcmp(name, "split") == 0)
 		return read_split(v, path, spec, err);
 	if (strcmp(name, "baseline") == 0)
 		return read_baseline(v, path, spec, err);
 	if (strcmp(name, "dr") == 0)
 		return read_dr(v, path, spec, err);
+	if (strcmp(name, "front") == 0)
+		return read_front(v, path, spec, err);
 	if (strcmp(name, "target") == 0)
 		return read_object(v, path, target_fields,
 				   sizeof(target_fields) / sizeof(target_fields[0]),
@@ -688,12 +872,121 @@ static int top_custom(const char *name, const json_t *v, const char *path,
 			   spec, no_custom, err);
 }
 
+/*
+ * Job presets: the paper's schemes on MNIST images (Section 4.1, Table
+ * III), as other defaults -- a spec's own fields still override them.
+ * Every one is LeNet-5's front trained as the paper trains it (SGD lr
+ * 0.03, momentum 0.9, weight decay 1e-4, batch 64) with the paper's
+ * recipe (scann.search "recipe").
+ *   lenet5-a  scheme A: 300 hidden neurons growing to at most 500, 95% of
+ *             the connections pruned after the first training, 5 neurons
+ *             per neuron growth, 35% of the dormant connections grown, 25%
+ *             of those pruned again;
+ *   lenet5-b  scheme B: a 400-neuron baseline pruned to about 19.3K
+ *             connections (94.04% of its 324,000), regrown to 90% of them
+ *             (89.4% of the dormant ones), pruned back to 19,300;
+ *   lenet5-c  scheme C: the whole network, kernels included, pruned to
+ *             5,000 weights (with the 580 biases about 77x fewer
+ *             parameters than 431,080, the issue's 75x bar), with full
+ *             regrowth in between (dense-sparse-dense).
+ */
+static void preset_lenet5(struct scann_job_spec *spec)
+{
+	spec->front.enabled = 1;
+	spec->front.preset = SCANN_FRONT_PRESET_LENET5;
+	spec->front.n_layers = SCANN_FRONT_LENET5_LAYERS;
+	memcpy(spec->front.layers, scann_front_lenet5, sizeof(scann_front_lenet5));
+	spec->baseline.search = 0;
+	spec->baseline.n_hidden = 1;
+	spec->baseline.hidden[0] = 500;
+	spec->scann.search = SCANN_SEARCH_RECIPE;
+	spec->train.optimizer = SCANN_OPT_SGD;
+	spec->train.lr = 0.03;
+	spec->train.momentum = 0.9;
+	spec->train.weight_decay = 1e-4;
+	spec->train.batch = 64;
+}
+
+static void preset_lenet5_a(struct scann_job_spec *spec)
+{
+	preset_lenet5(spec);
+	spec->scheme = SCANN_SCHEME_A;
+	spec->scann.initial_hidden = 300;
+	spec->scann.max_hidden = 500;
+	spec->scann.neuron_growth = 5;
+	spec->scann.growth_mode = SCANN_GROWTH_GRADIENT;
+	spec->scann.growth_fraction = 0.35;
+	spec->scann.prune_first = 0.95;
+	spec->scann.pruning_fraction = 0.25;
+	spec->scann.pruning_keep = 0;
+}
+
+static void preset_lenet5_b(struct scann_job_spec *spec)
+{
+	preset_lenet5(spec);
+	spec->scheme = SCANN_SCHEME_B;
+	spec->baseline.hidden[0] = 400;
+	spec->scann.initial_prune = 0.94043;
+	spec->scann.growth_mode = SCANN_GROWTH_GRADIENT;
+	spec->scann.growth_fraction = 0.894;
+	spec->scann.pruning_fraction = 0;
+	spec->scann.pruning_keep = 19300;
+}
+
+static void preset_lenet5_c(struct scann_job_spec *spec)
+{
+	preset_lenet5(spec);
+	spec->scheme = SCANN_SCHEME_C;
+	spec->scann.initial_prune = 0.95;
+	spec->scann.growth_mode = SCANN_GROWTH_FULL;
+	spec->scann.pruning_fraction = 0;
+	spec->scann.pruning_keep = 5000;
+}
+
+/* The one table of job presets ("preset": NAME). */
+static const struct {
+	const char *name;
+	void (*apply)(struct scann_job_spec *spec);
+} job_presets[] = {
+	{ "lenet5-a", preset_lenet5_a },
+	{ "lenet5-b", preset_lenet5_b },
+	{ "lenet5-c", preset_lenet5_c },
+};
+
+#define N_JOB_PRESETS (sizeof(job_presets) / sizeof(job_presets[0]))
+
+const char *scann_job_preset_name(int i)
+{
+	return i >= 0 && (size_t)i < N_JOB_PRESETS ? job_presets[i].name : NULL;
+}
+
+/* in's "preset", if any, over the defaults in *spec. */
+static int apply_preset(const json_t *in, struct scann_job_spec *spec,
+			struct scann_error *err)
+{
+	const json_t *v = json_is_object(in) ? json_object_get(in, "preset") : NULL;
+	const char *names[N_JOB_PRESETS];
+	int k;
+
+	if (v == NULL)
+		return 0;
+	for (size_t i = 0; i < N_JOB_PRESETS; i++)
+		names[i] = job_presets[i].name;
+	if (read_enum(v, "preset", names, N_JOB_PRESETS, &k, err) != 0)
+		return SCANN_EINVAL;
+	job_presets[k].apply(spec);
+	return 0;
+}
+
 int scann_spec_from_json(const json_t *in, struct scann_job_spec *spec,
 			 struct scann_error *err)
 {
 	int rc;
 
 	scann_spec_defaults(spec);
+	rc = apply_preset(in, spec, err);
+	if (rc != 0)
+		return rc;
 	rc = read_object(in, "", top_fields,
 			 sizeof(top_fields) / sizeof(top_fields[0]), spec,
 			 top_custom, err);
@@ -710,6 +1003,12 @@ int scann_spec_from_json(const json_t *in, struct scann_job_spec *spec,
 		return scann_error_set(err, SCANN_EINVAL, "dr",
 				       "a study compares DR with SCANN: dr cannot "
 				       "be null when task is \"study\"");
+	/* DR reads feature vectors; a front reads images. */
+	if (spec->front.enabled && spec->dr.enabled)
+		return scann_error_set(err, SCANN_EINVAL, "front",
+				       "a front reads images and DR reduces "
+				       "features: front and dr (or task \"study\") "
+				       "cannot be combined");
 	{
 		const struct scann_baseline_spec *b = &spec->baseline;
 		uint32_t total = 0, depth = 0, width = 0;
@@ -747,22 +1046,30 @@ int scann_spec_from_json(const json_t *in, struct scann_job_spec *spec,
 				       spec->scann.initial_hidden);
 	{
 		const json_t *sc = json_object_get(in, "scann");
-		int recipe_field = json_object_get(sc, "pruning") != NULL ||
-			json_object_get(sc, "initial_prune") != NULL;
+		/* the first recipe-only field the spec gives, if any */
+		const char *recipe_field =
+			json_object_get(sc, "pruning") ? "scann.pruning" :
+			json_object_get(sc, "initial_prune") ? "scann.initial_prune" :
+			json_object_get(sc, "prune_first") ? "scann.prune_first" :
+			NULL;
 
 		/* Those fields only mean something to the paper's recipe, so a
 		 * spec that gives them asks for it -- unless it says otherwise. */
 		if (json_object_get(sc, "search") == NULL && recipe_field)
 			spec->scann.search = SCANN_SEARCH_RECIPE;
 		if (spec->scann.search == SCANN_SEARCH_TARGET && recipe_field)
-			return scann_error_set(err, SCANN_EINVAL,
-					       json_object_get(sc, "pruning") ?
-					       "scann.pruning" : "scann.initial_prune",
+			return scann_error_set(err, SCANN_EINVAL, recipe_field,
 					       "%s applies to scann.search \"recipe\"; "
 					       "the targeted search sizes its own steps",
-					       json_object_get(sc, "pruning") ?
-					       "scann.pruning" : "scann.initial_prune");
+					       recipe_field);
 	}
+	if (spec->scann.growth_mode == SCANN_GROWTH_NONE &&
+	    spec->scann.search != SCANN_SEARCH_RECIPE)
+		return scann_error_set(err, SCANN_EINVAL, "scann.growth.mode",
+				       "scann.growth.mode \"none\" applies to "
+				       "scann.search \"recipe\" (iterative "
+				       "magnitude pruning); the targeted search "
+				       "grows to recover");
 	if (spec->scheme == SCANN_SCHEME_C &&
 	    json_object_get(json_object_get(json_object_get(in, "scann"),
 					    "growth"), "mode") == NULL)
@@ -903,7 +1210,7 @@ json_t *scann_spec_to_json(const struct scann_job_spec *spec)
 		growth = json_pack("{s:s, s:f}", "mode", "gradient", "fraction",
 				   s->growth_fraction);
 	else
-		growth = json_pack("{s:s}", "mode", "full");
+		growth = json_pack("{s:s}", "mode", growth_names[s->growth_mode]);
 	if (s->pruning_keep > 0)
 		pruning = json_pack("{s:I}", "keep", (json_int_t)s->pruning_keep);
 	else
@@ -914,6 +1221,32 @@ json_t *scann_spec_to_json(const struct scann_job_spec *spec)
 			 "task", task_names[spec->task], "split", split,
 			 "baseline", baseline, "dr", dr,
 			 "scheme", scheme_names[spec->scheme]);
+	if (spec->front.enabled) {
+		const struct scann_front_spec *f = &spec->front;
+		json_t *front;
+
+		if (f->preset >= 0) {
+			front = json_pack("{s:s}", "preset",
+					  front_presets[f->preset].name);
+		} else {
+			json_t *layers = json_array();
+
+			for (uint32_t i = 0; i < f->n_layers; i++)
+				json_array_append_new(layers,
+					f->layers[i].kind == SCANN_FRONT_CONV ?
+					json_pack("{s:s, s:I, s:I}", "type", "conv",
+						  "maps", (json_int_t)f->layers[i].maps,
+						  "kernel", (json_int_t)f->layers[i].k) :
+					json_pack("{s:s}", "type",
+						  front_kind_names[f->layers[i].kind]));
+			front = json_pack("{s:o}", "layers", layers);
+		}
+		if (f->channels)
+			json_object_set_new(front, "input",
+				json_pack("[I, I, I]", (json_int_t)f->channels,
+					  (json_int_t)f->height, (json_int_t)f->width));
+		json_object_set_new(root, "front", front);
+	}
 	if (spec->label_column[0])
 		json_object_set_new(root, "label_column",
 				    json_string(spec->label_column));
@@ -936,6 +1269,9 @@ json_t *scann_spec_to_json(const struct scann_job_spec *spec)
 
 		json_object_set_new(sc, "pruning", pruning);
 		json_object_set_new(sc, "initial_prune", json_real(s->initial_prune));
+		if (s->prune_first > 0)
+			json_object_set_new(sc, "prune_first",
+					    json_real(s->prune_first));
 	} else {
 		json_decref(pruning);
 	}

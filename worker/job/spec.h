@@ -58,7 +58,9 @@ enum scann_dr_method {
 
 enum scann_growth_mode {
 	SCANN_GROWTH_GRADIENT,	/* largest |dL/dw| among dormant connections */
-	SCANN_GROWTH_FULL	/* every allowed connection */
+	SCANN_GROWTH_FULL,	/* every allowed connection */
+	SCANN_GROWTH_NONE	/* none: the recipe's iterations only prune and
+				 * retrain (iterative magnitude pruning) */
 };
 
 enum scann_optimizer {
@@ -120,6 +122,8 @@ struct scann_synth_spec {
 	double pruning_fraction;	/* of existing connections, or ... */
 	uint32_t pruning_keep;		/* ... > 0: prune down to this many */
 	double initial_prune;		/* schemes B and C */
+	double prune_first;		/* scheme A's recipe: share pruned after
+					 * its first training (0: none) */
 };
 
 struct scann_train_spec {
@@ -132,6 +136,43 @@ struct scann_train_spec {
 	uint32_t patience;		/* epochs; 0: from the row count */
 	uint64_t seed;
 	enum scann_lr_schedule schedule;
+};
+
+/*
+ * A convolutional front (issue 13): layers from an image to a feature
+ * vector that the network SCANN grows and prunes reads as its inputs.
+ * Stride 1 valid convolutions, 2x2 max-pools (stride 2), ReLUs.
+ */
+#define SCANN_SPEC_MAX_FRONT_LAYERS 16
+#define SCANN_SPEC_MAX_FRONT_MAPS 1024
+#define SCANN_SPEC_MAX_FRONT_KERNEL 64
+
+enum scann_front_kind {
+	SCANN_FRONT_CONV,	/* maps, k */
+	SCANN_FRONT_POOL,	/* max 2x2, stride 2 */
+	SCANN_FRONT_RELU
+};
+
+/* One layer: its kind, and for a convolution its maps and kernel side. */
+struct scann_front_layer {
+	enum scann_front_kind kind;
+	uint32_t maps, k;
+};
+
+/* The presets a spec may name ("front": {"preset": NAME}); -1: none. */
+#define SCANN_FRONT_PRESET_LENET5 0
+/* LeNet-5 as Caffe has it (the paper's): conv 5x5x20, pool, conv 5x5x50,
+ * pool; with FC 800-500-10 after it, 431,080 parameters. */
+#define SCANN_FRONT_LENET5_LAYERS 4
+extern const struct scann_front_layer scann_front_lenet5[SCANN_FRONT_LENET5_LAYERS];
+
+struct scann_front_spec {
+	int enabled;			/* "front": null (the default) is off */
+	int preset;			/* SCANN_FRONT_PRESET_*, or -1 */
+	struct scann_front_layer layers[SCANN_SPEC_MAX_FRONT_LAYERS];
+	uint32_t n_layers;		/* the preset's, or the list's */
+	/* Image shape (channels, height, width); 0: the IDX data's own. */
+	uint32_t channels, height, width;
 };
 
 struct scann_resources_spec {
@@ -148,6 +189,7 @@ struct scann_job_spec {
 	struct scann_split_spec split;
 	struct scann_baseline_spec baseline;
 	struct scann_dr_spec dr;
+	struct scann_front_spec front;
 	enum scann_scheme scheme;
 	struct scann_target_spec target;
 	struct scann_synth_spec scann;
@@ -192,5 +234,18 @@ const char *scann_search_name(enum scann_search s);
 const char *scann_dr_method_name(enum scann_dr_method m);
 /* The method named name (NULL allowed), or -1. */
 int scann_dr_method_from_name(const char *name);
+/* "conv", "pool", "relu"; and a front preset's name ("lenet5"). */
+const char *scann_front_kind_name(enum scann_front_kind k);
+const char *scann_front_preset_name(int preset);
+/* The job presets ("preset": "lenet5-c", ...): the i-th name, NULL past
+ * the last.  A preset replaces defaults; the spec's own fields override it. */
+const char *scann_job_preset_name(int i);
+
+/*
+ * The front's output features for a c x h x w image, or 0 with err naming
+ * the layer ("front.layers[i]") that does not fit its input.
+ */
+uint32_t scann_front_outputs(const struct scann_front_spec *f, uint32_t c,
+			     uint32_t h, uint32_t w, struct scann_error *err);
 
 #endif

@@ -100,6 +100,34 @@ export const tests = [
     },
   },
   {
+    name: 'units: a model with a convolutional front reads into its layers, shapes and kept weights',
+    server: 'none',
+    async fn() {
+      const { normalizeModel, drawNetwork, frontLayerName } = await js('netdraw.js');
+      // 1x6x6 image, conv 2@3x3 (18 weights, 2 biases; 5 weights pruned),
+      // pool: 2 maps of 2x2, 8 features into 8 inputs.
+      const mask = '110110110001111111' + '11';   // 13 of 18 weights, 2 biases
+      const m = normalizeModel({
+        network: {
+          inputs: 8, hidden: 0, outputs: 2, connections: [[0, 0, 1], [1, 7, -1]],
+          front: {
+            input: [1, 6, 6], layers: [{ type: 'conv', maps: 2, kernel: 3 }, { type: 'pool' }],
+            params: Array(20).fill(0.1), mask,
+          },
+        },
+      });
+      const f = m.front;
+      assert(f && f.layers.length === 2, 'front ' + JSON.stringify(f));
+      assert(f.layers[0].weights === 18 && f.layers[0].active === 13, 'kept weights ' + JSON.stringify(f.layers[0]));
+      assert(f.layers[0].shape.join() === '2,4,4' && f.layers[1].shape.join() === '2,2,2', 'shapes');
+      assert(f.features === 8, 'features ' + f.features);
+      assert(frontLayerName(f.layers[0]) === 'conv 2@3×3 (13 of 18 weights)', frontLayerName(f.layers[0]));
+      // A model without a front has none.
+      assert(normalizeModel({ network: { inputs: 1, hidden: 0, outputs: 2, connections: [] } }).front === null, 'no front');
+      assert(typeof drawNetwork === 'function', 'drawNetwork');
+    },
+  },
+  {
     name: 'units: a job as the API sends it reads into every field the views draw',
     async fn({ server }) {
       const { jobView } = await js('model.js');

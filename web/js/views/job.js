@@ -14,7 +14,7 @@ import { el, clear, fmtPct, fmtInt, fmtNum, fmtAge, toDate, toast } from '../uti
 import { jobView, progressOf } from '../model.js';
 import { loadSchema, terminalStates } from '../schema.js';
 import { lineChart, responsive } from '../charts.js';
-import { normalizeModel, drawNetwork } from '../netdraw.js';
+import { normalizeModel, drawNetwork, frontLayerName } from '../netdraw.js';
 import { renderStudy, renderSynthResult } from './study.js';
 
 const LOG_MAX = 300;
@@ -318,10 +318,12 @@ export async function renderJob(ctx, id) {
       stats = d.stats;
       return d.svg;
     })();
-    statsLine.textContent = `${stats.inputs} inputs → ${stats.hidden} hidden neurons over ${stats.depth} levels → ${stats.outputs} outputs; ${fmtInt(stats.connections)} connections, ${fmtInt(stats.skips)} of them skip a level` +
+    const frontText = stats.front ? `Front: ${stats.front.input.join('×')} image → ` +
+      stats.front.layers.map(frontLayerName).join(' → ') + ` → ${stats.front.features} features.  ` : '';
+    statsLine.textContent = frontText + `${stats.inputs} inputs → ${stats.hidden} hidden neurons over ${stats.depth} levels → ${stats.outputs} outputs; ${fmtInt(stats.connections)} connections, ${fmtInt(stats.skips)} of them skip a level` +
       (stats.drawn < stats.connections ? ` (the ${fmtInt(stats.drawn)} strongest drawn).` : '.');
   }
-  function stats0(net) { return `${net.nIn} inputs, ${net.hidden.length} hidden neurons, depth ${net.depth}, ${net.nOut} outputs`; }
+  function stats0(net) { return (net.front ? `a convolutional front of ${net.front.layers.length} layers, ` : '') + `${net.nIn} inputs, ${net.hidden.length} hidden neurons, depth ${net.depth}, ${net.nOut} outputs`; }
 
   async function download(path, name) {
     try {
