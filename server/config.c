@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "config.h"
 
@@ -49,6 +50,9 @@ static const struct key keys[] = {
 	{ "epoch-rate", K_INT, OFF(epoch_rate), 0, 0, 100000,
 	  "epoch events stored per second and job; faster ones thinned "
 	  "(0: all)" },
+	{ "worker-memory", K_SIZE, OFF(worker_memory), 0, 0, 1LL << 50,
+	  "cap on each worker's address space, bytes (default half the "
+	  "RAM; 0: none)" },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -174,6 +178,9 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 	cfg->per_ip = 64;
 	cfg->request_deadline_s = 60;
 	cfg->epoch_rate = 20;
+	/* One job must not take the machine: half its RAM by default. */
+	cfg->worker_memory = (size_t)sysconf(_SC_PHYS_PAGES) / 2 *
+		(size_t)sysconf(_SC_PAGESIZE);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			rc = load_file(argv[i + 1], cfg, err);

@@ -500,6 +500,8 @@ int main(int argc, char **argv)
 	pcfg.user_limit = cfg.user_limit;
 	pcfg.max_timeout_s = cfg.job_timeout_s;
 	pcfg.epoch_rate = cfg.epoch_rate;
+	snprintf(pcfg.max_memory_arg, sizeof(pcfg.max_memory_arg),
+		 "--max-memory=%zu", cfg.worker_memory);
 	ph.cls = &d;
 	ph.job_changed = hook_job_changed;
 	d.pool = scann_pool_new(d.loop, d.st, &pcfg, &ph);

@@ -750,6 +750,7 @@ static void start(struct scann_pool *p, const struct scann_store_job *job,
 	args[a++] = (char *)p->cfg.worker;
 	args[a++] = "run";
 	args[a++] = "-";
+	args[a++] = p->cfg.max_memory_arg;
 	args[a++] = "--dataset";	/* the spec names the dataset's id */
 	args[a++] = ds->path;
 	args[a++] = "--out";

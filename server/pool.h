@@ -44,6 +44,8 @@ struct scann_pool_config {
 	 * and the last epoch of each burst are kept.
 	 */
 	int epoch_rate;
+	/* "--max-memory=BYTES" on every worker's command line (memcap.h). */
+	char max_memory_arg[48];
 };
 
 struct scann_pool_hooks {

@@ -31,22 +31,30 @@ static void print(struct scann_events *ev, uint64_t printed, const char *type,
 	json_decref(body);
 }
 
+/*
+ * The stream's lock is held from the count to the printed line, so the
+ * watchdog (watchdog.h), which takes it to print a forced stop's final
+ * event, never sees an event counted but not yet printed.
+ */
 void scann_events_emit(struct scann_events *ev, const char *type, json_t *body)
 {
-	if (++ev->seq <= ev->upto) {
+	flockfile(ev->out);
+	if (++ev->seq <= ev->upto)
 		json_decref(body);	/* printed before the stop */
-		return;
-	}
-	print(ev, ev->seq + ev->shift, type, body);
+	else
+		print(ev, ev->seq + ev->shift, type, body);
+	funlockfile(ev->out);
 }
 
 void scann_events_emit_final(struct scann_events *ev, const char *type,
 			     json_t *body)
 {
+	flockfile(ev->out);
 	if (ev->seq > ev->upto)
 		ev->upto = ev->seq;
 	print(ev, ev->upto + ev->shift + 1, type, body);
 	ev->shift++;
+	funlockfile(ev->out);
 }
 
 void scann_events_log(struct scann_events *ev, const char *level,
