@@ -121,6 +121,16 @@ static const char *const migrations[] = {
 	"CREATE INDEX datasets_owner_name ON datasets(owner, name, created_at);"
 	"CREATE INDEX datasets_owner_created ON datasets(owner, created_at);"
 	"CREATE INDEX datasets_created ON datasets(created_at);",
+	/*
+	 * 4 -> 5: the highest worker seq stored per job (events.c, "One
+	 * curve per job").  For a file written before, the worker's number of
+	 * an event is its worker_seq, or its seq when that was the same; state
+	 * events are the server's own.
+	 */
+	"ALTER TABLE jobs ADD COLUMN worker_seq INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE jobs SET worker_seq = coalesce((SELECT"
+	"  max(coalesce(json_extract(data, '$.worker_seq'), seq))"
+	"  FROM events WHERE job_id = jobs.id AND type <> 'state'), 0);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))

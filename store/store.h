@@ -23,7 +23,7 @@
 #include "store/state.h"
 #include "worker/job/error.h"
 
-#define SCANN_STORE_SCHEMA_VERSION 4
+#define SCANN_STORE_SCHEMA_VERSION 5
 
 struct scann_store;
 
@@ -229,7 +229,11 @@ int scann_store_job_count_running(struct scann_store *st, const char *owner,
  * is set to the job's next seq (the server numbers every event, so a
  * resumed worker can neither leave a gap nor repeat a seq), the event row is
  * inserted and the job's progress columns updated, in one transaction.
- * ev is borrowed but gains "seq".  *seq receives the new seq.
+ * ev is borrowed but gains "seq".  *seq receives the new seq.  A worker's
+ * event (an integer "seq" of its own) numbered at or below the highest
+ * worker seq the job has stored is a resumed worker's copy of an event
+ * already stored: it is dropped, *seq = 0, and 0 returned (events.c, "One
+ * curve per job").
  */
 int scann_store_event_append(struct scann_store *st, int64_t id, json_t *ev,
 			     int64_t *seq, struct scann_error *err);
