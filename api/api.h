@@ -56,6 +56,8 @@ struct scann_api_config {
 	size_t max_dataset;		/* cap on dataset uploads */
 	int auth;			/* 1: every /api/v1 call needs a token */
 	int ping_ms;			/* SSE keep-alive period; 0 = 15 s */
+	int user_queue;			/* queued jobs per user; 0 = no cap */
+	int max_timeout_s;		/* cap on resources.timeout_s; 0 = none */
 };
 
 /*

@@ -129,6 +129,10 @@ enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_jobs_list(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_jobs_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_jobs_cancel(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_jobs_cancel_bulk(struct scann_api *api, struct api_req *r);
+/* Cancel live job j (queued: at once; running: its worker is stopped). */
+int api_job_cancel(struct scann_api *api, struct api_req *r,
+		   const struct scann_store_job *j, struct scann_error *err);
 enum MHD_Result api_events_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_artifacts_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_datasets_create(struct scann_api *api, struct api_req *r);

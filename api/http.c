@@ -47,6 +47,7 @@ static const struct route routes[] = {
 	{ { "jobs", "*" }, 2, "GET", api_jobs_get, 1, 0 },
 	{ { "jobs", "*", "events" }, 3, "GET", api_events_get, 1, 0 },
 	{ { "jobs", "*", "cancel" }, 3, "POST", api_jobs_cancel, 1, 0 },
+	{ { "jobs", "cancel" }, 2, "POST", api_jobs_cancel_bulk, 1, 0 },
 	{ { "jobs", "*", ARTIFACT_SEG }, 3, "GET", api_artifacts_get, 1, 0 },
 };
 

@@ -8,6 +8,12 @@
  * spec written back with every default filled in, and beside it what the
  * pool needs of it (threads, timeout): this is scannd's only parse of the
  * spec.  Only then is the pool told.
+ *
+ * Budgets (issue 16): a spec whose resources.timeout_s is over the
+ * server's cap is refused (400, the field named), and so is a job past the
+ * user's cap on queued jobs (429, field "queued"); the cap on running jobs
+ * is the pool's (more wait queued).  POST /jobs/cancel cancels in bulk, by
+ * owner and state.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +50,27 @@ enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)
 		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
 				       *err.field ? err.field : "body", "%s",
 				       err.message);
+	if (api->cfg.max_timeout_s > 0 &&
+	    spec.resources.timeout_s > (uint32_t)api->cfg.max_timeout_s)
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				       "resources.timeout_s",
+				       "resources.timeout_s is over this "
+				       "server's cap of %d s", api->cfg.max_timeout_s);
+	if (api->cfg.user_queue > 0) {
+		int64_t queued = 0;
+
+		if (scann_store_job_count_owned(api->st, r->user,
+						SCANN_JOB_QUEUED, &queued,
+						&err) != 0)
+			return api_reply_scann_error(r, &err);
+		if (queued >= api->cfg.user_queue)
+			return api_reply_error(r, MHD_HTTP_TOO_MANY_REQUESTS,
+					       "quota", "queued",
+					       "you have %lld jobs queued, this "
+					       "server's cap per user; submit "
+					       "again when some have started",
+					       (long long)queued);
+	}
 	rc = api_dataset_resolve(api, r, spec.dataset, &ds, &err);
 	if (rc == SCANN_ENOENT)
 		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
@@ -344,6 +371,107 @@ enum MHD_Result api_jobs_get(struct scann_api *api, struct api_req *r)
 	return res;
 }
 
+int api_job_cancel(struct scann_api *api, struct api_req *r,
+		   const struct scann_store_job *j, struct scann_error *err)
+{
+	int rc;
+
+	if (j->state == SCANN_JOB_QUEUED) {
+		rc = scann_store_job_transition(api->st, j->id,
+			SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_CANCELLED,
+			NULL, NULL, err);
+	} else {
+		rc = scann_store_job_request_cancel(api->st, j->id, err);
+		if (rc == 0 && api->hooks.job_cancel != NULL &&
+		    api->hooks.job_cancel(api->hooks.cls, j->id) != 0) {
+			/* No worker holds it (it is between attempts). */
+			rc = scann_store_job_transition(api->st, j->id,
+				SCANN_JOB_MASK_LIVE, SCANN_JOB_CANCELLED, NULL,
+				NULL, err);
+		}
+	}
+	if (rc != 0)
+		return rc;
+	scann_log("job %lld: cancel requested by %s", (long long)j->id,
+		  r->user);
+	scann_api_job_changed(api, j->id);
+	return 0;
+}
+
+/*
+ * POST /jobs/cancel?owner=NAME&state=queued|running: every live job of
+ * owner (default the caller; another user's, or "*" for everyone's, needs
+ * an admin) in state (default both).  Answers the ids cancelled.
+ */
+enum MHD_Result api_jobs_cancel_bulk(struct scann_api *api, struct api_req *r)
+{
+	static const char *const allowed[] = { "owner", "state", NULL };
+	struct scann_store_job_filter f = { .state = -1, .limit = 100 };
+	struct scann_error err;
+	enum MHD_Result res;
+	const char *owner, *state;
+	json_t *ids = json_array();
+	int pass;
+
+	if (api_query_only(r, allowed, &res) != 0) {
+		json_decref(ids);
+		return res;
+	}
+	owner = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					    "owner");
+	state = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					    "state");
+	if (owner == NULL || *owner == '\0')
+		owner = r->user;
+	if (!r->admin && strcmp(owner, r->user) != 0) {
+		json_decref(ids);
+		return api_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
+				       "owner", "only an admin cancels other "
+				       "users' jobs");
+	}
+	if (state != NULL && strcmp(state, "queued") != 0 &&
+	    strcmp(state, "running") != 0) {
+		json_decref(ids);
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				       "state", "state must be queued or running");
+	}
+	f.owner = strcmp(owner, "*") == 0 ? NULL : owner;
+	/* Queued first, so none of them starts in a slot a cancel frees. */
+	for (pass = 0; pass < 2; pass++) {
+		enum scann_job_state want = pass == 0 ? SCANN_JOB_QUEUED :
+			SCANN_JOB_RUNNING;
+
+		if (state != NULL && strcmp(state, scann_job_state_name(want)) != 0)
+			continue;
+		f.state = (int)want;
+		f.cursor = 0;
+		for (;;) {
+			struct scann_store_job **v = NULL;
+			int n, i;
+
+			if (scann_store_job_list(api->st, &f, &v, &n, &err) != 0) {
+				json_decref(ids);
+				return api_reply_scann_error(r, &err);
+			}
+			for (i = 0; i < n; i++) {
+				/* One that ended meanwhile is not counted. */
+				if (api_job_cancel(api, r, v[i], &err) == 0)
+					json_array_append_new(ids,
+						json_integer(v[i]->id));
+				f.cursor = v[i]->id;
+				scann_store_job_free(v[i]);
+			}
+			free(v);
+			if (n < f.limit)
+				break;
+		}
+	}
+	return api_reply_json(r, MHD_HTTP_OK,
+			      json_pack("{s:I, s:o}", "cancelled",
+					(json_int_t)json_array_size(ids),
+					"jobs", ids));
+}
+
 enum MHD_Result api_jobs_cancel(struct scann_api *api, struct api_req *r)
 {
 	static const char *const allowed[] = { NULL };
@@ -364,26 +492,11 @@ enum MHD_Result api_jobs_cancel(struct scann_api *api, struct api_req *r)
 				      scann_job_state_name(j->state));
 		goto out;
 	}
-	if (j->state == SCANN_JOB_QUEUED) {
-		rc = scann_store_job_transition(api->st, id,
-			SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_CANCELLED,
-			NULL, NULL, &err);
-	} else {
-		rc = scann_store_job_request_cancel(api->st, id, &err);
-		if (rc == 0 && api->hooks.job_cancel != NULL &&
-		    api->hooks.job_cancel(api->hooks.cls, id) != 0) {
-			/* No worker holds it (it is between attempts). */
-			rc = scann_store_job_transition(api->st, id,
-				SCANN_JOB_MASK_LIVE, SCANN_JOB_CANCELLED, NULL,
-				NULL, &err);
-		}
-	}
+	rc = api_job_cancel(api, r, j, &err);
 	if (rc != 0) {
 		res = api_reply_scann_error(r, &err);
 		goto out;
 	}
-	scann_log("job %lld: cancel requested by %s", (long long)id, r->user);
-	scann_api_job_changed(api, id);
 	scann_store_job_free(j);
 	j = NULL;
 	if (scann_store_job_get(api->st, id, &j, &err) != 0) {

@@ -34,13 +34,18 @@ static const struct key keys[] = {
 	{ "max-dataset", K_SIZE, OFF(max_dataset), 0, 1024, 1LL << 34,
 	  "largest dataset upload, bytes" },
 	{ "user-limit", K_INT, OFF(user_limit), 0, 0, 1024,
-	  "running jobs per user (0: no cap)" },
+	  "running jobs per user; more wait queued (0: no cap; default half "
+	  "the worker slots)" },
+	{ "user-queue", K_INT, OFF(user_queue), 0, 0, 1000000,
+	  "queued jobs per user; more are refused, 429 (0: no cap; "
+	  "default 100)" },
 	{ "grace", K_INT, OFF(grace_s), 0, 0, 3600,
 	  "seconds between SIGTERM and SIGKILL" },
 	{ "sse-ping", K_INT, OFF(sse_ping_s), 0, 1, 3600,
 	  "seconds between SSE keep-alive comments" },
 	{ "job-timeout", K_INT, OFF(job_timeout_s), 0, 0, 30 * 24 * 3600,
-	  "cap on any job's timeout_s (0: none)" },
+	  "cap on a job's resources.timeout_s, a longer one refused (0: "
+	  "none; default 86400)" },
 	{ "max-db", K_SIZE, OFF(max_db), 0, 0, 1LL << 40,
 	  "cap on the database file, bytes (0: none)" },
 	{ "per-ip", K_INT, OFF(per_ip), 0, 0, 65536,
@@ -178,6 +183,10 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 	cfg->per_ip = 64;
 	cfg->request_deadline_s = 60;
 	cfg->epoch_rate = 20;
+	/* Budgets that let a team share the server by default. */
+	cfg->user_limit = -1;
+	cfg->user_queue = 100;
+	cfg->job_timeout_s = 24 * 3600;
 	/* One job must not take the machine: half its RAM by default. */
 	cfg->worker_memory = (size_t)sysconf(_SC_PHYS_PAGES) / 2 *
 		(size_t)sysconf(_SC_PAGESIZE);

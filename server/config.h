@@ -19,7 +19,9 @@ struct scann_config {
 	size_t max_body;	/* JSON bodies; default 1 MiB */
 	size_t max_db;		/* database file cap; 0 = none */
 	size_t max_dataset;	/* uploads; default 256 MiB */
-	int user_limit;		/* running jobs per user; 0 = no cap */
+	int user_limit;		/* running jobs per user; 0 = no cap; -1 =
+				 * half the slots (the default) */
+	int user_queue;		/* queued jobs per user; 0 = no cap */
 	int grace_s;		/* SIGTERM -> SIGKILL; default 10 */
 	int job_timeout_s;	/* cap on a spec's timeout_s; 0 = none */
 	int sse_ping_s;		/* SSE keep-alive comment period; default 15 */

@@ -484,6 +484,8 @@ int main(int argc, char **argv)
 	acfg.max_dataset = cfg.max_dataset;
 	acfg.auth = tokens > 0;
 	acfg.ping_ms = cfg.sse_ping_s * 1000;
+	acfg.user_queue = cfg.user_queue;
+	acfg.max_timeout_s = cfg.job_timeout_s;
 	memset(&ah, 0, sizeof(ah));
 	ah.cls = &d;
 	ah.job_queued = hook_job_queued;
@@ -497,7 +499,9 @@ int main(int argc, char **argv)
 	pcfg.worker = cfg.worker;
 	pcfg.data_dir = cfg.data_dir;
 	pcfg.grace_ms = cfg.grace_s * 1000;
-	pcfg.user_limit = cfg.user_limit;
+	/* By default one user's jobs take at most half the slots. */
+	pcfg.user_limit = cfg.user_limit >= 0 ? cfg.user_limit :
+		(cfg.workers + 1) / 2;
 	pcfg.max_timeout_s = cfg.job_timeout_s;
 	pcfg.epoch_rate = cfg.epoch_rate;
 	snprintf(pcfg.max_memory_arg, sizeof(pcfg.max_memory_arg),

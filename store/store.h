@@ -218,6 +218,10 @@ int scann_store_job_ids_in_state(struct scann_store *st,
 /* Number of jobs per state (counts has SCANN_JOB_STATE_COUNT slots). */
 int scann_store_job_count_states(struct scann_store *st, int64_t *counts,
 				 struct scann_error *err);
+/* Jobs owned by owner in state. */
+int scann_store_job_count_owned(struct scann_store *st, const char *owner,
+				enum scann_job_state state, int64_t *n,
+				struct scann_error *err);
 /* Running jobs owned by owner. */
 int scann_store_job_count_running(struct scann_store *st, const char *owner,
 				  int64_t *n, struct scann_error *err);
