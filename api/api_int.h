@@ -56,6 +56,8 @@ struct api_req {
 	struct api_req *next_wait;
 	/* A CSV upload whose parsing runs off the loop (datasets.c). */
 	struct api_upload *upload;
+	/* A prediction run by a child process (predict.c). */
+	struct api_predict *predict;
 };
 
 /* An event stream (SSE or NDJSON); owned by its MHD response. */
@@ -130,6 +132,10 @@ enum MHD_Result api_jobs_list(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_jobs_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_jobs_cancel(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_jobs_cancel_bulk(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_jobs_delete(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_jobs_predict(struct scann_api *api, struct api_req *r);
+void api_predict_free(struct api_req *r);
+enum MHD_Result api_datasets_delete(struct scann_api *api, struct api_req *r);
 /* Cancel live job j (queued: at once; running: its worker is stopped). */
 int api_job_cancel(struct scann_api *api, struct api_req *r,
 		   const struct scann_store_job *j, struct scann_error *err);

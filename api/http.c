@@ -42,11 +42,14 @@ static const struct route routes[] = {
 	{ { "datasets" }, 1, "POST", api_datasets_create, 0, 0 },
 	{ { "datasets" }, 1, "GET", api_datasets_list, 1, 0 },
 	{ { "datasets", "*" }, 2, "GET", api_datasets_get, 1, 0 },
+	{ { "datasets", "*" }, 2, "DELETE", api_datasets_delete, 1, 0 },
 	{ { "jobs" }, 1, "POST", api_jobs_create, 1, 0 },
 	{ { "jobs" }, 1, "GET", api_jobs_list, 1, 0 },
 	{ { "jobs", "*" }, 2, "GET", api_jobs_get, 1, 0 },
+	{ { "jobs", "*" }, 2, "DELETE", api_jobs_delete, 1, 0 },
 	{ { "jobs", "*", "events" }, 3, "GET", api_events_get, 1, 0 },
 	{ { "jobs", "*", "cancel" }, 3, "POST", api_jobs_cancel, 1, 0 },
+	{ { "jobs", "*", "predict" }, 3, "POST", api_jobs_predict, 1, 0 },
 	{ { "jobs", "cancel" }, 2, "POST", api_jobs_cancel_bulk, 1, 0 },
 	{ { "jobs", "*", ARTIFACT_SEG }, 3, "GET", api_artifacts_get, 1, 0 },
 };
@@ -348,6 +351,7 @@ void scann_api_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (r->kind == API_REQ_WAIT)
 		api_wait_remove(api, r);
 	api_upload_free(r);
+	api_predict_free(r);
 	free(r->path);
 	free(r->body);
 	free(r->user);

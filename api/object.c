@@ -20,7 +20,8 @@ struct scann_api *scann_api_new(struct scann_store *st,
 	api->cfg = *cfg;
 	api->cfg.data_dir = strdup(cfg->data_dir);
 	api->cfg.web_dir = cfg->web_dir ? strdup(cfg->web_dir) : NULL;
-	if (api->cfg.data_dir == NULL)
+	api->cfg.worker = strdup(cfg->worker ? cfg->worker : "scann-worker");
+	if (api->cfg.data_dir == NULL || api->cfg.worker == NULL)
 		abort();
 	api->hooks = *hooks;
 	/* No upload is in flight yet: any temporary file is a crash's. */
@@ -41,6 +42,7 @@ void scann_api_free(struct scann_api *api)
 	api_event_cache_drop(api, api->evcache.job_id);
 	free((char *)api->cfg.data_dir);
 	free((char *)api->cfg.web_dir);
+	free((char *)api->cfg.worker);
 	free(api);
 }
 

@@ -58,6 +58,12 @@ static const struct key keys[] = {
 	{ "worker-memory", K_SIZE, OFF(worker_memory), 0, 0, 1LL << 50,
 	  "cap on each worker's address space, bytes (default half the "
 	  "RAM; 0: none)" },
+	{ "retain-days", K_INT, OFF(retain_days), 0, 0, 36500,
+	  "finished jobs (records and files) deleted this many days after "
+	  "they ended (0: kept)" },
+	{ "retain-db", K_SIZE, OFF(retain_db), 0, 0, 1LL << 50,
+	  "oldest finished jobs deleted while the database uses more bytes "
+	  "(0: no limit)" },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 

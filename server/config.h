@@ -29,6 +29,8 @@ struct scann_config {
 	int request_deadline_s;	/* headers + body of a request; default 60 */
 	int epoch_rate;		/* epoch events stored per s and job; 20 */
 	size_t worker_memory;	/* each worker's RLIMIT_AS; default RAM / 2 */
+	int retain_days;	/* finished jobs deleted after; 0 = kept */
+	size_t retain_db;	/* oldest finished jobs deleted past; 0 */
 	/* "token add NAME [--admin]", "token list", "token revoke NAME" */
 	int token_add, token_list, token_revoke;
 	char token_name[128];

@@ -49,6 +49,7 @@ struct daemon {
 	int draining;
 	int offloaded;		/* api work on libuv's thread pool */
 	int http_stop_wanted;	/* drained, waiting for offloaded work */
+	int64_t retained_ms;	/* the last retention sweep */
 };
 
 /* ---- hooks between the api and the pool -------------------------------- */
@@ -143,6 +144,11 @@ static void on_tick(uv_timer_t *t)
 	struct daemon *d = t->data;
 
 	scann_api_tick(d->api, scann_store_now_ms());
+	/* Retention (--retain-days, --retain-db): once a minute. */
+	if (scann_store_now_ms() - d->retained_ms >= 60000) {
+		d->retained_ms = scann_store_now_ms();
+		scann_api_retain(d->api, d->retained_ms);
+	}
 	if (d->httpd != NULL)
 		scann_httpd_kick(d->httpd);
 }
@@ -486,6 +492,9 @@ int main(int argc, char **argv)
 	acfg.ping_ms = cfg.sse_ping_s * 1000;
 	acfg.user_queue = cfg.user_queue;
 	acfg.max_timeout_s = cfg.job_timeout_s;
+	acfg.retain_days = cfg.retain_days;
+	acfg.retain_bytes = cfg.retain_db;
+	acfg.worker = cfg.worker;
 	memset(&ah, 0, sizeof(ah));
 	ah.cls = &d;
 	ah.job_queued = hook_job_queued;

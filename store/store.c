@@ -431,8 +431,11 @@ int scann_store_check_room(struct scann_store *st, struct scann_error *err)
 	struct statvfs fs;
 
 	if (st->event_page_cap > 0) {
+		/* Pages in use: those deleted jobs freed are room again. */
 		sqlite3_stmt *s = scann_store__stmt(st, STMT_PAGE_COUNT,
-						    "PRAGMA page_count", err);
+			"SELECT (SELECT page_count FROM pragma_page_count())"
+			" - (SELECT freelist_count FROM pragma_freelist_count())",
+			err);
 		int64_t pages;
 
 		if (s == NULL)

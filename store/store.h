@@ -226,6 +226,28 @@ int scann_store_job_count_owned(struct scann_store *st, const char *owner,
 int scann_store_job_count_running(struct scann_store *st, const char *owner,
 				  int64_t *n, struct scann_error *err);
 
+/* ---- deletion and retention (delete.c) ---------------------------------- */
+
+/* Job id's row and events; its files are the caller's.  SCANN_ENOENT. */
+int scann_store_job_delete(struct scann_store *st, int64_t id,
+			   struct scann_error *err);
+/* Queued and running jobs that train on dataset id. */
+int scann_store_dataset_live_jobs(struct scann_store *st, const char *id,
+				  int64_t *n, struct scann_error *err);
+/*
+ * Dataset id's row (path: its file).  *file_unused: no row names the file
+ * any more, so the caller removes it.  SCANN_ENOENT.
+ */
+int scann_store_dataset_delete(struct scann_store *st, const char *id,
+			       const char *path, int *file_unused,
+			       struct scann_error *err);
+/* The finished job that finished first, before before_ms; *id 0 if none. */
+int scann_store_job_oldest_done(struct scann_store *st, int64_t before_ms,
+				int64_t *id, struct scann_error *err);
+/* Bytes of the database in use (its pages less the free ones). */
+int scann_store_used_bytes(struct scann_store *st, int64_t *bytes,
+			   struct scann_error *err);
+
 /* ---- events ------------------------------------------------------------ */
 
 /*
