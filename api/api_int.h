@@ -105,6 +105,7 @@ struct scann_api {
 	struct api_view_cache cache[API_VIEW_CACHE];
 	struct api_event_cache evcache;
 	struct scann_api_config cfg;
+	char data_prefix[1100];		/* "DATA_DIR/", scrubbed from messages */
 	struct scann_api_hooks hooks;
 	struct api_req *waiters;
 	struct api_stream *streams;
@@ -116,7 +117,8 @@ struct scann_api {
 };
 
 /* ---- views (views.c). */
-json_t *api_view_job(const struct scann_store_job *j, int full);
+json_t *api_view_job(const struct scann_api *api,
+		     const struct scann_store_job *j, int full);
 json_t *api_view_dataset(const struct scann_store_dataset *d);
 json_t *api_time(int64_t ms);		/* ISO 8601 string or null */
 

@@ -15,6 +15,7 @@
  * is the pool's (more wait queued).  POST /jobs/cancel cancels in bulk, by
  * owner and state.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -23,6 +24,42 @@
 #include "reply.h"
 #include "request.h"
 #include "worker/job/spec.h"
+
+/*
+ * Whether label_column names a column of the dataset's header, as the
+ * worker's loader reads it (comma-separated, blanks trimmed), so a spec
+ * that would fail in the worker is refused at submit.
+ */
+static int has_column(const struct scann_store_dataset *ds, const char *name)
+{
+	char line[65536], *p, *end;
+	FILE *f;
+	int found = 0;
+
+	if (strcmp(ds->format, "csv") != 0)
+		return 0;	/* IDX data has no named columns */
+	f = fopen(ds->path, "r");
+	if (f == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	for (p = line; p != NULL && !found; p = end ? end + 1 : NULL) {
+		char *e;
+
+		end = strchr(p, ',');
+		if (end)
+			*end = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = p + strlen(p);
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		found = strcmp(p, name) == 0;
+	}
+	return found;
+}
 
 enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)
 {
@@ -79,6 +116,13 @@ enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)
 				       API_PREFIX "/datasets");
 	if (rc != 0)
 		return api_reply_scann_error(r, &err);
+	if (spec.label_column[0] && !has_column(ds, spec.label_column)) {
+		res = api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				      "label_column", "the dataset has no column "
+				      "named \"%.64s\"", spec.label_column);
+		scann_store_dataset_free(ds);
+		return res;
+	}
 	full = scann_spec_to_json(&spec);
 	json_object_set_new(full, "dataset", json_string(ds->id));
 	text = json_dumps(full, JSON_COMPACT | JSON_REAL_PRECISION(9));
@@ -97,7 +141,7 @@ enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)
 	scann_log("job %lld queued by %s (dataset %s)", (long long)id,
 		  r->user, ds->id);
 	snprintf(loc, sizeof(loc), API_PREFIX "/jobs/%lld", (long long)id);
-	view = api_view_job(job, 1);
+	view = api_view_job(api, job, 1);
 	{
 		char *body = json_dumps(view, JSON_COMPACT |
 						JSON_REAL_PRECISION(9));
@@ -170,7 +214,7 @@ enum MHD_Result api_jobs_list(struct scann_api *api, struct api_req *r)
 		return api_reply_scann_error(r, &err);
 	list = json_array();
 	for (i = 0; i < n; i++) {
-		json_array_append_new(list, api_view_job(v[i], 0));
+		json_array_append_new(list, api_view_job(api, v[i], 0));
 	}
 	body = json_pack("{s:o}", "jobs", list);
 	api_set_next_cursor(body, n == f.limit, n > 0 ? v[n - 1]->id : 0);
@@ -351,7 +395,7 @@ enum MHD_Result api_jobs_get(struct scann_api *api, struct api_req *r)
 		api_wait_remove(api, r);
 	r->kind = API_REQ_PLAIN;
 	{
-		json_t *view = api_view_job(j, 1);
+		json_t *view = api_view_job(api, j, 1);
 		char *body = json_dumps(view, JSON_COMPACT |
 					JSON_REAL_PRECISION(9));
 		struct MHD_Response *resp;
@@ -503,7 +547,7 @@ enum MHD_Result api_jobs_cancel(struct scann_api *api, struct api_req *r)
 		res = api_reply_scann_error(r, &err);
 		goto out;
 	}
-	res = api_reply_json(r, MHD_HTTP_ACCEPTED, api_view_job(j, 1));
+	res = api_reply_json(r, MHD_HTTP_ACCEPTED, api_view_job(api, j, 1));
 out:
 	scann_store_job_free(j);
 	return res;

@@ -3,6 +3,7 @@
  * settings and hooks, freed with its caches, and asked how many
  * connections it holds suspended.  Requests themselves start in http.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -24,6 +25,8 @@ struct scann_api *scann_api_new(struct scann_store *st,
 	if (api->cfg.data_dir == NULL || api->cfg.worker == NULL)
 		abort();
 	api->hooks = *hooks;
+	snprintf(api->data_prefix, sizeof(api->data_prefix), "%s/",
+		 api->cfg.data_dir);
 	/* No upload is in flight yet: any temporary file is a crash's. */
 	api_datasets_sweep(api->cfg.data_dir);
 	return api;

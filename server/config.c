@@ -58,6 +58,9 @@ static const struct key keys[] = {
 	{ "worker-memory", K_SIZE, OFF(worker_memory), 0, 0, 1LL << 50,
 	  "cap on each worker's address space, bytes (default half the "
 	  "RAM; 0: none)" },
+	{ "insecure-open", K_INT, OFF(insecure_open), 0, 0, 1,
+	  "1: listen beyond loopback with no tokens, every client an admin "
+	  "(default 0: refused)" },
 	{ "retain-days", K_INT, OFF(retain_days), 0, 0, 36500,
 	  "finished jobs (records and files) deleted this many days after "
 	  "they ended (0: kept)" },
@@ -122,6 +125,21 @@ static int set(struct scann_config *cfg, const char *name, const char *value,
 	}
 	return scann_error_set(err, SCANN_EINVAL, name, "unknown setting '%s'",
 			       name);
+}
+
+/* A user name: what is safe in a log line, a URL query and a file name. */
+static int user_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+		      *s == '-'))
+			return 0;
+	return 1;
 }
 
 static char *trim(char *s)
@@ -224,10 +242,12 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 						       "usage: scannd token add "
 						       "NAME [--admin] | token "
 						       "list | token revoke NAME");
-			if (strlen(argv[i + 2]) >= sizeof(cfg->token_name) ||
-			    argv[i + 2][0] == '\0' || argv[i + 2][0] == '-')
+			if (!user_name_ok(argv[i + 2]))
 				return scann_error_set(err, SCANN_EINVAL, "token",
-						       "bad user name");
+						       "user name '%.64s': 1 to 64 "
+						       "of A-Z a-z 0-9 . _ -, not "
+						       "starting with . or -",
+						       argv[i + 2]);
 			if (strcmp(verb, "add") == 0)
 				cfg->token_add = 1;
 			else

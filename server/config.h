@@ -30,6 +30,7 @@ struct scann_config {
 	int epoch_rate;		/* epoch events stored per s and job; 20 */
 	size_t worker_memory;	/* each worker's RLIMIT_AS; default RAM / 2 */
 	int retain_days;	/* finished jobs deleted after; 0 = kept */
+	int insecure_open;	/* 1: no tokens yet any address (anyone admin) */
 	size_t retain_db;	/* oldest finished jobs deleted past; 0 */
 	/* "token add NAME [--admin]", "token list", "token revoke NAME" */
 	int token_add, token_list, token_revoke;

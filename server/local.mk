@@ -22,7 +22,7 @@ E2E_TESTS = \
 	tests/e2e/test_isolation.sh tests/e2e/test_connections.sh \
 	tests/e2e/test_storage.sh tests/e2e/test_worker_bounds.sh \
 	tests/e2e/test_one_curve.sh tests/e2e/test_budgets.sh \
-	tests/e2e/test_routes.sh
+	tests/e2e/test_routes.sh tests/e2e/test_fail_closed.sh
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh
 EXTRA_DIST += tests/bench/server_bench.sh tests/bench/server_results.md

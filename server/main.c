@@ -435,11 +435,18 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	default_paths(&cfg);
-	if (mkdir(cfg.data_dir, 0755) != 0 && errno != EEXIST) {
+	/*
+	 * Fail closed on disk: everything scannd and its workers create --
+	 * database, datasets, job files -- is the daemon user's alone (files
+	 * 0600, directories 0700), and so is a data dir made before.
+	 */
+	umask(077);
+	if (mkdir(cfg.data_dir, 0700) != 0 && errno != EEXIST) {
 		fprintf(stderr, "scannd: data dir %s: %s\n", cfg.data_dir,
 			strerror(errno));
 		return 1;
 	}
+	chmod(cfg.data_dir, 0700);
 	snprintf(dbpath, sizeof(dbpath), "%s/scann.db", cfg.data_dir);
 	memset(&d, 0, sizeof(d));
 	if (scann_store_open(dbpath, &d.st, &err) != 0) {
@@ -470,10 +477,12 @@ int main(int argc, char **argv)
 		scann_store_close(d.st);
 		return 1;
 	}
-	if (!is_loopback(&addr) && tokens == 0) {
+	if (!is_loopback(&addr) && tokens == 0 && !cfg.insecure_open) {
 		fprintf(stderr, "scannd: refusing to listen on %s without API "
 			"tokens: run 'scannd --data-dir %s token add NAME "
-			"--admin' first\n", cfg.listen, cfg.data_dir);
+			"--admin' first (or, to let anyone who can reach it in "
+			"as admin, --insecure-open 1)\n", cfg.listen,
+			cfg.data_dir);
 		scann_store_close(d.st);
 		return 2;
 	}
