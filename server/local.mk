@@ -26,3 +26,4 @@ E2E_TESTS = \
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh
 EXTRA_DIST += tests/bench/server_bench.sh tests/bench/server_results.md
+EXTRA_DIST += tests/bench/soak.sh tests/bench/soak_check.py
