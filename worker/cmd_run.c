@@ -58,6 +58,9 @@ void openblas_set_num_threads(int num_threads);
 
 #define EXIT_STOPPED 143	/* 128 + SIGTERM: stopped, resumable */
 #define STOP_GRACE_MS 3000	/* from a stop signal to the forced exit */
+/* The event log's tail printed again after a crash: well over a pipe's
+ * 64 KiB, which is what a killed scannd can have left unread. */
+#define REPLAY_TAIL (1L << 20)
 
 static volatile sig_atomic_t timed_out;
 
@@ -127,6 +130,7 @@ struct run {
 	const char *spec_path, *dir, *resume, *dataset;
 	int timings;
 	size_t max_memory;	/* --max-memory; 0 = none */
+	int started_over;	/* --resume found no checkpoint */
 	struct scann_watchdog dog;
 	struct scann_energy_model energy;
 	char spec_file[4096];
@@ -347,9 +351,20 @@ static void setup_ctx(struct run *r)
 	scann_rng_seed(&ctx->rng, r->spec.train.seed);
 }
 
+/* Tee the printed stream to the job's event log (events.h). */
+static void open_log(struct run *r, const char *mode)
+{
+	char path[4096];
+
+	artifact_path(path, sizeof(path), r, SCANN_ARTIFACT_EVENTS);
+	r->ev.log = fopen(path, mode);
+}
+
 /* From the checkpoint, if there is one; else the "job accepted" event. */
 static int start_or_resume(struct run *r)
 {
+	char path[4096];
+
 	if (r->resume && !scann_checkpoint_exists(r->resume)) {
 		/* Stopped before the first checkpoint: start over, the events
 		 * printed before skipped (events.h, "Resumption"). */
@@ -357,6 +372,7 @@ static int start_or_resume(struct run *r)
 		fprintf(stderr, "scann-worker: %s has no checkpoint yet; "
 			"starting the job from the beginning\n", r->resume);
 		r->resume = NULL;
+		r->started_over = 1;
 	}
 	if (r->resume) {
 		if (scann_checkpoint_load(r->resume, &r->prog, &r->ctx.rng,
@@ -367,8 +383,13 @@ static int start_or_resume(struct run *r)
 		scann_checkpoint_load_stream(r->resume, &r->ev);
 		fprintf(stderr, "scann-worker: resuming from %s/%s\n", r->resume,
 			scann_artifacts[SCANN_ARTIFACT_CHECKPOINT].file);
+		/* Events a crash may have kept from the consumer, again. */
+		artifact_path(path, sizeof(path), r, SCANN_ARTIFACT_EVENTS);
+		scann_events_replay(&r->ev, path, REPLAY_TAIL);
+		open_log(r, "a");
 		return 0;
 	}
+	open_log(r, r->started_over ? "a" : "w");
 	scann_events_emit(&r->ev, "log",
 			  json_pack("{s:s, s:s, s:O, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:o}}",
 				    "level", "info", "message", "job accepted",
@@ -626,6 +647,8 @@ static int write_result(struct run *r)
 
 static void run_free(struct run *r)
 {
+	if (r->ev.log)
+		fclose(r->ev.log);
 	json_decref(r->target);
 	scann_study_out_free(&r->study);
 	scann_stage_progress_free(&r->prog);
