@@ -58,9 +58,7 @@ void openblas_set_num_threads(int num_threads);
 
 #define EXIT_STOPPED 143	/* 128 + SIGTERM: stopped, resumable */
 #define STOP_GRACE_MS 3000	/* from a stop signal to the forced exit */
-/* The event log's tail printed again after a crash: well over a pipe's
- * 64 KiB, which is what a killed scannd can have left unread. */
-#define REPLAY_TAIL (1L << 20)
+
 
 static volatile sig_atomic_t timed_out;
 
@@ -131,6 +129,7 @@ struct run {
 	int timings;
 	size_t max_memory;	/* --max-memory; 0 = none */
 	int started_over;	/* --resume found no checkpoint */
+	char log_path[4096];	/* the event log (events.h) */
 	struct scann_watchdog dog;
 	struct scann_energy_model energy;
 	char spec_file[4096];
@@ -352,12 +351,11 @@ static void setup_ctx(struct run *r)
 }
 
 /* Tee the printed stream to the job's event log (events.h). */
-static void open_log(struct run *r, const char *mode)
+static void open_log(struct run *r, int append)
 {
-	char path[4096];
-
-	artifact_path(path, sizeof(path), r, SCANN_ARTIFACT_EVENTS);
-	r->ev.log = fopen(path, mode);
+	artifact_path(r->log_path, sizeof(r->log_path), r,
+		      SCANN_ARTIFACT_EVENTS);
+	scann_events_log_open(&r->ev, r->log_path, append);
 }
 
 /* From the checkpoint, if there is one; else the "job accepted" event. */
@@ -385,11 +383,11 @@ static int start_or_resume(struct run *r)
 			scann_artifacts[SCANN_ARTIFACT_CHECKPOINT].file);
 		/* Events a crash may have kept from the consumer, again. */
 		artifact_path(path, sizeof(path), r, SCANN_ARTIFACT_EVENTS);
-		scann_events_replay(&r->ev, path, REPLAY_TAIL);
-		open_log(r, "a");
+		scann_events_replay(&r->ev, path);
+		open_log(r, 1);
 		return 0;
 	}
-	open_log(r, r->started_over ? "a" : "w");
+	open_log(r, r->started_over);
 	scann_events_emit(&r->ev, "log",
 			  json_pack("{s:s, s:s, s:O, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:o}}",
 				    "level", "info", "message", "job accepted",

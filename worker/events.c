@@ -5,8 +5,32 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "events.h"
+
+/*
+ * Append a printed line to the event log.  Only its tail is ever replayed,
+ * so past SCANN_EVENTS_LOG_MAX bytes it becomes PATH.1 and a new log is
+ * begun: a job printing thousands of epochs a second keeps at most twice
+ * that on disk.
+ */
+static void log_line(struct scann_events *ev, const char *line)
+{
+	char older[4200];
+
+	fputs(line, ev->log);
+	fputc('\n', ev->log);
+	fflush(ev->log);
+	ev->log_bytes += (long)strlen(line) + 1;
+	if (ev->log_bytes < SCANN_EVENTS_LOG_MAX || ev->log_path == NULL)
+		return;
+	fclose(ev->log);
+	snprintf(older, sizeof(older), "%s.1", ev->log_path);
+	rename(ev->log_path, older);
+	ev->log = fopen(ev->log_path, "w");
+	ev->log_bytes = 0;
+}
 
 static void print(struct scann_events *ev, uint64_t printed, const char *type,
 		  json_t *body)
@@ -27,11 +51,8 @@ static void print(struct scann_events *ev, uint64_t printed, const char *type,
 		fputs(line, ev->out);
 		fputc('\n', ev->out);
 		fflush(ev->out);
-		if (ev->log) {
-			fputs(line, ev->log);
-			fputc('\n', ev->log);
-			fflush(ev->log);
-		}
+		if (ev->log)
+			log_line(ev, line);
 		free(line);
 	}
 	json_decref(obj);
@@ -77,50 +98,77 @@ void scann_events_log(struct scann_events *ev, const char *level,
 					       "message", msg));
 }
 
-long scann_events_replay(struct scann_events *ev, const char *path, long tail)
+/* Append file path to *buf (size *len); missing files add nothing. */
+static void slurp(const char *path, char **buf, size_t *len)
 {
 	FILE *f = fopen(path, "r");
-	unsigned long long upto = ev->seq + ev->shift, seq;
-	char *line = NULL, *last = NULL;
-	size_t cap = 0;
-	ssize_t n;
-	long size, printed = 0;
+	char chunk[65536];
+	size_t n;
 
 	if (f == NULL)
-		return 0;
-	/* The stop's final event is the last line after a clean stop. */
-	fseek(f, 0, SEEK_END);
-	size = ftell(f);
-	fseek(f, size > tail ? size - tail : 0, SEEK_SET);
-	if (size > tail && getline(&line, &cap, f) < 0)	/* a partial line */
-		size = 0;
-	while (size > 0 && (n = getline(&line, &cap, f)) > 0) {
-		free(last);
-		last = strdup(line);
+		return;
+	while ((n = fread(chunk, 1, sizeof(chunk), f)) > 0) {
+		char *grown = realloc(*buf, *len + n + 1);
+
+		if (grown == NULL)
+			break;
+		*buf = grown;
+		memcpy(*buf + *len, chunk, n);
+		*len += n;
+		(*buf)[*len] = '\0';
 	}
-	if (last == NULL || strstr(last, "\"resume\":") != NULL) {
-		free(last);
-		free(line);
-		fclose(f);
+	fclose(f);
+}
+
+long scann_events_replay(struct scann_events *ev, const char *path)
+{
+	unsigned long long upto = ev->seq + ev->shift, seq;
+	char older[4200], *buf = NULL, *p, *nl, *last = NULL, *stop;
+	size_t len = 0;
+	long printed = 0;
+
+	snprintf(older, sizeof(older), "%s.1", path);
+	slurp(older, &buf, &len);
+	slurp(path, &buf, &len);
+	if (buf == NULL)
+		return 0;
+	/* The last complete line: a stop's final event after a clean stop. */
+	for (p = buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1)
+		last = p;
+	stop = last ? strstr(last, "\"resume\":") : NULL;
+	if (last == NULL || (stop != NULL && stop < strchr(last, '\n'))) {
+		free(buf);
 		return 0;
 	}
-	free(last);
-	fseek(f, size > tail ? size - tail : 0, SEEK_SET);
-	if (size > tail && getline(&line, &cap, f) < 0)
-		size = 0;
 	flockfile(ev->out);
-	while ((n = getline(&line, &cap, f)) > 0) {
+	for (p = buf; (nl = strchr(p, '\n')) != NULL; p = nl + 1) {
+		char *resume = strstr(p, "\"resume\":");
+
 		/* Not a stop's final event: those were read in full (the
 		 * consumer waited for the stopped worker's exit). */
-		if (sscanf(line, "{\"seq\":%llu,", &seq) != 1 || seq > upto ||
-		    line[n - 1] != '\n' || strstr(line, "\"resume\":") != NULL)
+		if (sscanf(p, "{\"seq\":%llu,", &seq) != 1 || seq > upto ||
+		    (resume != NULL && resume < nl))
 			continue;
-		fputs(line, ev->out);
+		fwrite(p, 1, (size_t)(nl - p + 1), ev->out);
 		printed++;
 	}
 	fflush(ev->out);
 	funlockfile(ev->out);
-	free(line);
-	fclose(f);
+	free(buf);
 	return printed;
+}
+
+int scann_events_log_open(struct scann_events *ev, const char *path,
+			  int append)
+{
+	char older[4200];
+
+	ev->log_path = path;
+	if (!append) {	/* a new run: no earlier run's lines */
+		snprintf(older, sizeof(older), "%s.1", path);
+		unlink(older);
+	}
+	ev->log = fopen(path, append ? "a" : "w");
+	ev->log_bytes = ev->log ? ftell(ev->log) : 0;
+	return ev->log ? 0 : -1;
 }

@@ -37,6 +37,8 @@
 struct scann_events {
 	FILE *out;		/* borrowed */
 	FILE *log;		/* every printed line, or NULL */
+	const char *log_path;	/* its name (borrowed), for rotation */
+	long log_bytes;
 	uint64_t seq;		/* internal seq of the last event */
 	int timings;		/* add "elapsed_s" to epoch and result events */
 	uint64_t upto;		/* internal seqs already printed before a stop */
@@ -57,13 +59,19 @@ void scann_events_emit(struct scann_events *ev, const char *type, json_t *body);
 void scann_events_emit_final(struct scann_events *ev, const char *type,
 			     json_t *body);
 
+/* The event log keeps about the last 1 to 2 MiB (PATH and PATH.1). */
+#define SCANN_EVENTS_LOG_MAX (1L << 20)
+
+/* Tee printed lines to path (appending, or from empty); 0 or -1. */
+int scann_events_log_open(struct scann_events *ev, const char *path,
+			  int append);
+
 /*
  * After a crash (the log's last line is not a stop's final event), print
- * again the lines of the log at path, among its last tail bytes, numbered
- * up to the resumed stream's start (seq + shift).  Returns how many.
+ * again the logged lines (PATH.1, then PATH) numbered up to the resumed
+ * stream's start (seq + shift), stop events left out.  Returns how many.
  */
-long scann_events_replay(struct scann_events *ev, const char *path,
-			 long tail);
+long scann_events_replay(struct scann_events *ev, const char *path);
 
 /* A `log` event {"level": level, "message": ...}. */
 void scann_events_log(struct scann_events *ev, const char *level,

@@ -47,11 +47,11 @@ crash() {
 }
 live() { sqlite3 "$DB" "SELECT count(*) FROM jobs WHERE state IN ('queued','running')"; }
 seed=0
-submit() {	# a job of a few seconds, checkpointing every two epochs
+submit() {	# a job of several kill intervals, checkpointing every two epochs
 	seed=$((seed + 1))
 	curl -s -o /dev/null -X POST "$URL/api/v1/jobs" -d "{\"dataset\":\"sat\",
-		\"baseline\":{\"hidden\":[64,32]},\"train\":{\"epochs\":4,\"seed\":$seed},
-		\"scann\":{\"search\":\"recipe\",\"iterations\":8,\"epochs_per_step\":2}}"
+		\"baseline\":{\"hidden\":[128,64]},\"train\":{\"epochs\":4,\"seed\":$seed},
+		\"scann\":{\"search\":\"recipe\",\"iterations\":30,\"epochs_per_step\":2}}"
 }
 
 # ---- 1. scannd killed ------------------------------------------------------
@@ -74,7 +74,9 @@ kill -TERM "$SPID"; wait "$SPID"; SPID=
 
 jobs=$(sqlite3 "$DB" "SELECT count(*) FROM jobs")
 ok=$(sqlite3 "$DB" "SELECT count(*) FROM jobs WHERE state='succeeded'")
-say "jobs: $jobs, succeeded: $ok"
+resumed=$(sqlite3 "$DB" "SELECT count(*) FROM jobs WHERE attempts > 1")
+starts=$(sqlite3 "$DB" "SELECT sum(attempts) FROM jobs")
+say "jobs: $jobs, succeeded: $ok, resumed: $resumed ($starts starts)"
 # Each job against an uninterrupted run of its stored spec, on the same file.
 bad=0; events=0; lost=0; doubled=0; altered=0
 for id in $(sqlite3 "$DB" "SELECT id FROM jobs ORDER BY id"); do
@@ -87,7 +89,7 @@ for id in $(sqlite3 "$DB" "SELECT id FROM jobs ORDER BY id"); do
 	events=$((events + n)); lost=$((lost + l)); doubled=$((doubled + d)); altered=$((altered + a))
 	[ "$l$d$a" = 000 ] || { bad=$((bad + 1)); say "job $id: $l lost, $d doubled, $a altered"; }
 done
-echo "scannd SIGKILLs: $KILLS; jobs: $jobs, succeeded: $ok; worker events checked: $events; lost: $lost, doubled: $doubled, altered: $altered; jobs with a difference: $bad"
+echo "scannd SIGKILLs: $KILLS; jobs: $jobs, succeeded: $ok, interrupted and resumed: $resumed ($starts worker starts); worker events checked: $events; lost: $lost, doubled: $doubled, altered: $altered; jobs with a difference: $bad"
 
 # ---- 2. workers killed -----------------------------------------------------
 start
