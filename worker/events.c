@@ -48,11 +48,12 @@ static void print(struct scann_events *ev, uint64_t printed, const char *type,
 	line = json_dumps(obj, JSON_COMPACT | JSON_PRESERVE_ORDER |
 				       JSON_REAL_PRECISION(9));
 	if (line) {
+		/* The log first: any line a consumer may have got is in it. */
+		if (ev->log)
+			log_line(ev, line);
 		fputs(line, ev->out);
 		fputc('\n', ev->out);
 		fflush(ev->out);
-		if (ev->log)
-			log_line(ev, line);
 		free(line);
 	}
 	json_decref(obj);
