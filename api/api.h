@@ -56,6 +56,11 @@ struct scann_api_config {
 	size_t max_dataset;		/* cap on dataset uploads */
 	int auth;			/* 1: every /api/v1 call needs a token */
 	int ping_ms;			/* SSE keep-alive period; 0 = 15 s */
+	int user_queue;			/* queued jobs per user; 0 = no cap */
+	int max_timeout_s;		/* cap on resources.timeout_s; 0 = none */
+	int retain_days;		/* finished jobs kept; 0 = forever */
+	size_t retain_bytes;		/* database size retention keeps; 0 */
+	const char *worker;		/* scann-worker, for predict */
 };
 
 /*
@@ -87,6 +92,12 @@ void scann_api_tick(struct scann_api *api, int64_t now_ms);
  * what they have) so the MHD daemon holds no suspended connection.
  */
 void scann_api_shutdown(struct scann_api *api);
+/*
+ * Retention: delete finished jobs (rows, events, files) that finished over
+ * retain_days ago, then the oldest finished ones while the database uses
+ * more than retain_bytes.  Returns how many were deleted.
+ */
+int scann_api_retain(struct scann_api *api, int64_t now_ms);
 /* Connections the api holds suspended (streams + long polls). */
 int scann_api_suspended(const struct scann_api *api);
 

@@ -56,6 +56,8 @@ struct api_req {
 	struct api_req *next_wait;
 	/* A CSV upload whose parsing runs off the loop (datasets.c). */
 	struct api_upload *upload;
+	/* A prediction run by a child process (predict.c). */
+	struct api_predict *predict;
 };
 
 /* An event stream (SSE or NDJSON); owned by its MHD response. */
@@ -103,6 +105,7 @@ struct scann_api {
 	struct api_view_cache cache[API_VIEW_CACHE];
 	struct api_event_cache evcache;
 	struct scann_api_config cfg;
+	char data_prefix[1100];		/* "DATA_DIR/", scrubbed from messages */
 	struct scann_api_hooks hooks;
 	struct api_req *waiters;
 	struct api_stream *streams;
@@ -114,7 +117,8 @@ struct scann_api {
 };
 
 /* ---- views (views.c). */
-json_t *api_view_job(const struct scann_store_job *j, int full);
+json_t *api_view_job(const struct scann_api *api,
+		     const struct scann_store_job *j, int full);
 json_t *api_view_dataset(const struct scann_store_dataset *d);
 json_t *api_time(int64_t ms);		/* ISO 8601 string or null */
 
@@ -129,6 +133,14 @@ enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_jobs_list(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_jobs_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_jobs_cancel(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_jobs_cancel_bulk(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_jobs_delete(struct scann_api *api, struct api_req *r);
+enum MHD_Result api_jobs_predict(struct scann_api *api, struct api_req *r);
+void api_predict_free(struct api_req *r);
+enum MHD_Result api_datasets_delete(struct scann_api *api, struct api_req *r);
+/* Cancel live job j (queued: at once; running: its worker is stopped). */
+int api_job_cancel(struct scann_api *api, struct api_req *r,
+		   const struct scann_store_job *j, struct scann_error *err);
 enum MHD_Result api_events_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_artifacts_get(struct scann_api *api, struct api_req *r);
 enum MHD_Result api_datasets_create(struct scann_api *api, struct api_req *r);

@@ -1,6 +1,7 @@
 /*
  * artifacts.c -- GET /api/v1/jobs/{id}/<route> for each route of the table
- * of a job's files (worker/job/artifacts.h: model, model.c, report): files
+ * of a job's files (worker/job/artifacts.h: model, model.c, baseline,
+ * report, report.md -- a study's table): files
  * the worker wrote into the job's directory (DATA_DIR/jobs/ID/).  File
  * names come from that table, never from the URL, so a URL cannot reach
  * outside the job's directory; the model's name may come from the result

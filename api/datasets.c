@@ -440,6 +440,7 @@ static enum MHD_Result upload_finish(struct scann_api *api, struct api_req *r,
 		if (u->idx)
 			remove_dir(u->tmp);
 		/* The loader names the temporary file; the client sent a body. */
+		api_scrub(u->err.message, u->tmp, "body");
 		return api_reply_error(r, u->rc == SCANN_ENOMEM ?
 				       MHD_HTTP_INTERNAL_SERVER_ERROR :
 				       MHD_HTTP_BAD_REQUEST, "invalid",

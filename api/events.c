@@ -71,6 +71,9 @@ static void stream_fill(struct api_stream *s)
 			s->finished = 1;
 			return;
 		}
+		/* A worker's message may name its files: not the server's path. */
+		for (i = 0; i < n; i++)
+			api_scrub(ev[i].data, s->api->data_prefix, "");
 		api_event_cache_drop(s->api, c->job_id);
 		c->job_id = s->job_id;
 		c->after = s->last_seq;

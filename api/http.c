@@ -5,10 +5,10 @@
  *
  * A request goes through three MHD callbacks: the first (headers only) routes
  * it and refuses what the headers alone condemn (unknown path, wrong method,
- * bad token, a Content-Length over the cap), the middle ones collect the
- * body up to the route's cap, and the last runs the handler.  A body over
+ * bad token, a Content-Length far over the cap), the middle ones collect
+ * the body up to the route's cap, and the last runs the handler.  A body over
  * the cap is read and dropped, then answered 413, so the connection stays in
- * a known state.  Every reply goes through api_queue, which adds the common
+ * a known state and the client reads the answer.  Every reply goes through api_queue, which adds the common
  * headers and counts the status for /metrics.
  */
 #include <stdio.h>
@@ -27,6 +27,9 @@
  */
 #define ARTIFACT_SEG "<artifact>"
 
+/* Bytes over its cap a body may have and still be read before its 413. */
+#define DRAIN_MAX (64ULL << 20)
+
 struct route {
 	const char *pattern[4];	/* segments; "*" matches one id */
 	int nseg;
@@ -42,11 +45,15 @@ static const struct route routes[] = {
 	{ { "datasets" }, 1, "POST", api_datasets_create, 0, 0 },
 	{ { "datasets" }, 1, "GET", api_datasets_list, 1, 0 },
 	{ { "datasets", "*" }, 2, "GET", api_datasets_get, 1, 0 },
+	{ { "datasets", "*" }, 2, "DELETE", api_datasets_delete, 1, 0 },
 	{ { "jobs" }, 1, "POST", api_jobs_create, 1, 0 },
 	{ { "jobs" }, 1, "GET", api_jobs_list, 1, 0 },
 	{ { "jobs", "*" }, 2, "GET", api_jobs_get, 1, 0 },
+	{ { "jobs", "*" }, 2, "DELETE", api_jobs_delete, 1, 0 },
 	{ { "jobs", "*", "events" }, 3, "GET", api_events_get, 1, 0 },
 	{ { "jobs", "*", "cancel" }, 3, "POST", api_jobs_cancel, 1, 0 },
+	{ { "jobs", "*", "predict" }, 3, "POST", api_jobs_predict, 1, 0 },
+	{ { "jobs", "cancel" }, 2, "POST", api_jobs_cancel_bulk, 1, 0 },
 	{ { "jobs", "*", ARTIFACT_SEG }, 3, "GET", api_artifacts_get, 1, 0 },
 };
 
@@ -267,10 +274,25 @@ static enum MHD_Result begin(struct scann_api *api, struct api_req *r,
 	r->cap = rt->json_body ? api->cfg.max_body : api->cfg.max_dataset;
 	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 					 MHD_HTTP_HEADER_CONTENT_LENGTH);
-	if (cl != NULL && strtoull(cl, NULL, 10) > r->cap)
-		return api_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
-				       "too_large", "body",
-				       "request body over %zu bytes", r->cap);
+	if (cl != NULL && strtoull(cl, NULL, 10) > r->cap) {
+		unsigned long long len = strtoull(cl, NULL, 10);
+
+		/*
+		 * A reply sent while the client is still sending is often lost:
+		 * closing a socket with unread bytes resets it, and the client
+		 * sees no answer at all.  So a body up to DRAIN_MAX over the cap
+		 * is read and dropped first (take_body), and only a client that
+		 * waits for "100 Continue" or one far over is answered at once.
+		 */
+		if (len - r->cap > DRAIN_MAX ||
+		    MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
+						MHD_HTTP_HEADER_EXPECT) != NULL)
+			return api_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
+					       "too_large", "body",
+					       "request body over %zu bytes",
+					       r->cap);
+		r->too_big = 1;
+	}
 	return MHD_YES;
 }
 
@@ -347,6 +369,7 @@ void scann_api_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 	if (r->kind == API_REQ_WAIT)
 		api_wait_remove(api, r);
 	api_upload_free(r);
+	api_predict_free(r);
 	free(r->path);
 	free(r->body);
 	free(r->user);

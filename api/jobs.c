@@ -8,7 +8,14 @@
  * spec written back with every default filled in, and beside it what the
  * pool needs of it (threads, timeout): this is scannd's only parse of the
  * spec.  Only then is the pool told.
+ *
+ * Budgets (issue 16): a spec whose resources.timeout_s is over the
+ * server's cap is refused (400, the field named), and so is a job past the
+ * user's cap on queued jobs (429, field "queued"); the cap on running jobs
+ * is the pool's (more wait queued).  POST /jobs/cancel cancels in bulk, by
+ * owner and state.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -17,6 +24,42 @@
 #include "reply.h"
 #include "request.h"
 #include "worker/job/spec.h"
+
+/*
+ * Whether label_column names a column of the dataset's header, as the
+ * worker's loader reads it (comma-separated, blanks trimmed), so a spec
+ * that would fail in the worker is refused at submit.
+ */
+static int has_column(const struct scann_store_dataset *ds, const char *name)
+{
+	char line[65536], *p, *end;
+	FILE *f;
+	int found = 0;
+
+	if (strcmp(ds->format, "csv") != 0)
+		return 0;	/* IDX data has no named columns */
+	f = fopen(ds->path, "r");
+	if (f == NULL)
+		return 0;
+	if (fgets(line, sizeof(line), f) == NULL)
+		line[0] = '\0';
+	fclose(f);
+	line[strcspn(line, "\r\n")] = '\0';
+	for (p = line; p != NULL && !found; p = end ? end + 1 : NULL) {
+		char *e;
+
+		end = strchr(p, ',');
+		if (end)
+			*end = '\0';
+		while (*p == ' ' || *p == '\t')
+			p++;
+		e = p + strlen(p);
+		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
+			*--e = '\0';
+		found = strcmp(p, name) == 0;
+	}
+	return found;
+}
 
 enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)
 {
@@ -44,6 +87,27 @@ enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)
 		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
 				       *err.field ? err.field : "body", "%s",
 				       err.message);
+	if (api->cfg.max_timeout_s > 0 &&
+	    spec.resources.timeout_s > (uint32_t)api->cfg.max_timeout_s)
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				       "resources.timeout_s",
+				       "resources.timeout_s is over this "
+				       "server's cap of %d s", api->cfg.max_timeout_s);
+	if (api->cfg.user_queue > 0) {
+		int64_t queued = 0;
+
+		if (scann_store_job_count_owned(api->st, r->user,
+						SCANN_JOB_QUEUED, &queued,
+						&err) != 0)
+			return api_reply_scann_error(r, &err);
+		if (queued >= api->cfg.user_queue)
+			return api_reply_error(r, MHD_HTTP_TOO_MANY_REQUESTS,
+					       "quota", "queued",
+					       "you have %lld jobs queued, this "
+					       "server's cap per user; submit "
+					       "again when some have started",
+					       (long long)queued);
+	}
 	rc = api_dataset_resolve(api, r, spec.dataset, &ds, &err);
 	if (rc == SCANN_ENOENT)
 		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
@@ -52,6 +116,13 @@ enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)
 				       API_PREFIX "/datasets");
 	if (rc != 0)
 		return api_reply_scann_error(r, &err);
+	if (spec.label_column[0] && !has_column(ds, spec.label_column)) {
+		res = api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				      "label_column", "the dataset has no column "
+				      "named \"%.64s\"", spec.label_column);
+		scann_store_dataset_free(ds);
+		return res;
+	}
 	full = scann_spec_to_json(&spec);
 	json_object_set_new(full, "dataset", json_string(ds->id));
 	text = json_dumps(full, JSON_COMPACT | JSON_REAL_PRECISION(9));
@@ -70,7 +141,7 @@ enum MHD_Result api_jobs_create(struct scann_api *api, struct api_req *r)
 	scann_log("job %lld queued by %s (dataset %s)", (long long)id,
 		  r->user, ds->id);
 	snprintf(loc, sizeof(loc), API_PREFIX "/jobs/%lld", (long long)id);
-	view = api_view_job(job, 1);
+	view = api_view_job(api, job, 1);
 	{
 		char *body = json_dumps(view, JSON_COMPACT |
 						JSON_REAL_PRECISION(9));
@@ -143,7 +214,7 @@ enum MHD_Result api_jobs_list(struct scann_api *api, struct api_req *r)
 		return api_reply_scann_error(r, &err);
 	list = json_array();
 	for (i = 0; i < n; i++) {
-		json_array_append_new(list, api_view_job(v[i], 0));
+		json_array_append_new(list, api_view_job(api, v[i], 0));
 	}
 	body = json_pack("{s:o}", "jobs", list);
 	api_set_next_cursor(body, n == f.limit, n > 0 ? v[n - 1]->id : 0);
@@ -347,7 +418,7 @@ enum MHD_Result api_jobs_get(struct scann_api *api, struct api_req *r)
 		api_wait_remove(api, r);
 	r->kind = API_REQ_PLAIN;
 	{
-		json_t *view = api_view_job(j, 1);
+		json_t *view = api_view_job(api, j, 1);
 		char *body;
 		struct MHD_Response *resp;
 
@@ -368,11 +439,122 @@ enum MHD_Result api_jobs_get(struct scann_api *api, struct api_req *r)
 	return res;
 }
 
+int api_job_cancel(struct scann_api *api, struct api_req *r,
+		   const struct scann_store_job *j, struct scann_error *err)
+{
+	struct scann_store_job_run *run = NULL;
+	int rc;
+
+	if (j->state == SCANN_JOB_QUEUED &&
+	    scann_store_job_run_get(api->st, j->id, &run, NULL) == 0) {
+		/* Handed to a runner's queue (Slurm's): the pool ends it. */
+		scann_store_job_run_free(run);
+		rc = scann_store_job_request_cancel(api->st, j->id, err);
+		if (rc == 0 && api->hooks.job_cancel != NULL &&
+		    api->hooks.job_cancel(api->hooks.cls, j->id) != 0)
+			rc = scann_store_job_transition(api->st, j->id,
+				SCANN_JOB_MASK_LIVE, SCANN_JOB_CANCELLED, NULL,
+				NULL, err);
+	} else if (j->state == SCANN_JOB_QUEUED) {
+		rc = scann_store_job_transition(api->st, j->id,
+			SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_CANCELLED,
+			NULL, NULL, err);
+	} else {
+		rc = scann_store_job_request_cancel(api->st, j->id, err);
+		if (rc == 0 && api->hooks.job_cancel != NULL &&
+		    api->hooks.job_cancel(api->hooks.cls, j->id) != 0) {
+			/* No worker holds it (it is between attempts). */
+			rc = scann_store_job_transition(api->st, j->id,
+				SCANN_JOB_MASK_LIVE, SCANN_JOB_CANCELLED, NULL,
+				NULL, err);
+		}
+	}
+	if (rc != 0)
+		return rc;
+	scann_log("job %lld: cancel requested by %s", (long long)j->id,
+		  r->user);
+	scann_api_job_changed(api, j->id);
+	return 0;
+}
+
+/*
+ * POST /jobs/cancel?owner=NAME&state=queued|running: every live job of
+ * owner (default the caller; another user's, or "*" for everyone's, needs
+ * an admin) in state (default both).  Answers the ids cancelled.
+ */
+enum MHD_Result api_jobs_cancel_bulk(struct scann_api *api, struct api_req *r)
+{
+	static const char *const allowed[] = { "owner", "state", NULL };
+	struct scann_store_job_filter f = { .state = -1, .limit = 100 };
+	struct scann_error err;
+	enum MHD_Result res;
+	const char *owner, *state;
+	json_t *ids = json_array();
+	int pass;
+
+	if (api_query_only(r, allowed, &res) != 0) {
+		json_decref(ids);
+		return res;
+	}
+	owner = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					    "owner");
+	state = MHD_lookup_connection_value(r->conn, MHD_GET_ARGUMENT_KIND,
+					    "state");
+	if (owner == NULL || *owner == '\0')
+		owner = r->user;
+	if (!r->admin && strcmp(owner, r->user) != 0) {
+		json_decref(ids);
+		return api_reply_error(r, MHD_HTTP_FORBIDDEN, "forbidden",
+				       "owner", "only an admin cancels other "
+				       "users' jobs");
+	}
+	if (state != NULL && strcmp(state, "queued") != 0 &&
+	    strcmp(state, "running") != 0) {
+		json_decref(ids);
+		return api_reply_error(r, MHD_HTTP_BAD_REQUEST, "invalid",
+				       "state", "state must be queued or running");
+	}
+	f.owner = strcmp(owner, "*") == 0 ? NULL : owner;
+	/* Queued first, so none of them starts in a slot a cancel frees. */
+	for (pass = 0; pass < 2; pass++) {
+		enum scann_job_state want = pass == 0 ? SCANN_JOB_QUEUED :
+			SCANN_JOB_RUNNING;
+
+		if (state != NULL && strcmp(state, scann_job_state_name(want)) != 0)
+			continue;
+		f.state = (int)want;
+		f.cursor = 0;
+		for (;;) {
+			struct scann_store_job **v = NULL;
+			int n, i;
+
+			if (scann_store_job_list(api->st, &f, &v, &n, &err) != 0) {
+				json_decref(ids);
+				return api_reply_scann_error(r, &err);
+			}
+			for (i = 0; i < n; i++) {
+				/* One that ended meanwhile is not counted. */
+				if (api_job_cancel(api, r, v[i], &err) == 0)
+					json_array_append_new(ids,
+						json_integer(v[i]->id));
+				f.cursor = v[i]->id;
+				scann_store_job_free(v[i]);
+			}
+			free(v);
+			if (n < f.limit)
+				break;
+		}
+	}
+	return api_reply_json(r, MHD_HTTP_OK,
+			      json_pack("{s:I, s:o}", "cancelled",
+					(json_int_t)json_array_size(ids),
+					"jobs", ids));
+}
+
 enum MHD_Result api_jobs_cancel(struct scann_api *api, struct api_req *r)
 {
 	static const char *const allowed[] = { NULL };
 	struct scann_store_job *j = NULL;
-	struct scann_store_job_run *run = NULL;
 	struct scann_error err;
 	enum MHD_Result res;
 	int64_t id;
@@ -389,36 +571,11 @@ enum MHD_Result api_jobs_cancel(struct scann_api *api, struct api_req *r)
 				      scann_job_state_name(j->state));
 		goto out;
 	}
-	if (j->state == SCANN_JOB_QUEUED &&
-	    scann_store_job_run_get(api->st, id, &run, NULL) == 0) {
-		/* Handed to a runner's queue (Slurm's): the pool ends it. */
-		scann_store_job_run_free(run);
-		rc = scann_store_job_request_cancel(api->st, id, &err);
-		if (rc == 0 && api->hooks.job_cancel != NULL &&
-		    api->hooks.job_cancel(api->hooks.cls, id) != 0)
-			rc = scann_store_job_transition(api->st, id,
-				SCANN_JOB_MASK_LIVE, SCANN_JOB_CANCELLED, NULL,
-				NULL, &err);
-	} else if (j->state == SCANN_JOB_QUEUED) {
-		rc = scann_store_job_transition(api->st, id,
-			SCANN_JOB_MASK(SCANN_JOB_QUEUED), SCANN_JOB_CANCELLED,
-			NULL, NULL, &err);
-	} else {
-		rc = scann_store_job_request_cancel(api->st, id, &err);
-		if (rc == 0 && api->hooks.job_cancel != NULL &&
-		    api->hooks.job_cancel(api->hooks.cls, id) != 0) {
-			/* No worker holds it (it is between attempts). */
-			rc = scann_store_job_transition(api->st, id,
-				SCANN_JOB_MASK_LIVE, SCANN_JOB_CANCELLED, NULL,
-				NULL, &err);
-		}
-	}
+	rc = api_job_cancel(api, r, j, &err);
 	if (rc != 0) {
 		res = api_reply_scann_error(r, &err);
 		goto out;
 	}
-	scann_log("job %lld: cancel requested by %s", (long long)id, r->user);
-	scann_api_job_changed(api, id);
 	scann_store_job_free(j);
 	j = NULL;
 	if (scann_store_job_get(api->st, id, &j, &err) != 0) {
@@ -426,7 +583,7 @@ enum MHD_Result api_jobs_cancel(struct scann_api *api, struct api_req *r)
 		goto out;
 	}
 	{
-		json_t *view = api_view_job(j, 1);
+		json_t *view = api_view_job(api, j, 1);
 
 		add_runner(api, view, id);
 		res = api_reply_json(r, MHD_HTTP_ACCEPTED, view);

@@ -6,7 +6,8 @@ api_libscannapi_a_SOURCES = \
 	api/reply.c api/reply.h api/request.c api/request.h \
 	api/views.c api/log.c api/log.h \
 	api/jobs.c api/events.c api/datasets.c api/artifacts.c \
-	api/health.c api/static.c api/me.c api/schema.c
+	api/health.c api/static.c api/me.c api/schema.c \
+	api/delete.c api/predict.c
 api_libscannapi_a_CFLAGS = $(AM_CFLAGS) $(MHD_CFLAGS) $(JANSSON_CFLAGS) \
 	$(SQLITE_CFLAGS)
 

@@ -3,6 +3,7 @@
  * settings and hooks, freed with its caches, and asked how many
  * connections it holds suspended.  Requests themselves start in http.c.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,9 +21,12 @@ struct scann_api *scann_api_new(struct scann_store *st,
 	api->cfg = *cfg;
 	api->cfg.data_dir = strdup(cfg->data_dir);
 	api->cfg.web_dir = cfg->web_dir ? strdup(cfg->web_dir) : NULL;
-	if (api->cfg.data_dir == NULL)
+	api->cfg.worker = strdup(cfg->worker ? cfg->worker : "scann-worker");
+	if (api->cfg.data_dir == NULL || api->cfg.worker == NULL)
 		abort();
 	api->hooks = *hooks;
+	snprintf(api->data_prefix, sizeof(api->data_prefix), "%s/",
+		 api->cfg.data_dir);
 	/* No upload is in flight yet: any temporary file is a crash's. */
 	api_datasets_sweep(api->cfg.data_dir);
 	return api;
@@ -41,6 +45,7 @@ void scann_api_free(struct scann_api *api)
 	api_event_cache_drop(api, api->evcache.job_id);
 	free((char *)api->cfg.data_dir);
 	free((char *)api->cfg.web_dir);
+	free((char *)api->cfg.worker);
 	free(api);
 }
 

@@ -106,3 +106,17 @@ enum MHD_Result api_reply_scann_error(struct api_req *r,
 				       err->message);
 	}
 }
+
+void api_scrub(char *text, const char *what, const char *with)
+{
+	size_t n = strlen(what), k = strlen(with);
+	char *p;
+
+	if (text == NULL || n == 0 || k > n)
+		return;
+	while ((p = strstr(text, what)) != NULL) {
+		memcpy(p, with, k);
+		memmove(p + k, p + n, strlen(p + n) + 1);
+		text = p + k;
+	}
+}

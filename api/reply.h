@@ -53,4 +53,12 @@ enum MHD_Result api_reply_error(struct api_req *r, unsigned status,
 enum MHD_Result api_reply_scann_error(struct api_req *r,
 				      const struct scann_error *err);
 
+/*
+ * Replace every what in text by with (no longer than what), in place: a
+ * server path out of a message a client reads -- a temporary file's name by
+ * what the client sent, the data dir's prefix by nothing (a job's files
+ * then read as jobs/ID/..., datasets as datasets/...).
+ */
+void api_scrub(char *text, const char *what, const char *with);
+
 #endif

@@ -3,10 +3,12 @@
  * ISO 8601 UTC strings, stored JSON columns embedded as objects.
  */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
 #include "api_int.h"
+#include "reply.h"
 
 json_t *api_time(int64_t ms)
 {
@@ -35,7 +37,25 @@ static json_t *embed(const char *text)
 	return v ? v : json_null();
 }
 
-json_t *api_view_job(const struct scann_store_job *j, int full)
+/* A job's error, without the server's data dir (reply.h, api_scrub). */
+static json_t *embed_error(const struct scann_api *api, const char *text)
+{
+	char *copy;
+	json_t *v;
+
+	if (text == NULL)
+		return json_null();
+	copy = strdup(text);
+	if (copy == NULL)
+		abort();
+	api_scrub(copy, api->data_prefix, "");
+	v = embed(copy);
+	free(copy);
+	return v;
+}
+
+json_t *api_view_job(const struct scann_api *api,
+		     const struct scann_store_job *j, int full)
 {
 	char loc[64];
 	json_t *v;
@@ -54,7 +74,7 @@ json_t *api_view_job(const struct scann_store_job *j, int full)
 		      "events", (json_int_t)j->last_seq,
 		      "stage", embed(j->stage),
 		      "latest", embed(j->latest),
-		      "error", embed(j->error),
+		      "error", embed_error(api, j->error),
 		      "href", loc);
 	if (v == NULL)
 		abort();

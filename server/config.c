@@ -6,6 +6,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "api/log.h"
 #include "config.h"
@@ -38,13 +39,18 @@ static const struct key keys[] = {
 	{ "max-dataset", K_SIZE, OFF(max_dataset), 0, 1024, 1LL << 34,
 	  "largest dataset upload, bytes" },
 	{ "user-limit", K_INT, OFF(user_limit), 0, 0, 1024,
-	  "running jobs per user (0: no cap)" },
+	  "running jobs per user; more wait queued (0: no cap; default half "
+	  "the worker slots)" },
+	{ "user-queue", K_INT, OFF(user_queue), 0, 0, 1000000,
+	  "queued jobs per user; more are refused, 429 (0: no cap; "
+	  "default 100)" },
 	{ "grace", K_INT, OFF(grace_s), 0, 0, 3600,
 	  "seconds between SIGTERM and SIGKILL" },
 	{ "sse-ping", K_INT, OFF(sse_ping_s), 0, 1, 3600,
 	  "seconds between SSE keep-alive comments" },
 	{ "job-timeout", K_INT, OFF(job_timeout_s), 0, 0, 30 * 24 * 3600,
-	  "cap on any job's timeout_s (0: none)" },
+	  "cap on a job's resources.timeout_s, a longer one refused (0: "
+	  "none; default 86400)" },
 	{ "max-db", K_SIZE, OFF(max_db), 0, 0, 1LL << 40,
 	  "cap on the database file, bytes (0: none)" },
 	{ "per-ip", K_INT, OFF(per_ip), 0, 0, 65536,
@@ -70,6 +76,18 @@ static const struct key keys[] = {
 	  "Slurm jobs in flight (0: --workers)" },
 	{ "slurm-sbatch-args", K_STR, OFF(slurm_sbatch_args), 1024, 0, 0,
 	  "more sbatch arguments, split on blanks" },
+	{ "worker-memory", K_SIZE, OFF(worker_memory), 0, 0, 1LL << 50,
+	  "cap on each worker's address space, bytes (default half the "
+	  "RAM; 0: none)" },
+	{ "insecure-open", K_INT, OFF(insecure_open), 0, 0, 1,
+	  "1: listen beyond loopback with no tokens, every client an admin "
+	  "(default 0: refused)" },
+	{ "retain-days", K_INT, OFF(retain_days), 0, 0, 36500,
+	  "finished jobs (records and files) deleted this many days after "
+	  "they ended (0: kept)" },
+	{ "retain-db", K_SIZE, OFF(retain_db), 0, 0, 1LL << 50,
+	  "oldest finished jobs deleted while the database uses more bytes "
+	  "(0: no limit)" },
 };
 #define N_KEYS (sizeof(keys) / sizeof(keys[0]))
 
@@ -233,6 +251,21 @@ static int set(struct scann_config *cfg, const char *name, const char *value,
 			       name);
 }
 
+/* A user name: what is safe in a log line, a URL query and a file name. */
+static int user_name_ok(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0 || n > 64 || s[0] == '.' || s[0] == '-')
+		return 0;
+	for (; *s; s++)
+		if (!((*s >= 'a' && *s <= 'z') || (*s >= 'A' && *s <= 'Z') ||
+		      (*s >= '0' && *s <= '9') || *s == '.' || *s == '_' ||
+		      *s == '-'))
+			return 0;
+	return 1;
+}
+
 static char *trim(char *s)
 {
 	char *e;
@@ -313,6 +346,13 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 		}
 	}
 	strcpy(cfg->runner, "local");
+	/* Budgets that let a team share the server by default. */
+	cfg->user_limit = -1;
+	cfg->user_queue = 100;
+	cfg->job_timeout_s = 24 * 3600;
+	/* One job must not take the machine: half its RAM by default. */
+	cfg->worker_memory = (size_t)sysconf(_SC_PHYS_PAGES) / 2 *
+		(size_t)sysconf(_SC_PAGESIZE);
 	for (i = 1; i < argc; i++) {
 		if (strcmp(argv[i], "--config") == 0 && i + 1 < argc) {
 			rc = load_file(argv[i + 1], cfg, err);
@@ -337,10 +377,12 @@ int scann_config_parse(int argc, char **argv, struct scann_config *cfg,
 						       "usage: scannd token add "
 						       "NAME [--admin] | token "
 						       "list | token revoke NAME");
-			if (strlen(argv[i + 2]) >= sizeof(cfg->token_name) ||
-			    argv[i + 2][0] == '\0' || argv[i + 2][0] == '-')
+			if (!user_name_ok(argv[i + 2]))
 				return scann_error_set(err, SCANN_EINVAL, "token",
-						       "bad user name");
+						       "user name '%.64s': 1 to 64 "
+						       "of A-Z a-z 0-9 . _ -, not "
+						       "starting with . or -",
+						       argv[i + 2]);
 			if (strcmp(verb, "add") == 0)
 				cfg->token_add = 1;
 			else

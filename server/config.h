@@ -19,7 +19,9 @@ struct scann_config {
 	size_t max_body;	/* JSON bodies; default 1 MiB */
 	size_t max_db;		/* database file cap; 0 = none */
 	size_t max_dataset;	/* uploads; default 256 MiB */
-	int user_limit;		/* running jobs per user; 0 = no cap */
+	int user_limit;		/* running jobs per user; 0 = no cap; -1 =
+				 * half the slots (the default) */
+	int user_queue;		/* queued jobs per user; 0 = no cap */
 	int grace_s;		/* SIGTERM -> SIGKILL; default 10 */
 	int job_timeout_s;	/* cap on a spec's timeout_s; 0 = none */
 	int sse_ping_s;		/* SSE keep-alive comment period; default 15 */
@@ -32,6 +34,10 @@ struct scann_config {
 	char slurm_spool[1024], slurm_partition[128], slurm_account[128];
 	char slurm_time_limit[64], slurm_sbatch_args[1024];
 	int slurm_max_jobs;	/* Slurm jobs in flight; 0 = workers */
+	size_t worker_memory;	/* each worker's RLIMIT_AS; default RAM / 2 */
+	int retain_days;	/* finished jobs deleted after; 0 = kept */
+	int insecure_open;	/* 1: no tokens yet any address (anyone admin) */
+	size_t retain_db;	/* oldest finished jobs deleted past; 0 */
 	/* "token add NAME [--admin]", "token list", "token revoke NAME" */
 	int token_add, token_list, token_revoke;
 	char token_name[128];

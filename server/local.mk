@@ -23,8 +23,12 @@ E2E_TESTS = \
 	tests/e2e/test_store_full.sh tests/e2e/test_schema.sh \
 	tests/e2e/test_isolation.sh tests/e2e/test_connections.sh \
 	tests/e2e/test_storage.sh tests/e2e/test_cli.sh tests/e2e/test_reload.sh \
-	tests/e2e/test_backup.sh tests/e2e/test_slurm.sh tests/e2e/test_orphans.sh
+	tests/e2e/test_backup.sh tests/e2e/test_slurm.sh tests/e2e/test_orphans.sh \
+	tests/e2e/test_worker_bounds.sh \
+	tests/e2e/test_one_curve.sh tests/e2e/test_budgets.sh \
+	tests/e2e/test_routes.sh tests/e2e/test_fail_closed.sh
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh deploy/slurm-local.sh \
 	deploy/slurm.md tests/bench/slurm_bench.sh
 EXTRA_DIST += tests/bench/server_bench.sh tests/bench/server_results.md
+EXTRA_DIST += tests/bench/soak.sh tests/bench/soak_check.py

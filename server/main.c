@@ -56,6 +56,7 @@ struct daemon {
 	int draining;
 	int offloaded;		/* api work on libuv's thread pool */
 	int http_stop_wanted;	/* drained, waiting for offloaded work */
+	int64_t retained_ms;	/* the last retention sweep */
 };
 
 /* ---- hooks between the api and the pool -------------------------------- */
@@ -150,6 +151,11 @@ static void on_tick(uv_timer_t *t)
 	struct daemon *d = t->data;
 
 	scann_api_tick(d->api, scann_store_now_ms());
+	/* Retention (--retain-days, --retain-db): once a minute. */
+	if (scann_store_now_ms() - d->retained_ms >= 60000) {
+		d->retained_ms = scann_store_now_ms();
+		scann_api_retain(d->api, d->retained_ms);
+	}
 	if (d->httpd != NULL)
 		scann_httpd_kick(d->httpd);
 }
@@ -266,7 +272,8 @@ static void on_hup(uv_signal_t *s, int signum)
 	scann_api_reconfigure(d->api, &acfg);
 	memset(&pcfg, 0, sizeof(pcfg));
 	pcfg.grace_ms = d->cfg.grace_s * 1000;
-	pcfg.user_limit = d->cfg.user_limit;
+	pcfg.user_limit = d->cfg.user_limit >= 0 ? d->cfg.user_limit :
+		(d->cfg.workers + 1) / 2;	/* as at start */
 	pcfg.max_timeout_s = d->cfg.job_timeout_s;
 	pcfg.epoch_rate = d->cfg.epoch_rate;
 	scann_pool_reconfigure(d->pool, &pcfg);
@@ -606,13 +613,21 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	default_paths(&cfg);
+	/*
+	 * Fail closed on disk: everything scannd and its workers create --
+	 * database, datasets, job files, a backup -- is the daemon user's
+	 * alone (files 0600, directories 0700), and so is a data dir made
+	 * before.
+	 */
+	umask(077);
 	if (cfg.backup || cfg.restore)
 		return backup_or_restore(&cfg);
-	if (mkdir(cfg.data_dir, 0755) != 0 && errno != EEXIST) {
+	if (mkdir(cfg.data_dir, 0700) != 0 && errno != EEXIST) {
 		fprintf(stderr, "scannd: data dir %s: %s\n", cfg.data_dir,
 			strerror(errno));
 		return 1;
 	}
+	chmod(cfg.data_dir, 0700);
 	snprintf(dbpath, sizeof(dbpath), "%s/scann.db", cfg.data_dir);
 	memset(&d, 0, sizeof(d));
 	d.argc = argc;
@@ -645,10 +660,12 @@ int main(int argc, char **argv)
 		scann_store_close(d.st);
 		return 1;
 	}
-	if (!is_loopback(&addr) && tokens == 0) {
+	if (!is_loopback(&addr) && tokens == 0 && !cfg.insecure_open) {
 		fprintf(stderr, "scannd: refusing to listen on %s without API "
 			"tokens: run 'scannd --data-dir %s token add NAME "
-			"--admin' first\n", cfg.listen, cfg.data_dir);
+			"--admin' first (or, to let anyone who can reach it in "
+			"as admin, --insecure-open 1)\n", cfg.listen,
+			cfg.data_dir);
 		scann_store_close(d.st);
 		return 2;
 	}
@@ -669,6 +686,11 @@ int main(int argc, char **argv)
 	acfg.max_dataset = cfg.max_dataset;
 	acfg.auth = tokens > 0;
 	acfg.ping_ms = cfg.sse_ping_s * 1000;
+	acfg.user_queue = cfg.user_queue;
+	acfg.max_timeout_s = cfg.job_timeout_s;
+	acfg.retain_days = cfg.retain_days;
+	acfg.retain_bytes = cfg.retain_db;
+	acfg.worker = cfg.worker;
 	memset(&ah, 0, sizeof(ah));
 	ah.cls = &d;
 	ah.job_queued = hook_job_queued;
@@ -681,9 +703,13 @@ int main(int argc, char **argv)
 	pcfg.worker = cfg.worker;
 	pcfg.data_dir = cfg.data_dir;
 	pcfg.grace_ms = cfg.grace_s * 1000;
-	pcfg.user_limit = cfg.user_limit;
+	/* By default one user's jobs take at most half the slots. */
+	pcfg.user_limit = cfg.user_limit >= 0 ? cfg.user_limit :
+		(cfg.workers + 1) / 2;
 	pcfg.max_timeout_s = cfg.job_timeout_s;
 	pcfg.epoch_rate = cfg.epoch_rate;
+	snprintf(pcfg.max_memory_arg, sizeof(pcfg.max_memory_arg),
+		 "--max-memory=%zu", cfg.worker_memory);
 	ph.cls = &d;
 	ph.job_changed = hook_job_changed;
 	d.pool = scann_pool_new(d.loop, d.st, &pcfg, &ph);

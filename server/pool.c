@@ -805,6 +805,7 @@ static void start(struct scann_pool *p, const struct scann_store_job *job,
 	if (!ops->queues)
 		how.threads = threads;
 	how.timeout_s = w->timeout_s;
+	how.max_memory_arg = p->cfg.max_memory_arg;
 	msg[0] = '\0';
 	rc = ops->start(p->runner.self, RUN(w), &how, &w->rstate, msg,
 			sizeof(msg));

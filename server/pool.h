@@ -50,6 +50,8 @@ struct scann_pool_config {
 	int epoch_rate;
 	/* How workers are run (the pool owns it); no ops: the local one. */
 	struct scann_runner runner;
+	/* "--max-memory=BYTES" on every worker's command line (memcap.h). */
+	char max_memory_arg[48];
 };
 
 struct scann_pool_hooks {

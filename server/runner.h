@@ -35,6 +35,9 @@ struct scann_run_start {
 	int resume;		/* dir holds a checkpoint to resume from */
 	int threads;		/* CPUs for the worker and its BLAS */
 	uint32_t timeout_s;	/* what the pool will allow it */
+	/* "--max-memory=BYTES" for a local worker (memcap.h); a Slurm job's
+	 * memory is Slurm's to bound (--slurm-sbatch-args --mem=...). */
+	const char *max_memory_arg;
 };
 
 struct scann_runner_ops {

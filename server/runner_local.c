@@ -234,6 +234,8 @@ static int local_start(void *self, struct scann_run *run,
 	args[a++] = lrn->worker;
 	args[a++] = "run";
 	args[a++] = "-";
+	if (how->max_memory_arg != NULL && how->max_memory_arg[0] != '\0')
+		args[a++] = (char *)how->max_memory_arg;
 	args[a++] = "--dataset";	/* the spec names the dataset's id */
 	args[a++] = (char *)how->dataset;
 	args[a++] = "--out";

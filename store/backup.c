@@ -127,13 +127,37 @@ int scann_store_backup(const char *db_path, const char *file,
 }
 
 /*
+ * Events name the old data directory where a worker printed a path (the
+ * spec's dataset, its files): name the new one instead, so the API's
+ * scrubbing of its own directory (events.c) reads them as before.
+ */
+static int rebase_events(sqlite3 *db, const char *old_dir,
+			 const char *new_dir)
+{
+	sqlite3_stmt *upd = NULL;
+	int rc;
+
+	if (sqlite3_prepare_v2(db, "UPDATE events SET data = replace(data, "
+			       "?1, ?2) WHERE instr(data, ?1) > 0", -1, &upd,
+			       NULL) != SQLITE_OK)
+		return -1;
+	sqlite3_bind_text(upd, 1, old_dir, -1, SQLITE_STATIC);
+	sqlite3_bind_text(upd, 2, new_dir, -1, SQLITE_STATIC);
+	rc = sqlite3_step(upd);
+	sqlite3_finalize(upd);
+	return rc == SQLITE_DONE ? 0 : -1;
+}
+
+/*
  * Dataset rows name their file by absolute path under the data directory
- * they were uploaded to: point them at the same name under new_dir.
+ * they were uploaded to: point them at the same name under new_dir, and
+ * the events at it too.
  */
 static int rebase_datasets(sqlite3 *db, const char *new_dir,
 			   struct scann_error *err)
 {
 	sqlite3_stmt *sel = NULL, *upd = NULL;
+	char *old_dir = NULL;
 	int rc = SQLITE_OK;
 
 	if (sqlite3_prepare_v2(db, "SELECT rowid, path FROM datasets", -1,
@@ -151,6 +175,8 @@ static int rebase_datasets(sqlite3 *db, const char *new_dir,
 			tail = p;
 		if (tail == NULL)
 			continue;	/* not under a data dir: left as is */
+		if (old_dir == NULL)
+			old_dir = sqlite3_mprintf("%.*s", (int)(tail - path), path);
 		now = sqlite3_mprintf("%s%s", new_dir, tail);
 		if (now == NULL)
 			goto fail;
@@ -163,12 +189,18 @@ static int rebase_datasets(sqlite3 *db, const char *new_dir,
 	}
 	if (rc != SQLITE_DONE)
 		goto fail;
+	if (old_dir != NULL && old_dir[0] != '\0' &&
+	    strcmp(old_dir, new_dir) != 0 &&
+	    rebase_events(db, old_dir, new_dir) != 0)
+		goto fail;
+	sqlite3_free(old_dir);
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
 	return 0;
 fail:
 	rc = scann_error_set(err, SCANN_EIO, NULL, "restore: %s",
 			     sqlite3_errmsg(db));
+	sqlite3_free(old_dir);
 	sqlite3_finalize(sel);
 	sqlite3_finalize(upd);
 	return rc;

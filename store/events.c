@@ -5,6 +5,16 @@
  * from a checkpoint may repeat or restart its own numbering, and the stream
  * clients see must still have no gap and no duplicate.  The worker's own
  * number, when different, is kept in the event as "worker_seq".
+ *
+ * One curve per job.  A worker resumed after a crash (scannd or the worker
+ * killed) regenerates, bit for bit and with the same worker numbers, the
+ * events between its last checkpoint and the crash, which the store may
+ * already hold.  So the store keeps the highest worker number it has stored
+ * for the job (jobs.worker_seq) and drops a worker event numbered at or
+ * below it: the stream keeps one copy of every epoch.  A worker's final
+ * stop event (a "log" with "resume") dropped that way still took a number
+ * in the worker's stream -- its later events are numbered one higher than
+ * the copies stored -- so dropping it raises the mark by one.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +25,25 @@ int scann_store__event_append_locked(struct scann_store *st, int64_t id,
 				     json_t *ev, int64_t *seq,
 				     struct scann_error *err);
 
+/* jobs.worker_seq := mark (see "One curve per job" above). */
+static int set_mark(struct scann_store *st, int64_t id, int64_t mark,
+		    struct scann_error *err)
+{
+	sqlite3_stmt *s = scann_store__stmt(st, STMT_JOB_WORKER_SEQ,
+		"UPDATE jobs SET worker_seq = ? WHERE id = ?", err);
+
+	if (s == NULL)
+		return err ? err->code : SCANN_EIO;
+	sqlite3_bind_int64(s, 1, mark);
+	sqlite3_bind_int64(s, 2, id);
+	if (sqlite3_step(s) != SQLITE_DONE) {
+		sqlite3_reset(s);
+		return scann_store__fail(st, err, "event worker seq");
+	}
+	sqlite3_reset(s);
+	return 0;
+}
+
 int scann_store__event_append_locked(struct scann_store *st, int64_t id,
 				     json_t *ev, int64_t *seq,
 				     struct scann_error *err)
@@ -22,22 +51,34 @@ int scann_store__event_append_locked(struct scann_store *st, int64_t id,
 	sqlite3_stmt *s;
 	const char *type = json_string_value(json_object_get(ev, "type"));
 	json_t *wseq = json_object_get(ev, "seq");
+	/* The worker's number, or 0 for an event of the server's own. */
+	int64_t wnum = json_is_integer(wseq) ? json_integer_value(wseq) : 0;
 	char *text = NULL;
-	int64_t next;
+	int64_t next, mark;
 	int rc;
 
 	if (type == NULL)
 		return scann_error_set(err, SCANN_EINVAL, "type",
 				       "event has no string \"type\"");
 	s = scann_store__stmt(st, STMT_JOB_SEQ,
-			      "SELECT last_seq FROM jobs WHERE id = ?", err);
+			      "SELECT last_seq, worker_seq FROM jobs WHERE id = ?",
+			      err);
 	rc = scann_store__job_row(st, s, id, "event seq", err);
 	if (rc != 0)
 		return rc;
 	next = sqlite3_column_int64(s, 0) + 1;
+	mark = sqlite3_column_int64(s, 1);
 	sqlite3_reset(s);
-	if (json_is_integer(wseq) && json_integer_value(wseq) != next)
-		json_object_set(ev, "worker_seq", wseq);
+	if (wnum > 0 && wnum <= mark) {
+		if (seq != NULL)
+			*seq = 0;
+		if (strcmp(type, "log") != 0 ||
+		    json_object_get(ev, "resume") == NULL)
+			return 0;	/* stored already */
+		return set_mark(st, id, mark + 1, err);
+	}
+	if (wnum > 0 && wnum != next)
+		json_object_set_new(ev, "worker_seq", json_integer(wnum));
 	json_object_set_new(ev, "seq", json_integer(next));
 	/* 9 significant digits: what the worker prints, without float noise. */
 	text = json_dumps(ev, JSON_COMPACT | JSON_REAL_PRECISION(9));
@@ -85,6 +126,11 @@ int scann_store__event_append_locked(struct scann_store *st, int64_t id,
 		goto out;
 	}
 	sqlite3_reset(s);
+	if (wnum > mark) {
+		rc = set_mark(st, id, wnum, err);
+		if (rc != 0)
+			goto out;
+	}
 	if (seq != NULL)
 		*seq = next;
 	rc = 0;

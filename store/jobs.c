@@ -402,3 +402,26 @@ int scann_store_job_count_running(struct scann_store *st, const char *owner,
 	sqlite3_reset(s);
 	return 0;
 }
+
+int scann_store_job_count_owned(struct scann_store *st, const char *owner,
+				enum scann_job_state state, int64_t *n,
+				struct scann_error *err)
+{
+	sqlite3_stmt *s = scann_store__stmt(st, STMT_JOB_COUNT_OWNED,
+		"SELECT count(*) FROM jobs WHERE owner = ? AND state = ?", err);
+	int rc;
+
+	if (s == NULL)
+		return err ? err->code : SCANN_EIO;
+	sqlite3_bind_text(s, 1, owner, -1, SQLITE_STATIC);
+	sqlite3_bind_text(s, 2, scann_job_state_name(state), -1, SQLITE_STATIC);
+	rc = sqlite3_step(s);
+	if (rc != SQLITE_ROW) {
+		rc = scann_store__fail(st, err, "count owned");
+		sqlite3_reset(s);
+		return rc;
+	}
+	*n = sqlite3_column_int64(s, 0);
+	sqlite3_reset(s);
+	return 0;
+}

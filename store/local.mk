@@ -5,7 +5,7 @@ store_libscannstore_a_SOURCES = \
 	store/store.h store/store_int.h store/store.c \
 	store/state.c store/state.h \
 	store/datasets.c store/jobs.c store/events.c store/users.c \
-	store/runs.c \
+	store/runs.c store/delete.c \
 	store/sha256.c store/sha256.h store/backup.c
 store_libscannstore_a_CFLAGS = $(AM_CFLAGS) $(SQLITE_CFLAGS) $(JANSSON_CFLAGS)
 

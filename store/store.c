@@ -135,6 +135,16 @@ static const char *const migrations[] = {
 	"  offset INTEGER NOT NULL DEFAULT 0,"
 	"  note TEXT NOT NULL DEFAULT '',"
 	"  updated_at INTEGER NOT NULL);",
+	/*
+	 * 5 -> 6: the highest worker seq stored per job (events.c, "One
+	 * curve per job").  For a file written before, the worker's number of
+	 * an event is its worker_seq, or its seq when that was the same; state
+	 * events are the server's own.
+	 */
+	"ALTER TABLE jobs ADD COLUMN worker_seq INTEGER NOT NULL DEFAULT 0;"
+	"UPDATE jobs SET worker_seq = coalesce((SELECT"
+	"  max(coalesce(json_extract(data, '$.worker_seq'), seq))"
+	"  FROM events WHERE job_id = jobs.id AND type <> 'state'), 0);",
 };
 
 #define N_MIGRATIONS ((int)(sizeof(migrations) / sizeof(migrations[0])))
@@ -435,8 +445,11 @@ int scann_store_check_room(struct scann_store *st, struct scann_error *err)
 	struct statvfs fs;
 
 	if (st->event_page_cap > 0) {
+		/* Pages in use: those deleted jobs freed are room again. */
 		sqlite3_stmt *s = scann_store__stmt(st, STMT_PAGE_COUNT,
-						    "PRAGMA page_count", err);
+			"SELECT (SELECT page_count FROM pragma_page_count())"
+			" - (SELECT freelist_count FROM pragma_freelist_count())",
+			err);
 		int64_t pages;
 
 		if (s == NULL)

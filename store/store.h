@@ -23,7 +23,7 @@
 #include "store/state.h"
 #include "worker/job/error.h"
 
-#define SCANN_STORE_SCHEMA_VERSION 5
+#define SCANN_STORE_SCHEMA_VERSION 6
 
 struct scann_store;
 
@@ -233,9 +233,35 @@ int scann_store_job_ids_in_state(struct scann_store *st,
 /* Number of jobs per state (counts has SCANN_JOB_STATE_COUNT slots). */
 int scann_store_job_count_states(struct scann_store *st, int64_t *counts,
 				 struct scann_error *err);
+/* Jobs owned by owner in state. */
+int scann_store_job_count_owned(struct scann_store *st, const char *owner,
+				enum scann_job_state state, int64_t *n,
+				struct scann_error *err);
 /* Running jobs owned by owner. */
 int scann_store_job_count_running(struct scann_store *st, const char *owner,
 				  int64_t *n, struct scann_error *err);
+
+/* ---- deletion and retention (delete.c) ---------------------------------- */
+
+/* Job id's row and events; its files are the caller's.  SCANN_ENOENT. */
+int scann_store_job_delete(struct scann_store *st, int64_t id,
+			   struct scann_error *err);
+/* Queued and running jobs that train on dataset id. */
+int scann_store_dataset_live_jobs(struct scann_store *st, const char *id,
+				  int64_t *n, struct scann_error *err);
+/*
+ * Dataset id's row (path: its file).  *file_unused: no row names the file
+ * any more, so the caller removes it.  SCANN_ENOENT.
+ */
+int scann_store_dataset_delete(struct scann_store *st, const char *id,
+			       const char *path, int *file_unused,
+			       struct scann_error *err);
+/* The finished job that finished first, before before_ms; *id 0 if none. */
+int scann_store_job_oldest_done(struct scann_store *st, int64_t before_ms,
+				int64_t *id, struct scann_error *err);
+/* Bytes of the database in use (its pages less the free ones). */
+int scann_store_used_bytes(struct scann_store *st, int64_t *bytes,
+			   struct scann_error *err);
 
 /* ---- events ------------------------------------------------------------ */
 
@@ -244,7 +270,11 @@ int scann_store_job_count_running(struct scann_store *st, const char *owner,
  * is set to the job's next seq (the server numbers every event, so a
  * resumed worker can neither leave a gap nor repeat a seq), the event row is
  * inserted and the job's progress columns updated, in one transaction.
- * ev is borrowed but gains "seq".  *seq receives the new seq.
+ * ev is borrowed but gains "seq".  *seq receives the new seq.  A worker's
+ * event (an integer "seq" of its own) numbered at or below the highest
+ * worker seq the job has stored is a resumed worker's copy of an event
+ * already stored: it is dropped, *seq = 0, and 0 returned (events.c, "One
+ * curve per job").
  */
 int scann_store_event_append(struct scann_store *st, int64_t id, json_t *ev,
 			     int64_t *seq, struct scann_error *err);

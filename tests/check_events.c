@@ -41,6 +41,62 @@ static void emit_event(struct scann_events *ev, int i)
 						 "val_acc", i / 8.0));
 }
 
+/*
+ * Issue 16: the event log a crashed run replays from keeps only its tail
+ * (a job printing epochs as fast as it can must not fill the disk), and a
+ * replay prints the logged lines up to the resumed stream's start, the
+ * stop events left out, and nothing after a clean stop.
+ */
+START_TEST(the_event_log_keeps_a_bounded_tail_and_replays_it)
+{
+	struct scann_events ev = {0};
+	char path[512], older[530];
+	FILE *null = fopen("/dev/null", "w"), *f;
+	long size = 0, older_size = 0;
+	char *buf = NULL;
+	size_t len = 0;
+	int i;
+
+	snprintf(path, sizeof(path), "%s/events.ndjson", test_tmpdir());
+	snprintf(older, sizeof(older), "%s.1", path);
+	ev.out = null;
+	ck_assert_int_eq(scann_events_log_open(&ev, path, 0), 0);
+	for (i = 1; i <= 40000; i++)	/* ~3.4 MB printed */
+		emit_event(&ev, i);
+	fclose(ev.log);
+	ev.log = NULL;
+	f = fopen(path, "r");
+	fseek(f, 0, SEEK_END);
+	size = ftell(f);
+	fclose(f);
+	f = fopen(older, "r");
+	ck_assert_ptr_nonnull(f);
+	fseek(f, 0, SEEK_END);
+	older_size = ftell(f);
+	fclose(f);
+	ck_assert_int_le(size + older_size, 2 * SCANN_EVENTS_LOG_MAX + 200);
+	ck_assert_int_ge(older_size, SCANN_EVENTS_LOG_MAX);
+	/* Resumed from a checkpoint at event 39990: the tail up to it. */
+	f = open_memstream(&buf, &len);
+	ev.out = f;
+	ev.seq = 39990;
+	ck_assert_int_gt(scann_events_replay(&ev, path), 1000);
+	fclose(f);
+	ck_assert_ptr_nonnull(strstr(buf, "{\"seq\":39990,"));
+	ck_assert_ptr_null(strstr(buf, "{\"seq\":39991,"));
+	free(buf);
+	/* After a clean stop (the log ends with the final event): nothing. */
+	ck_assert_int_eq(scann_events_log_open(&ev, path, 1), 0);
+	ev.out = null;
+	scann_events_emit_final(&ev, "log", json_pack("{s:s}", "resume", "d"));
+	fclose(ev.log);
+	ev.log = NULL;
+	ev.out = null;
+	ck_assert_int_eq(scann_events_replay(&ev, path), 0);
+	fclose(null);
+}
+END_TEST
+
 START_TEST(events_are_numbered_from_one_with_their_type)
 {
 	struct capture c;
@@ -198,6 +254,7 @@ static Suite *events_suite(void)
 	tcase_add_test(tc, a_resumed_run_prints_on_after_the_stop_event);
 	tcase_add_test(tc, a_stop_before_any_new_event_follows_the_last_printed);
 	tcase_add_test(tc, after_a_crash_events_repeat_with_the_same_seq_and_bytes);
+	tcase_add_test(tc, the_event_log_keeps_a_bounded_tail_and_replays_it);
 	suite_add_tcase(s, tc);
 	return s;
 }

@@ -394,6 +394,95 @@ START_TEST(job_lifecycle_numbers_events)
 }
 END_TEST
 
+/* Append worker event number w of type (epoch by default); the store's seq. */
+static int64_t worker_event(struct scann_store *st, int64_t id, int w,
+			    const char *type, int stop)
+{
+	struct scann_error err;
+	json_t *e = json_pack("{s:s,s:i,s:i}", "type", type, "seq", w, "epoch",
+			      w);
+	int64_t seq = -1;
+
+	if (stop)
+		json_object_set_new(e, "resume", json_string("jobs/1"));
+	ck_assert_int_eq(scann_store_event_append(st, id, e, &seq, &err), 0);
+	json_decref(e);
+	return seq;
+}
+
+/* Worker numbers of the job's worker events, in stored order. */
+static void worker_numbers(struct scann_store *st, int64_t id, char *out,
+			   size_t size)
+{
+	struct scann_store_event *ev;
+	struct scann_error err;
+	size_t len = 0;
+	int n;
+
+	ck_assert_int_eq(scann_store_event_list(st, id, 0, 100, &ev, &n, &err), 0);
+	out[0] = '\0';
+	for (int i = 0; i < n; i++) {
+		json_t *j = json_loads(ev[i].data, 0, NULL);
+		json_t *w = json_object_get(j, "worker_seq");
+
+		if (strcmp(ev[i].type, "state") != 0)
+			len += (size_t)snprintf(out + len, size - len, "%s%lld",
+				len ? "," : "", w ? (long long)json_integer_value(w) :
+				(long long)ev[i].seq);
+		json_decref(j);
+	}
+	scann_store_event_list_free(ev, n);
+}
+
+/*
+ * Issue 16, "one curve per job": a worker resumed after a crash repeats the
+ * events since its checkpoint with the same numbers; the store keeps one
+ * copy.  A stop event among the repeats shifts the worker's later numbers by
+ * one, and the store follows.
+ */
+START_TEST(resumed_worker_repeats_are_dropped)
+{
+	struct scann_store *st = open_fresh("dup.db");
+	struct scann_store_job_resources brief = { 1, 60 };
+	struct scann_error err;
+	int64_t id;
+	char got[512];
+
+	ck_assert_int_eq(scann_store_job_insert(st, "ann", "t", "ds1",
+						"{\"dataset\":\"ds1\"}", &brief,
+						&id, &err), 0);
+	for (int w = 1; w <= 6; w++)
+		worker_event(st, id, w, "epoch", 0);
+	/* Crash; resumed from the checkpoint after event 3. */
+	ck_assert_int_eq(worker_event(st, id, 4, "epoch", 0), 0);
+	ck_assert_int_eq(worker_event(st, id, 6, "epoch", 0), 0);
+	ck_assert_int_gt(worker_event(st, id, 7, "epoch", 0), 0);
+	worker_numbers(st, id, got, sizeof(got));
+	ck_assert_str_eq(got, "1,2,3,4,5,6,7");
+	/* Crash after 9, resumed from 7; stopped (drain) while repeating 8:
+	 * its stop event takes number 9, so the worker's 9 and 10 come back
+	 * as 10 and 11. */
+	worker_event(st, id, 8, "epoch", 0);
+	worker_event(st, id, 9, "epoch", 0);
+	ck_assert_int_eq(worker_event(st, id, 8, "epoch", 0), 0);
+	ck_assert_int_eq(worker_event(st, id, 9, "log", 1), 0);
+	ck_assert_int_eq(worker_event(st, id, 10, "epoch", 0), 0);
+	ck_assert_int_gt(worker_event(st, id, 11, "epoch", 0), 0);
+	worker_numbers(st, id, got, sizeof(got));
+	ck_assert_str_eq(got, "1,2,3,4,5,6,7,8,9,11");
+	/* An event without a worker number (the pool's) is always kept. */
+	{
+		json_t *e = json_pack("{s:s,s:s}", "type", "log", "message", "x");
+		int64_t seq = 0;
+
+		ck_assert_int_eq(scann_store_event_append(st, id, e, &seq, &err), 0);
+		ck_assert_int_gt(seq, 0);
+		json_decref(e);
+	}
+	scann_store_close(st);
+}
+END_TEST
+
 START_TEST(job_list_filters_and_pages)
 {
 	struct scann_store *st = open_fresh("list.db");
@@ -681,6 +770,7 @@ static Suite *store_suite(void)
 	tcase_add_test(tc, dataset_insert_dedupes_and_lists);
 	tcase_add_test(tc, dataset_records_are_per_owner);
 	tcase_add_test(tc, job_lifecycle_numbers_events);
+	tcase_add_test(tc, resumed_worker_repeats_are_dropped);
 	tcase_add_test(tc, job_list_filters_and_pages);
 	tcase_add_test(tc, tokens_store_only_hashes);
 	tcase_add_test(tc, tokens_revoke_by_user_and_list);

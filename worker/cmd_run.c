@@ -15,7 +15,14 @@
  * there is none yet) and prints the rest of the stream, gap-free and
  * without repeats after a clean stop (DIR/stream.json records what was
  * printed; see events.h, "Resumption").  resources.timeout_s is enforced
- * the same way (state "timeout", exit 1).
+ * the same way (state "timeout", exit 1).  A stop is bounded: when no batch
+ * boundary comes within STOP_GRACE_MS of the signal (one batch of a huge
+ * network, a DR fit, the export), the watchdog (watchdog.h) prints the
+ * final event and exits with the same status; the run then resumes from
+ * its last checkpoint.
+ *
+ * --max-memory caps the worker's address space (memcap.h); an allocation
+ * past it fails the job with an error event that names the cap.
  */
 #include <errno.h>
 #include <signal.h>
@@ -34,6 +41,7 @@
 #include "cmd.h"
 #include "export.h"
 #include "job/artifacts.h"
+#include "memcap.h"
 #include "job/dataset.h"
 #include "model.h"
 #include "normalize.h"
@@ -44,11 +52,14 @@
 #include "job/split_digest.h"
 #include "study.h"
 #include "tar.h"
+#include "watchdog.h"
 
 /* OpenBLAS's thread control (not in cblas.h of every packaging). */
 void openblas_set_num_threads(int num_threads);
 
 #define EXIT_STOPPED 143	/* 128 + SIGTERM: stopped, resumable */
+#define STOP_GRACE_MS 3000	/* from a stop signal to the forced exit */
+
 
 static volatile sig_atomic_t timed_out;
 
@@ -63,6 +74,18 @@ static void on_alarm(int sig)
 	(void)sig;
 	timed_out = 1;
 	scann_stop_requested = 1;
+}
+
+static void install_signals(void)
+{
+	struct sigaction sa;
+
+	memset(&sa, 0, sizeof(sa));
+	sa.sa_handler = on_stop;
+	sigaction(SIGTERM, &sa, NULL);
+	sigaction(SIGINT, &sa, NULL);
+	sa.sa_handler = on_alarm;
+	sigaction(SIGALRM, &sa, NULL);
 }
 
 static int run_usage(FILE *to, int status)
@@ -85,6 +108,10 @@ static int run_usage(FILE *to, int status)
 		"  --energy MAC,SRAM,CMP\n"
 		"                 energy per MAC, SRAM access and comparison in pJ for\n"
 		"                 energy_nj (default the paper's 130 nm 11.8,34.6,6.16)\n"
+		"  --max-memory BYTES\n"
+		"                 cap the worker's address space (RLIMIT_AS; k, M, G\n"
+		"                 suffixes; 0 = none): an allocation past it fails\n"
+		"                 the job with an error event naming the cap\n"
 		"  --timings      add wall-clock seconds (elapsed_s) to epoch and result\n"
 		"                 events; without it one seed gives one byte-identical\n"
 		"                 stream\n"
@@ -92,7 +119,8 @@ static int run_usage(FILE *to, int status)
 		"\n"
 		"Exit status: 0 success; 1 the job failed (or hit resources.timeout_s);\n"
 		"2 bad usage, invalid spec (the field is named) or unreadable data;\n"
-		"143 stopped by SIGTERM or SIGINT at a batch boundary (resumable).\n");
+		"143 stopped by SIGTERM or SIGINT at a batch boundary, or 3 s after the\n"
+		"signal when none came (resumable).\n");
 	return status;
 }
 
@@ -100,6 +128,10 @@ static int run_usage(FILE *to, int status)
 struct run {
 	const char *spec_path, *dir, *resume, *dataset;
 	int timings;
+	size_t max_memory;	/* --max-memory; 0 = none */
+	int started_over;	/* --resume found no checkpoint */
+	char log_path[4096];	/* the event log (events.h) */
+	struct scann_watchdog dog;
 	struct scann_energy_model energy;
 	char spec_file[4096];
 	struct scann_events ev;
@@ -115,6 +147,29 @@ struct run {
 	struct scann_study_out study;
 	json_t *target;		/* synthesize: target_met, target, pareto */
 };
+
+/*
+ * Out of memory: an error event (state failed) that names the cap when one
+ * is set, so the user knows the job, not the engine, is too big.
+ */
+static int out_of_memory(struct run *r, const char *what)
+{
+	char msg[256];
+	size_t cap = scann_memcap_get();
+
+	if (cap)
+		snprintf(msg, sizeof(msg), "out of memory %s: the worker's "
+			 "memory cap (--max-memory) is %zu MiB", what,
+			 cap >> 20);
+	else
+		snprintf(msg, sizeof(msg), "out of memory %s", what);
+	scann_events_emit_final(&r->ev, "log",
+				json_pack("{s:s, s:s, s:s, s:s}", "level", "error",
+					  "message", msg, "code", "ENOMEM",
+					  "state", "failed"));
+	fprintf(stderr, "scann-worker: %s\n", msg);
+	return 1;
+}
 
 /* Print a rejected spec or bad input: stderr line, plus an error event. */
 static int reject(struct run *r, const struct scann_error *e, const char *what)
@@ -173,6 +228,18 @@ static int parse_args(struct run *r, int argc, char **argv)
 			r->dataset = argv[++i];
 		else if (strcmp(argv[i], "--timings") == 0)
 			r->timings = 1;
+		else if ((strcmp(argv[i], "--max-memory") == 0 && i + 1 < argc) ||
+			 strncmp(argv[i], "--max-memory=", 13) == 0) {
+			const char *v = argv[i][12] == '=' ? argv[i] + 13 :
+				argv[++i];
+
+			if (scann_memcap_parse(v, &r->max_memory) != 0) {
+				fprintf(stderr, "scann-worker: --max-memory wants "
+					"a byte count (k, M or G suffix), not "
+					"'%s'\n", v);
+				return 2;
+			}
+		}
 		else if (strcmp(argv[i], "--energy") == 0 && i + 1 < argc) {
 			struct scann_energy_model *e = &r->energy;
 			char tail;
@@ -282,17 +349,16 @@ static int prepare_data(struct run *r)
 	if (scann_dataset_load(spec->dataset, spec->label_column[0] ?
 			       spec->label_column : NULL, &r->ds, &r->err) != 0) {
 		snprintf(r->err.field, sizeof(r->err.field), "dataset");
-		return r->err.code == SCANN_ENOMEM ? 1 :
+		return r->err.code == SCANN_ENOMEM ?
+			out_of_memory(r, "loading the dataset") :
 			reject(r, &r->err, "dataset:");
 	}
 	if (scann_split_make(r->ds, &spec->split, &r->split, &r->err) != 0)
 		return reject(r, &r->err, "invalid split:");
 	r->xn = malloc((size_t)r->ds->rows * r->ds->features * sizeof(float) + 1);
 	if (r->xn == NULL || scann_norm_fit(&r->norm, r->ds->x, r->ds->features,
-					    r->split.train, r->split.n_train) != 0) {
-		fprintf(stderr, "scann-worker: out of memory\n");
-		return 1;
-	}
+					    r->split.train, r->split.n_train) != 0)
+		return out_of_memory(r, "normalising the dataset");
 	if (spec->front.enabled) {
 		int rc = front_shape(r);
 
@@ -342,9 +408,19 @@ static void setup_ctx(struct run *r)
 	scann_rng_seed(&ctx->rng, r->spec.train.seed);
 }
 
+/* Tee the printed stream to the job's event log (events.h). */
+static void open_log(struct run *r, int append)
+{
+	artifact_path(r->log_path, sizeof(r->log_path), r,
+		      SCANN_ARTIFACT_EVENTS);
+	scann_events_log_open(&r->ev, r->log_path, append);
+}
+
 /* From the checkpoint, if there is one; else the "job accepted" event. */
 static int start_or_resume(struct run *r)
 {
+	char path[4096];
+
 	if (r->resume && !scann_checkpoint_exists(r->resume)) {
 		/* Stopped before the first checkpoint: start over, the events
 		 * printed before skipped (events.h, "Resumption"). */
@@ -352,6 +428,7 @@ static int start_or_resume(struct run *r)
 		fprintf(stderr, "scann-worker: %s has no checkpoint yet; "
 			"starting the job from the beginning\n", r->resume);
 		r->resume = NULL;
+		r->started_over = 1;
 	}
 	if (r->resume) {
 		if (scann_checkpoint_load(r->resume, &r->prog, &r->ctx.rng,
@@ -362,8 +439,13 @@ static int start_or_resume(struct run *r)
 		scann_checkpoint_load_stream(r->resume, &r->ev);
 		fprintf(stderr, "scann-worker: resuming from %s/%s\n", r->resume,
 			scann_artifacts[SCANN_ARTIFACT_CHECKPOINT].file);
+		/* Events a crash may have kept from the consumer, again. */
+		artifact_path(path, sizeof(path), r, SCANN_ARTIFACT_EVENTS);
+		scann_events_replay(&r->ev, path);
+		open_log(r, 1);
 		return 0;
 	}
+	open_log(r, r->started_over);
 	scann_events_emit(&r->ev, "log",
 			  json_pack("{s:s, s:s, s:O, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:o}, s:s}",
 				    "level", "info", "message", "job accepted",
@@ -393,15 +475,8 @@ static int is_dr_job(const struct run *r)
  */
 static int run_stages(struct run *r)
 {
-	struct sigaction sa;
 	int rc;
 
-	memset(&sa, 0, sizeof(sa));
-	sa.sa_handler = on_stop;
-	sigaction(SIGTERM, &sa, NULL);
-	sigaction(SIGINT, &sa, NULL);
-	sa.sa_handler = on_alarm;
-	sigaction(SIGALRM, &sa, NULL);
 	alarm(r->spec.resources.timeout_s);
 	if (is_dr_job(r)) {
 		rc = scann_study_run(&r->ctx, &r->study, &r->err);
@@ -433,6 +508,11 @@ static int run_stages(struct run *r)
 					    "resume", r->dir));
 		scann_checkpoint_save_stream(r->dir, &r->ev);
 		return timed_out ? 1 : EXIT_STOPPED;
+	}
+	if (rc == SCANN_ENOMEM) {
+		rc = out_of_memory(r, "training");
+		scann_checkpoint_save_stream(r->dir, &r->ev);
+		return rc;
 	}
 	if (rc != 0) {
 		scann_events_emit_final(&r->ev, "log",
@@ -625,6 +705,8 @@ static int write_result(struct run *r)
 
 static void run_free(struct run *r)
 {
+	if (r->ev.log)
+		fclose(r->ev.log);
 	json_decref(r->target);
 	scann_study_out_free(&r->study);
 	scann_stage_progress_free(&r->prog);
@@ -633,6 +715,32 @@ static void run_free(struct run *r)
 	scann_dataset_free(r->ds);
 	json_decref(r->spec_json);
 	free(r->xn);
+}
+
+/*
+ * The watchdog's forced stop: no batch boundary came in time.  The final
+ * event and the stream file are what a stop at a boundary writes (the
+ * stream's lock makes the event the last line); the run resumes from its
+ * last checkpoint.
+ */
+static void force_stop(void *ctx)
+{
+	struct run *r = ctx;
+
+	flockfile(r->ev.out);
+	scann_events_emit_final(&r->ev, "log",
+			  json_pack("{s:s, s:s, s:s, s:s}", "level", "warning",
+				    "message", timed_out ?
+				    "stopped: resources.timeout_s reached (mid-step; "
+				    "resumes from the last checkpoint)" :
+				    "stopped by signal mid-step (resumes from the "
+				    "last checkpoint)",
+				    "state", timed_out ? "timeout" : "cancelled",
+				    "resume", r->dir));
+	scann_checkpoint_save_stream(r->dir, &r->ev);
+	fprintf(stderr, "scann-worker: no batch boundary within %d ms of the "
+		"stop; stopped mid-step\n", STOP_GRACE_MS);
+	_exit(timed_out ? 1 : EXIT_STOPPED);
 }
 
 static int run_run(int argc, char **argv)
@@ -649,6 +757,15 @@ static int run_run(int argc, char **argv)
 	status = parse_args(r, argc, argv);
 	if (status >= 0)
 		goto done;
+	if (scann_memcap_set(r->max_memory, &r->err) != 0) {
+		fprintf(stderr, "scann-worker: %s\n", r->err.message);
+		status = 2;
+		goto done;
+	}
+	/* Signals are caught from the start, so a stop during the data's
+	 * load is bounded too. */
+	install_signals();
+	scann_watchdog_start(&r->dog, STOP_GRACE_MS, force_stop, r);
 	status = read_spec(r);
 	if (status == 0)
 		status = prepare_data(r);
@@ -660,6 +777,8 @@ static int run_run(int argc, char **argv)
 		status = run_stages(r);
 	if (status < 0)
 		status = write_result(r);
+	scann_watchdog_end(&r->dog);
+	alarm(0);
 done:
 	run_free(r);
 	free(r);

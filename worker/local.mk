@@ -34,7 +34,9 @@ worker_libscann_a_SOURCES += \
 	worker/study.c worker/study.h \
 	worker/model.c worker/model.h \
 	worker/checkpoint.c worker/checkpoint.h \
-	worker/blas_kernels.c worker/blas_kernels.h
+	worker/blas_kernels.c worker/blas_kernels.h \
+	worker/watchdog.c worker/watchdog.h \
+	worker/memcap.c worker/memcap.h
 
 # The C export (issue 14): the plan, its int8 form, the C writer.
 worker_libscann_a_SOURCES += worker/export.h worker/export_plan.c \

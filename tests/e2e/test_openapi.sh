@@ -10,13 +10,17 @@ e2e_start --workers 1
 DS=$(upload "$DATA/iris.csv" iris)
 ID=$(submit "{\"dataset\":\"iris\",$QUICK}")
 check "a finished job" wait_state "$ID" succeeded 120
+# DELETE routes take these, so the others keep theirs.
+DDS=$(upload "$DATA/wine.csv" spare)
+DID=$(submit "{\"dataset\":\"iris\",$QUICK}")
+check "a finished job to delete" wait_state "$DID" succeeded 120
 
 path=
 n=0
 while IFS= read -r line; do
 	case "$line" in
 	"  /"*:) path=${line#  }; path=${path%:}; continue ;;
-	"    get:"|"    post:") ;;
+	"    get:"|"    post:"|"    delete:") ;;
 	*) continue ;;
 	esac
 	m=${line#    }; m=${m%:}
@@ -27,6 +31,10 @@ while IFS= read -r line; do
 	*) p=${p/\{id\}/$ID} ;;
 	esac
 	args=()
+	case "$M $path" in
+	"DELETE /api/v1/datasets/"*) p=/api/v1/datasets/$DDS ;;
+	"DELETE /api/v1/jobs/"*) p=/api/v1/jobs/$DID ;;
+	esac
 	case "$M $path" in
 	"POST /api/v1/datasets") args=(--data-binary "@$DATA/wine.csv") ;;
 	"POST /api/v1/jobs") args=(-d "{\"dataset\":\"iris\",$QUICK}") ;;

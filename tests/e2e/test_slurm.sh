@@ -31,7 +31,7 @@ if ! timeout 10 sinfo -h >/dev/null 2>&1 ||
 	fi
 fi
 FAIR=${SLURM_FAIR_JOBS:-16}
-SLURM_ARGS=(--runner slurm --slurm-spool "$T/spool" --slurm-max-jobs 2 --epoch-rate 0)
+SLURM_ARGS=(--runner slurm --slurm-spool "$T/spool" --slurm-max-jobs 2 --epoch-rate 0 --user-limit 0)
 
 # slurm_id ID: the Slurm job id scannd shows for job ID.
 slurm_id() {
