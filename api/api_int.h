@@ -10,6 +10,7 @@
 #include <jansson.h>
 
 #include "api.h"
+#include "store/sha256.h"
 
 #define API_PREFIX "/api/v1"
 
@@ -43,6 +44,19 @@ struct api_req {
 	char *body;
 	size_t len, alloc;
 	int too_big;
+	/*
+	 * A body spooled to a file as it arrives (dataset uploads): never in
+	 * memory.  spool_path is owned and removed at completion unless the
+	 * handler renamed it; sha256_hex is the body's, set at its end.
+	 */
+	int spooled;
+	FILE *spool;
+	char *spool_path;
+	int spool_errno;		/* writing it failed: 507 */
+	int spool_busy;			/* over the bytes in flight: 503 */
+	uint64_t spooled_bytes;		/* counted in api->spool_bytes */
+	struct scann_sha256 spool_sha;
+	char sha256_hex[65];
 	enum api_req_kind kind;
 	/* The caller: "local" + admin when the server runs without tokens. */
 	char *user;
@@ -114,6 +128,7 @@ struct scann_api {
 	int64_t last_ping_ms;
 	uint64_t http_status[API_STATUS_SLOTS];
 	uint64_t requests;
+	uint64_t spool_bytes;		/* upload bytes on disk, in flight */
 };
 
 /* ---- views (views.c). */

@@ -25,6 +25,7 @@
  * struct api_upload.
  */
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -76,31 +77,27 @@ static enum MHD_Result reply_dataset(struct api_req *r, unsigned status,
 	return api_queue(r, status, resp);
 }
 
-/* Write len bytes to path; 0 or -errno. */
-static int write_file(const char *path, const char *data, size_t len)
+/*
+ * The spooled body (http.c) becomes path, on disk before the record names
+ * it; 0 or -errno (path then does not exist).
+ */
+static int take_spool(const char *spool, const char *path)
 {
-	FILE *f = fopen(path, "wb");
-	int e;
+	int fd, e;
 
-	if (f == NULL)
+	if (spool == NULL)
+		return -EIO;
+	if (rename(spool, path) != 0)
 		return -errno;
-	if (len > 0 && fwrite(data, 1, len, f) != len) {
-		e = errno ? errno : EIO;
-		fclose(f);
-		unlink(path);
-		return -e;
-	}
-	if (fflush(f) != 0 || fsync(fileno(f)) != 0) {
+	fd = open(path, O_RDONLY);
+	if (fd < 0 || fsync(fd) != 0) {
 		e = errno;
-		fclose(f);
+		if (fd >= 0)
+			close(fd);
 		unlink(path);
 		return -e;
 	}
-	if (fclose(f) != 0) {
-		e = errno;
-		unlink(path);
-		return -e;
-	}
+	close(fd);
 	return 0;
 }
 
@@ -196,6 +193,23 @@ void api_datasets_sweep(const char *data_dir)
 	closedir(d);
 }
 
+/* The spooled multipart body through pp, 64 KiB at a time: 1 when whole. */
+static int feed_spool(struct MHD_PostProcessor *pp, const char *spool)
+{
+	char buf[64 * 1024];
+	FILE *f = spool ? fopen(spool, "rb") : NULL;
+	size_t n;
+	int ok = f != NULL;
+
+	while (ok && (n = fread(buf, 1, sizeof(buf), f)) > 0)
+		ok = MHD_post_process(pp, buf, n) == MHD_YES;
+	if (f != NULL) {
+		ok = ok && !ferror(f);
+		fclose(f);
+	}
+	return ok;
+}
+
 /*
  * Unpack r's multipart body into tmp (a new directory): its four files.
  * 0, or -1 with tmp removed and the reply queued in *res.  The loader runs
@@ -221,7 +235,7 @@ static int idx_unpack(struct api_req *r, const char *tmp, enum MHD_Result *res)
 				       "needs a boundary");
 		return -1;
 	}
-	ok = MHD_post_process(pp, r->body, r->len) == MHD_YES;
+	ok = feed_spool(pp, r->spool_path);
 	MHD_destroy_post_processor(pp);
 	for (i = 0; i < 4; i++)
 		if (u.f[i] != NULL && fclose(u.f[i]) != 0)
@@ -257,8 +271,8 @@ static int idx_unpack(struct api_req *r, const char *tmp, enum MHD_Result *res)
 }
 
 /*
- * An upload's long part -- SHA-256 of the body, for CSV the temporary file
- * (fsync'd), the engine's loader (CSV parsing, IDX gunzip and checks):
+ * An upload's long part -- for CSV the body (spooled to disk as it came,
+ * hashed on the way: http.c) moved into place and fsync'd, the engine's loader (CSV parsing, IDX gunzip and checks):
  * about a second per 100 MB -- runs through hooks.offload on another
  * thread while the connection is suspended; the loop then finishes it
  * (store lookups and inserts stay on the loop, and so does an IDX body's
@@ -285,13 +299,13 @@ static void upload_work(void *arg)
 	struct api_upload *u = arg;
 	int rc;
 
-	scann_sha256_hex_of(u->r->body, u->r->len, u->hex);
+	memcpy(u->hex, u->r->sha256_hex, sizeof(u->hex));
 	scann_error_clear(&u->err);
 	if (u->idx) {
 		u->rc = scann_dataset_load_idx_dir(u->tmp, &u->ds, &u->err);
 		return;
 	}
-	rc = write_file(u->tmp, u->r->body, u->r->len);
+	rc = take_spool(u->r->spool_path, u->tmp);
 	if (rc != 0) {
 		u->io_errno = -rc;
 		return;

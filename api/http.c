@@ -11,10 +11,13 @@
  * a known state and the client reads the answer.  Every reply goes through api_queue, which adds the common
  * headers and counts the status for /metrics.
  */
+#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "api_int.h"
 #include "reply.h"
@@ -272,6 +275,7 @@ static enum MHD_Result begin(struct scann_api *api, struct api_req *r,
 		return res;
 	r->handler = rt->handler;
 	r->cap = rt->json_body ? api->cfg.max_body : api->cfg.max_dataset;
+	r->spooled = !rt->json_body;	/* dataset uploads go to disk */
 	cl = MHD_lookup_connection_value(r->conn, MHD_HEADER_KIND,
 					 MHD_HTTP_HEADER_CONTENT_LENGTH);
 	if (cl != NULL && strtoull(cl, NULL, 10) > r->cap) {
@@ -296,7 +300,68 @@ static enum MHD_Result begin(struct scann_api *api, struct api_req *r,
 	return MHD_YES;
 }
 
-static void take_body(struct api_req *r, const char *data, size_t n)
+/*
+ * Append to r's spool file, made at the first byte under the data dir's
+ * datasets/ (the handler renames it into place there).  The bytes of all
+ * spooled bodies in flight count against SPOOL_FLIGHT dataset caps: a
+ * client that stalls uploads fills neither memory nor, past that, the disk.
+ */
+#define SPOOL_FLIGHT 4
+
+static void spool_body(struct scann_api *api, struct api_req *r,
+		       const char *data, size_t n)
+{
+	static unsigned long spools;	/* unique names */
+	char path[4200];
+
+	if (r->spool_errno != 0 || r->spool_busy)
+		return;
+	if (api->spool_bytes + n > SPOOL_FLIGHT * (uint64_t)api->cfg.max_dataset) {
+		r->spool_busy = 1;
+		return;
+	}
+	if (r->spool == NULL && r->spool_path == NULL) {
+		snprintf(path, sizeof(path), "%s/datasets", api->cfg.data_dir);
+		if (mkdir(path, 0700) != 0 && errno != EEXIST) {
+			r->spool_errno = errno;
+			return;
+		}
+		snprintf(path, sizeof(path), "%s/datasets/.upload-body-%ld-%lu",
+			 api->cfg.data_dir, (long)getpid(), ++spools);
+		r->spool_path = strdup(path);
+		if (r->spool_path == NULL)
+			abort();
+		r->spool = fopen(path, "wb");
+		if (r->spool == NULL) {
+			r->spool_errno = errno;
+			return;
+		}
+		scann_sha256_init(&r->spool_sha);
+	}
+	if (fwrite(data, 1, n, r->spool) != n) {
+		r->spool_errno = errno ? errno : EIO;
+		return;
+	}
+	scann_sha256_update(&r->spool_sha, data, n);
+	api->spool_bytes += n;
+	r->spooled_bytes += n;
+	r->len += n;
+}
+
+/* The body is in: close the spool.  0, or -1 with errno kept in r. */
+static int spool_close(struct api_req *r)
+{
+	if (r->spool != NULL) {
+		if (fclose(r->spool) != 0 && r->spool_errno == 0)
+			r->spool_errno = errno ? errno : EIO;
+		r->spool = NULL;
+		scann_sha256_hex(&r->spool_sha, r->sha256_hex);
+	}
+	return r->spool_errno != 0 ? -1 : 0;
+}
+
+static void take_body(struct scann_api *api, struct api_req *r,
+		      const char *data, size_t n)
 {
 	if (r->too_big)
 		return;
@@ -305,6 +370,10 @@ static void take_body(struct api_req *r, const char *data, size_t n)
 		free(r->body);
 		r->body = NULL;
 		r->len = r->alloc = 0;
+		return;
+	}
+	if (r->spooled) {
+		spool_body(api, r, data, n);
 		return;
 	}
 	if (r->len + n + 1 > r->alloc) {
@@ -347,7 +416,7 @@ enum MHD_Result scann_api_handle(void *cls, struct MHD_Connection *c,
 		return MHD_YES;
 	}
 	if (*upload_data_size > 0) {
-		take_body(r, upload_data, *upload_data_size);
+		take_body(api, r, upload_data, *upload_data_size);
 		*upload_data_size = 0;
 		return MHD_YES;
 	}
@@ -355,6 +424,19 @@ enum MHD_Result scann_api_handle(void *cls, struct MHD_Connection *c,
 		return api_reply_error(r, MHD_HTTP_CONTENT_TOO_LARGE,
 				       "too_large", "body",
 				       "request body over %zu bytes", r->cap);
+	if (r->spooled && r->upload == NULL) {
+		if (r->spool_busy)
+			return api_reply_error(r, MHD_HTTP_SERVICE_UNAVAILABLE,
+					       "busy", "body", "uploads in flight "
+					       "over %llu bytes; try again later",
+					       (unsigned long long)SPOOL_FLIGHT *
+					       api->cfg.max_dataset);
+		if (spool_close(r) != 0)
+			return api_reply_error(r, MHD_HTTP_INSUFFICIENT_STORAGE,
+					       "storage", "body", "cannot store "
+					       "the upload: %s",
+					       strerror(r->spool_errno));
+	}
 	return r->handler(api, r);
 }
 
@@ -370,6 +452,14 @@ void scann_api_completed(void *cls, struct MHD_Connection *c, void **con_cls,
 		api_wait_remove(api, r);
 	api_upload_free(r);
 	api_predict_free(r);
+	if (r->spooled) {
+		if (r->spool != NULL)
+			fclose(r->spool);
+		if (r->spool_path != NULL)
+			unlink(r->spool_path);	/* ENOENT once renamed */
+		free(r->spool_path);
+		api->spool_bytes -= r->spooled_bytes;
+	}
 	free(r->path);
 	free(r->body);
 	free(r->user);

@@ -26,7 +26,8 @@ E2E_TESTS = \
 	tests/e2e/test_backup.sh tests/e2e/test_slurm.sh tests/e2e/test_orphans.sh \
 	tests/e2e/test_worker_bounds.sh \
 	tests/e2e/test_one_curve.sh tests/e2e/test_budgets.sh \
-	tests/e2e/test_routes.sh tests/e2e/test_fail_closed.sh
+	tests/e2e/test_routes.sh tests/e2e/test_fail_closed.sh \
+	tests/e2e/test_upload_stream.sh
 TESTS += $(E2E_TESTS)
 EXTRA_DIST += $(E2E_TESTS) tests/e2e/lib.sh deploy/slurm-local.sh \
 	deploy/slurm.md tests/bench/slurm_bench.sh
