@@ -203,8 +203,11 @@ eq "each started once" "$(sqlite3 "$T/fdata/scann.db" "SELECT count(*) FROM jobs
 ORDER=$(sqlite3 "$T/fdata/scann.db" "SELECT owner FROM jobs ORDER BY started_at, id" | tr '\n' ' ')
 BOB_FIRST=$(sqlite3 "$T/fdata/scann.db" "SELECT count(*) FROM (SELECT owner FROM jobs ORDER BY started_at, id LIMIT $((FAIR / 2))) WHERE owner='bob'")
 say "start order: $ORDER"
-eq "never more than 2 running at once" "$(sqlite3 "$T/fdata/scann.db" "SELECT max((SELECT count(*)
-	FROM jobs k WHERE k.started_at <= j.started_at AND j.started_at < k.finished_at)) FROM jobs j")" 2
+# At most 2: how many overlap depends on the build's speed (an optimised
+# build on fast kernels may finish each quick job before the next starts).
+MAXRUN=$(sqlite3 "$T/fdata/scann.db" "SELECT max((SELECT count(*)
+	FROM jobs k WHERE k.started_at <= j.started_at AND j.started_at < k.finished_at)) FROM jobs j")
+check "never more than 2 running at once ($MAXRUN)" test "${MAXRUN:-9}" -le 2
 check "bob served in turn (start order: $ORDER)" test "$BOB_FIRST" -ge $((FAIR / 6))
 check "ann served in turn (start order: $ORDER)" test $((FAIR / 2 - BOB_FIRST)) -ge $((FAIR / 6))
 e2e_stop
