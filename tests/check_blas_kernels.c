@@ -19,17 +19,6 @@
 #include "testutil.h"
 #include "worker/blas_kernels.h"
 
-static const char *const fallbacks[] = { "Prescott", "Core2", "Penryn",
-					 "Dunnington", "Nehalem", "Katmai" };
-
-static int is_fallback(const char *core)
-{
-	for (size_t i = 0; i < sizeof(fallbacks) / sizeof(*fallbacks); i++)
-		if (strcasecmp(core, fallbacks[i]) == 0)
-			return 1;
-	return 0;
-}
-
 /* The "blas" field of the worker's first event, for a small iris job. */
 static char *worker_blas_core(void)
 {
@@ -77,7 +66,7 @@ START_TEST(the_worker_runs_kernels_its_cpu_runs)
 		ck_assert_msg(strcasecmp(core, env) == 0,
 			      "OPENBLAS_CORETYPE=%s but the worker ran %s", env, core);
 	else if (scann_cpu_has_avx2())
-		ck_assert_msg(!is_fallback(core),
+		ck_assert_msg(!scann_blas_is_fallback(core),
 			      "this CPU runs AVX2, the worker ran OpenBLAS's "
 			      "generic %s kernels", core);
 	free(core);
@@ -89,7 +78,8 @@ START_TEST(better_core_is_asked_only_for_a_fallback)
 {
 	const char *better = scann_blas_better_core();
 
-	if (getenv("OPENBLAS_CORETYPE") != NULL || !is_fallback(scann_blas_core()))
+	if (getenv("OPENBLAS_CORETYPE") != NULL ||
+	    !scann_blas_is_fallback(scann_blas_core()))
 		ck_assert_ptr_null(better);
 	else if (scann_cpu_has_avx512())
 		ck_assert_str_eq(better, "SkylakeX");

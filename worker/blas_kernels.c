@@ -82,7 +82,7 @@ const char *scann_blas_core(void)
 	return name ? name : "unknown";
 }
 
-static int is_fallback(const char *core)
+int scann_blas_is_fallback(const char *core)
 {
 	for (size_t i = 0; i < sizeof(fallback_cores) / sizeof(*fallback_cores); i++)
 		if (strcasecmp(core, fallback_cores[i]) == 0)
@@ -92,7 +92,8 @@ static int is_fallback(const char *core)
 
 const char *scann_blas_better_core(void)
 {
-	if (getenv("OPENBLAS_CORETYPE") != NULL || !is_fallback(scann_blas_core()))
+	if (getenv("OPENBLAS_CORETYPE") != NULL ||
+	    !scann_blas_is_fallback(scann_blas_core()))
 		return NULL;
 	for (size_t i = 0; i < sizeof(blas_cores) / sizeof(*blas_cores); i++)
 		if (blas_cores[i].runs_here())

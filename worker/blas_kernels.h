@@ -17,6 +17,10 @@ void scann_blas_pick_kernels(char **argv);
 /* The core OpenBLAS is running, as it names it ("SkylakeX", "Prescott"). */
 const char *scann_blas_core(void);
 
+/* 1 when core (a name as scann_blas_core gives) is one of OpenBLAS's
+ * generic fallbacks, loaded for a CPU it does not know. */
+int scann_blas_is_fallback(const char *core);
+
 /* The core scann_blas_pick_kernels() would ask for, or NULL for none. */
 const char *scann_blas_better_core(void);
 
