@@ -12,20 +12,24 @@
 # EPOCHS: the baseline's (and scheme A's start's) training epochs (default
 # 4); STEP_EPOCHS: the epochs after each architecture step (default 1).
 # The four jobs run side by side, one thread each (--timings gives the
-# wall seconds).  OPENBLAS_CORETYPE, when set, is passed on.
+# wall seconds).  SCHEDULE: the learning-rate schedule of every training
+# (default cosine: each training anneals from lr 0.03, so each fine-tune
+# after a step starts high again -- learning-rate rewinding).
+# OPENBLAS_CORETYPE, when set, is passed on.
 set -eu
 build=${1:?usage: table3.sh BUILDDIR MNIST_IDX_DIR OUT [EPOCHS [STEP_EPOCHS]]}
 idx=${2:?usage: table3.sh BUILDDIR MNIST_IDX_DIR OUT [EPOCHS [STEP_EPOCHS]]}
 out=${3:?usage: table3.sh BUILDDIR MNIST_IDX_DIR OUT [EPOCHS [STEP_EPOCHS]]}
 epochs=${4:-4}
 step=${5:-1}
+schedule=${SCHEDULE:-cosine}
 here=$(cd "$(dirname "$0")" && pwd)
 mkdir -p "$out"
 idx=$(cd "$idx" && pwd)
 
 # The paper's split: 50,000 / 10,000 / 10,000 (t10k is the test set).
 common="\"dataset\": \"$idx\", \"split\": {\"validation\": 0.16666667, \"seed\": 1},
- \"train\": {\"epochs\": $epochs, \"patience\": $epochs},
+ \"train\": {\"epochs\": $epochs, \"patience\": $epochs, \"schedule\": \"$schedule\"},
  \"resources\": {\"threads\": 1, \"timeout_s\": 86400}"
 # A, B, C: the presets with fewer iterations than the paper's budget.
 cat > "$out/a.json" <<SPEC
@@ -50,9 +54,12 @@ cat > "$out/m.json" <<SPEC
   "growth": {"mode": "none"}, "pruning": {"fraction": 0.5}}}
 SPEC
 echo "# $(date -u +%FT%TZ) load $(cut -d' ' -f1-3 /proc/loadavg)" \
+	"epochs $epochs step $step schedule $schedule" \
 	"OPENBLAS_CORETYPE=${OPENBLAS_CORETYPE:-}" | tee "$out/started"
+# The run keeps the binary it used (a rebuild during the run changes nothing).
+cp "$build/worker/scann-worker" "$out/scann-worker"
 for j in a b c m; do
-	"$build/worker/scann-worker" run --timings --out "$out/$j" "$out/$j.json" \
+	"$out/scann-worker" run --timings --out "$out/$j" "$out/$j.json" \
 		> "$out/$j.ndjson" 2> "$out/$j.err" &
 done
 wait
