@@ -1,13 +1,17 @@
 #!/usr/bin/env python3
-"""Table III from table3.sh's event streams: OUT/{a,b,c,m}.ndjson.
+"""Tables III and IV from table3.sh's and table4.sh's event streams:
+OUT/{a,b,c,m}.ndjson, each job whose spec OUT/{a,b,c,m}.json exists.
 
 One markdown row per network: the LeNet-5 baseline (scheme C's job trains
 it; the magnitude job trains the same one, same seed), magnitude pruning,
 schemes A, B, C -- test error, parameters, compression against 431,080,
-energy per inference, and the job's wall seconds (--timings).  A job
+energy per inference, and the job's wall seconds (--timings).  Compression
+is against scheme C's baseline: LeNet-5 in Table III, the Ciresan seed in
+Table IV.  A job
 without a result yet shows its last candidate, marked "running".
 """
 import json
+import os
 import sys
 
 LENET5 = 431080
@@ -21,9 +25,9 @@ def events(path):
         return []
 
 
-def row(name, net, wall, note=""):
+def row(name, net, wall, note="", seed=LENET5):
     err = 100.0 * (1.0 - net["test_acc"])
-    comp = LENET5 / net["params"]
+    comp = seed / net["params"]
     front = net.get("front")
     kernels = f"{front['kernel_weights']:,}" if front else "-"
     return (f"| {name} | {err:.2f}% | {net['params']:,} | {comp:.1f}x | "
@@ -38,7 +42,14 @@ def main(out):
     names = {"m": "magnitude pruning", "a": "scheme A", "b": "scheme B",
              "c": "scheme C"}
     base_done = False
+    seed = LENET5
+    for e in events(f"{out}/c.ndjson"):
+        if e.get("type") == "result":
+            seed = e["baseline"]["params"]
+    seed_name = "LeNet-5 baseline" if seed == LENET5 else "seed"
     for j in ("c", "m", "a", "b"):
+        if not os.path.exists(f"{out}/{j}.json"):
+            continue
         ev = events(f"{out}/{j}.ndjson")
         res = [e for e in ev if e.get("type") == "result"]
         cands = [e for e in ev if e.get("type") == "candidate"]
@@ -50,8 +61,9 @@ def main(out):
                 base = [e for e in cands if e["stage"] == "baseline"]
                 bwall = [e for e in ev if e.get("stage") == "baseline"
                          and "elapsed_s" in e]
-                print(row("LeNet-5 baseline", r["baseline"],
-                          f"{bwall[-1]['elapsed_s']:.0f}" if bwall else "-"))
+                print(row(seed_name, r["baseline"],
+                          f"{bwall[-1]['elapsed_s']:.0f}" if bwall else "-",
+                          seed=seed))
                 base_done = bool(base)
             note = "" if r.get("target_met", True) else "target missed"
             if j == "b":
@@ -59,11 +71,11 @@ def main(out):
                          f"{100 * (1 - r['baseline']['test_acc']):.2f}%, "
                          f"{r['baseline']['params']:,} params)")
             print(row(names[j], r["best"], f"{r.get('elapsed_s', 0):.0f}"
-                      if "elapsed_s" in r else wall, note.strip()))
+                      if "elapsed_s" in r else wall, note.strip(), seed))
         elif cands:
             print(row(names[j], cands[-1]["network"], wall,
                       f"running: {cands[-1]['stage']} iteration "
-                      f"{cands[-1]['iteration']}"))
+                      f"{cands[-1]['iteration']}", seed))
         else:
             print(f"| {names[j]} | - | - | - | - | - | - | {wall} | no candidate yet |")
 
