@@ -124,6 +124,7 @@ tests_check_model_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 EXTRA_DIST += worker/README.md tests/bench/README.md tests/bench/run.sh \
 	tests/bench/quality.sh tests/bench/ratios.py tests/bench/mnist.sh \
 	tests/bench/lenet5.sh tests/bench/table3.sh tests/bench/table3.py \
+	tests/bench/table4.sh \
 	tests/bench/run-2026-11-25T2149.txt tests/bench/run-2026-11-25T2325.txt \
 	tests/bench/run-2026-11-26T0038.txt tests/bench/run-2026-11-26T0041.txt \
 	tests/bench/specs/satellite-A.json \
