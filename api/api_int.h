@@ -172,6 +172,13 @@ enum MHD_Result api_datasets_get(struct scann_api *api, struct api_req *r);
 int api_dataset_resolve(struct scann_api *api, const struct api_req *r,
 			const char *ref, struct scann_store_dataset **out,
 			struct scann_error *err);
+/*
+ * The dataset a route's path names (r->seg[1]), as api_job_for does for
+ * jobs: 0 with *out, or the code with its reply queued in *res (404 when
+ * api_dataset_resolve finds none).
+ */
+int api_dataset_for(struct scann_api *api, struct api_req *r,
+		    struct scann_store_dataset **out, enum MHD_Result *res);
 /* Free r's upload state, if any (from the completion callback). */
 void api_upload_free(struct api_req *r);
 /* Remove the temporary files of uploads a crash cut short (at start-up). */

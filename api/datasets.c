@@ -582,22 +582,30 @@ enum MHD_Result api_datasets_list(struct scann_api *api, struct api_req *r)
 	return api_reply_json(r, MHD_HTTP_OK, body);
 }
 
+int api_dataset_for(struct scann_api *api, struct api_req *r,
+		    struct scann_store_dataset **out, enum MHD_Result *res)
+{
+	struct scann_error err;
+	int rc = api_dataset_resolve(api, r, r->seg[1], out, &err);
+
+	if (rc == SCANN_ENOENT)
+		*res = api_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "id",
+				       "no such dataset");
+	else if (rc != 0)
+		*res = api_reply_scann_error(r, &err);
+	return rc;
+}
+
 enum MHD_Result api_datasets_get(struct scann_api *api, struct api_req *r)
 {
 	static const char *const allowed[] = { NULL };
 	struct scann_store_dataset *d = NULL;
-	struct scann_error err;
 	enum MHD_Result res;
-	int rc;
 
 	if (api_query_only(r, allowed, &res) != 0)
 		return res;
-	rc = api_dataset_resolve(api, r, r->seg[1], &d, &err);
-	if (rc == SCANN_ENOENT)
-		return api_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "id",
-				       "no such dataset");
-	if (rc != 0)
-		return api_reply_scann_error(r, &err);
+	if (api_dataset_for(api, r, &d, &res) != 0)
+		return res;
 	res = api_reply_json(r, MHD_HTTP_OK, api_view_dataset(d));
 	scann_store_dataset_free(d);
 	return res;

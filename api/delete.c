@@ -92,12 +92,8 @@ enum MHD_Result api_datasets_delete(struct scann_api *api, struct api_req *r)
 
 	if (api_query_only(r, allowed, &res) != 0)
 		return res;
-	rc = api_dataset_resolve(api, r, r->seg[1], &d, &err);
-	if (rc == SCANN_ENOENT)
-		return api_reply_error(r, MHD_HTTP_NOT_FOUND, "not_found", "id",
-				       "no such dataset");
-	if (rc != 0)
-		return api_reply_scann_error(r, &err);
+	if (api_dataset_for(api, r, &d, &res) != 0)
+		return res;
 	rc = scann_store_dataset_live_jobs(api->st, d->id, &live, &err);
 	if (rc == 0 && live > 0) {
 		res = api_reply_error(r, MHD_HTTP_CONFLICT, "conflict", "state",
