@@ -36,7 +36,7 @@ int scann_checkpoint_save(const char *dir, uint64_t seq,
 {
 	char path[4096];
 	json_t *j = json_pack("{s:i, s:I, s:o, s:b, s:b, s:I, s:f, s:I, s:f, s:I,"
-			      " s:f, s:f, s:f, s:f, s:b, s:b}",
+			      " s:f, s:f, s:f, s:f, s:b}",
 			      "version", 2, "seq", (json_int_t)seq,
 			      "rng", rng_json(rng), "baseline_done", p->baseline_done,
 			      "scheme_started", p->scheme_started,
@@ -48,7 +48,7 @@ int scann_checkpoint_save(const char *dir, uint64_t seq,
 			      "target_val", p->target_val,
 			      "target_job", p->target_job,
 			      "floor_val", p->floor_val, "step", p->step,
-			      "grown", p->grown, "paired", p->paired);
+			      "grown", p->grown);
 	int rc;
 
 	if (p->top)
@@ -107,8 +107,6 @@ int scann_checkpoint_load(const char *dir, struct scann_progress *p,
 	p->floor_val = json_number_value(json_object_get(j, "floor_val"));
 	p->step = json_number_value(json_object_get(j, "step"));
 	p->grown = json_is_true(json_object_get(j, "grown"));
-	/* The baseline's rows are recomputed by scann_stage_set_reference. */
-	p->paired = json_is_true(json_object_get(j, "paired"));
 	if (json_is_array(json_object_get(j, "front")))
 		p->front = json_incref(json_object_get(j, "front"));
 	if ((n = json_object_get(j, "top")) && rc == 0)

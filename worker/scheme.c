@@ -281,22 +281,18 @@ int scann_scheme_run(struct scann_ctx *c, struct scann_progress *p,
 
 		scann_stage_summarize(c, p->baseline, &bs);
 		if (scann_stage_set_target(c, p, c->target_base > 0 ?
-					   c->target_base : bs.val_acc) != 0 ||
-		    scann_stage_compare(c, p, p->baseline, &bs) != 0)
+					   c->target_base : bs.val_acc) != 0)
 			return scann_error_set(err, SCANN_ENOMEM, NULL,
 					       "out of memory");
 		/*
 		 * A start that misses the job's target already (DR lost
 		 * accuracy) is searched at its own accuracy: the smallest
-		 * network that loses no more than the reduction did (judged by
-		 * accuracy alone: row by row it is the start it is compared
-		 * with now).  The result still says whether the job's target
-		 * was met.
+		 * network that loses no more than the reduction did.  The
+		 * result still says the job's target was not met.
 		 */
 		if (c->spec->scheme != SCANN_SCHEME_A &&
-		    !scann_stage_meets_target(p, &bs) && bs.val_acc > p->floor_val) {
+		    !scann_stage_meets_target(p, bs.val_acc) && bs.val_acc > p->floor_val) {
 			p->target_val = bs.val_acc;
-			p->paired = 0;
 			scann_events_emit(c->ev, "log",
 				json_pack("{s:s, s:s, s:s, s:f, s:f}", "level",
 					  "warning", "stage", c->stage, "message",
@@ -306,13 +302,12 @@ int scann_scheme_run(struct scann_ctx *c, struct scann_progress *p,
 					  "start_val", bs.val_acc));
 		}
 		scann_events_emit(c->ev, "stage",
-				  json_pack("{s:s, s:s, s:s, s:s, s:f, s:b}", "stage",
+				  json_pack("{s:s, s:s, s:s, s:s, s:f}", "stage",
 					    c->stage, "state", "start", "scheme",
 					    scann_scheme_name(c->spec->scheme),
 					    "search",
 					    scann_search_name(c->spec->scann.search),
-					    "target_val", p->target_val,
-					    "paired", p->paired));
+					    "target_val", p->target_val));
 	} else if (scann_stage_set_reference(c, p) != 0) {
 		/* Resumed: the baseline's rows are recomputed, not saved. */
 		return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");

@@ -146,7 +146,7 @@ static int prune_step(struct scann_ctx *c, struct scann_progress *p,
 		rc = scann_stage_train(c, trial, fine_tune, "prune", 1, err);
 	if (rc == 0)
 		rc = scann_stage_candidate(c, p, &sum) ? oom(err) : 0;
-	if (rc == 0 && scann_stage_meets_target(p, &sum)) {
+	if (rc == 0 && scann_stage_meets_target(p, sum.val_acc)) {
 		scann_net_free(kept);
 		p->step = fmin(p->step * STEP_GAIN, STEP_MAX);
 		return 0;
@@ -164,7 +164,7 @@ static int prune_step(struct scann_ctx *c, struct scann_progress *p,
 				      err);
 		if (rc == 0)
 			rc = scann_stage_candidate(c, p, &sum) ? oom(err) : 0;
-		if (rc == 0 && scann_stage_meets_target(p, &sum) &&
+		if (rc == 0 && scann_stage_meets_target(p, sum.val_acc) &&
 		    sum.cost.params < params_of(c, kept)) {
 			scann_net_free(kept);
 			return 0;
@@ -203,23 +203,19 @@ int scann_search_run(struct scann_ctx *c, struct scann_progress *p,
 	c->search_t0 = now_s();
 	while (p->iteration < steps) {
 		double at = lo + per * (p->iteration + 1);
-		struct scann_summary now;
-		int meets;
-
-		if (scann_stage_compare(c, p, p->current, &now) != 0)
-			return oom(err);
-		meets = scann_stage_meets_target(p, &now);
+		double val = scann_accuracy(p->current, &c->data, c->split->val,
+					    c->split->n_val, c->sparse_below);
 
 		if (now_s() - c->search_t0 >= c->spec->resources.budget_s) {
 			why = "the target search stopped at resources.budget_s";
 			break;
 		}
-		if (p->grown && !meets) {
+		if (p->grown && !scann_stage_meets_target(p, val)) {
 			why = "the start network misses the target: nothing to "
 			      "prune towards";
 			break;
 		}
-		if (!p->grown && (meets ||
+		if (!p->grown && (scann_stage_meets_target(p, val) ||
 				  p->current->n_hidden >= c->spec->scann.max_hidden)) {
 			p->grown = 1;
 			continue;

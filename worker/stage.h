@@ -8,12 +8,11 @@
  *
  * The target: validation accuracy at least the baseline's minus
  * target.max_drop, minus target.noise_se standard errors of the baseline's
- * validation accuracy in whole rows, and above the majority class's; and,
- * row by row on the same validation rows (paired), a net loss against the
- * baseline within max_drop plus noise_se standard errors of a paired
- * difference (see scann_stage_meets_target).  The output of a stage is its
- * smallest candidate that meets it (ties to the more accurate), or, when
- * none does, the most accurate with target_met false.
+ * validation accuracy in whole rows, and above the majority class's.  The
+ * output of a stage is its smallest candidate that meets it (ties to the
+ * more accurate), or, when none does, the most accurate with target_met
+ * false.  Candidates are also counted row by row against the job's baseline
+ * on the validation rows (val_lost, val_gained; reported, not judged).
  */
 #ifndef SCANN_STAGE_H
 #define SCANN_STAGE_H
@@ -38,9 +37,8 @@ struct scann_summary {
 	/* The convolutional front's share of cost (0 layers: none). */
 	uint32_t front_layers;
 	uint64_t front_params, front_macs, front_weights;
-	/* Validation rows the target's reference (the job's baseline) got
-	 * right and this net wrong, and the reverse: set by
-	 * scann_stage_candidate and scann_stage_compare, 0 otherwise. */
+	/* Validation rows the job's baseline got right and this net wrong,
+	 * and the reverse: set by scann_stage_candidate, 0 otherwise. */
 	uint32_t val_lost, val_gained;
 };
 
@@ -63,14 +61,10 @@ struct scann_progress {
 	double target_job;		/* the job's own target (target_val is
 					 * lower when the start misses it) */
 	double floor_val;		/* ... and must beat: the majority class */
-	int paired;			/* candidates are judged row by row
-					 * against the job's baseline too */
-	uint8_t *val_right;		/* owned, with paired: n_val bytes, 1
-					 * where the baseline is right, then
-					 * n_val of scratch; not checkpointed
-					 * (scann_stage_set_reference) */
-	double paired_se, paired_drop_rows;	/* the spec's noise_se, and
-					 * max_drop in validation rows */
+	uint8_t *val_right;		/* owned: n_val bytes, 1 where the job's
+					 * baseline is right, then n_val of
+					 * scratch; NULL: not counted.  Not
+					 * checkpointed: recomputed */
 	double step;			/* search: share of connections to prune */
 	int grown;			/* search, scheme A: growth phase over */
 	json_t *front;			/* owned: every candidate's summary */
@@ -157,37 +151,27 @@ void scann_stage_summarize(struct scann_ctx *c, const struct scann_net *net,
 json_t *scann_stage_summary_json(const struct scann_summary *s);
 
 /*
- * Judge a network by the target of p (scann_stage_set_target) from its
- * summary s: 1 when its validation accuracy meets the target and beats the
- * majority class, and, when p->paired, its rows lost net of rows gained
- * (s->val_lost - s->val_gained) are within the paired allowance.
+ * Judge a network by the target of p (scann_stage_set_target): 1 when its
+ * validation accuracy meets the target and beats the majority class.
  */
-int scann_stage_meets_target(const struct scann_progress *p,
-			     const struct scann_summary *s);
+int scann_stage_meets_target(const struct scann_progress *p, double val_acc);
 
 /*
  * The target of a scheme that starts from baseline accuracy base_val:
  * base_val - target.max_drop - noise_se standard errors in whole rows, and
- * the majority class's validation accuracy as the floor.  With c->target_base
- * 0 it records which validation rows p->baseline gets right, else copies
- * c->target_right, and judges candidates paired (p->paired); with neither,
- * unpaired.  SCANN_ENOMEM when out of memory.
+ * the majority class's validation accuracy as the floor.  It also records
+ * which validation rows the job's baseline gets right (p->val_right): with
+ * c->target_base 0 p->baseline is that baseline, else c->target_right is
+ * copied.  SCANN_ENOMEM when out of memory.
  */
 int scann_stage_set_target(struct scann_ctx *c, struct scann_progress *p,
 			   double base_val);
 
 /*
- * On resume: recompute p->val_right from p->baseline (or c->target_right)
- * when p->paired and it is not there, as scann_stage_set_target did.
+ * On resume: recompute p->val_right as scann_stage_set_target did, when it
+ * is not there.  SCANN_ENOMEM when out of memory.
  */
 int scann_stage_set_reference(struct scann_ctx *c, struct scann_progress *p);
-
-/*
- * s->val_acc, s->val_lost and s->val_gained of net against p's reference
- * (lost and gained 0 when p is unpaired); the other fields untouched.
- */
-int scann_stage_compare(struct scann_ctx *c, const struct scann_progress *p,
-			const struct scann_net *net, struct scann_summary *s);
 
 /*
  * Record p->current as a candidate of stage c->stage (event, callback,
