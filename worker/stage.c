@@ -384,7 +384,8 @@ int scann_stage_set_reference(struct scann_ctx *c, struct scann_progress *p)
 /* The rows s lost and gained: the baseline's rows against s's, which
  * summarize_rows left in the second half of p->val_right. */
 static void count_vs_baseline(const struct scann_ctx *c,
-			 const struct scann_progress *p, struct scann_summary *s)
+			      const struct scann_progress *p,
+			      struct scann_summary *s)
 {
 	uint32_t n = c->split->n_val, lost = 0, gained = 0;
 	const uint8_t *base = p->val_right, *cand = p->val_right + n;
