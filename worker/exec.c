@@ -970,8 +970,9 @@ uint32_t scann_exec_score(struct scann_exec *ex, const float *x,
 	return correct;
 }
 
-uint32_t scann_exec_correct(struct scann_exec *ex, const float *x,
-			    const uint32_t *y, const uint32_t *idx, uint32_t n)
+uint32_t scann_exec_correct_rows(struct scann_exec *ex, const float *x,
+				 const uint32_t *y, const uint32_t *idx,
+				 uint32_t n, uint8_t *right)
 {
 	uint32_t correct = 0;
 
@@ -980,8 +981,19 @@ uint32_t scann_exec_correct(struct scann_exec *ex, const float *x,
 
 		scann_exec_load(ex, x, idx + i, m);
 		scann_exec_forward(ex, m);
-		for (uint32_t b = 0; b < m; b++)
-			correct += scann_exec_argmax(ex, b) == y[idx[i + b]];
+		for (uint32_t b = 0; b < m; b++) {
+			uint8_t ok = scann_exec_argmax(ex, b) == y[idx[i + b]];
+
+			correct += ok;
+			if (right)
+				right[i + b] = ok;
+		}
 	}
 	return correct;
+}
+
+uint32_t scann_exec_correct(struct scann_exec *ex, const float *x,
+			    const uint32_t *y, const uint32_t *idx, uint32_t n)
+{
+	return scann_exec_correct_rows(ex, x, y, idx, n, NULL);
 }

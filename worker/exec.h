@@ -125,6 +125,11 @@ uint32_t scann_exec_argmax(const struct scann_exec *ex, uint32_t b);
 uint32_t scann_exec_correct(struct scann_exec *ex, const float *x,
 			    const uint32_t *y, const uint32_t *idx, uint32_t n);
 
+/* The same count; right (may be NULL) gets 1 or 0 for each of idx[0..n). */
+uint32_t scann_exec_correct_rows(struct scann_exec *ex, const float *x,
+				 const uint32_t *y, const uint32_t *idx,
+				 uint32_t n, uint8_t *right);
+
 /*
  * The same count, and in *loss the summed softmax cross-entropy of those
  * rows: early stopping breaks ties of accuracy, which a few hundred

@@ -280,8 +280,10 @@ int scann_scheme_run(struct scann_ctx *c, struct scann_progress *p,
 		struct scann_summary bs;
 
 		scann_stage_summarize(c, p->baseline, &bs);
-		scann_stage_set_target(c, p, c->target_base > 0 ? c->target_base :
-				 bs.val_acc);
+		if (scann_stage_set_target(c, p, c->target_base > 0 ?
+					   c->target_base : bs.val_acc) != 0)
+			return scann_error_set(err, SCANN_ENOMEM, NULL,
+					       "out of memory");
 		/*
 		 * A start that misses the job's target already (DR lost
 		 * accuracy) is searched at its own accuracy: the smallest
@@ -306,6 +308,9 @@ int scann_scheme_run(struct scann_ctx *c, struct scann_progress *p,
 					    "search",
 					    scann_search_name(c->spec->scann.search),
 					    "target_val", p->target_val));
+	} else if (scann_stage_set_reference(c, p) != 0) {
+		/* Resumed: the baseline's rows are recomputed, not saved. */
+		return scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 	}
 	rc = c->spec->scann.search == SCANN_SEARCH_RECIPE ?
 		run_recipe(c, p, err) : scann_search_run(c, p, err);

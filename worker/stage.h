@@ -11,7 +11,8 @@
  * validation accuracy in whole rows, and above the majority class's.  The
  * output of a stage is its smallest candidate that meets it (ties to the
  * more accurate), or, when none does, the most accurate with target_met
- * false.
+ * false.  Candidates are also counted row by row against the job's baseline
+ * on the validation rows (val_lost, val_gained; reported, not judged).
  */
 #ifndef SCANN_STAGE_H
 #define SCANN_STAGE_H
@@ -36,6 +37,9 @@ struct scann_summary {
 	/* The convolutional front's share of cost (0 layers: none). */
 	uint32_t front_layers;
 	uint64_t front_params, front_macs, front_weights;
+	/* Validation rows the job's baseline got right and this net wrong,
+	 * and the reverse: set by scann_stage_candidate, 0 otherwise. */
+	uint32_t val_lost, val_gained;
 };
 
 /* Where a job stands, for checkpoints and --resume. */
@@ -57,6 +61,10 @@ struct scann_progress {
 	double target_job;		/* the job's own target (target_val is
 					 * lower when the start misses it) */
 	double floor_val;		/* ... and must beat: the majority class */
+	uint8_t *val_right;		/* owned: n_val bytes, 1 where the job's
+					 * baseline is right, then n_val of
+					 * scratch; NULL: not counted.  Not
+					 * checkpointed: recomputed */
 	double step;			/* search: share of connections to prune */
 	int grown;			/* search, scheme A: growth phase over */
 	json_t *front;			/* owned: every candidate's summary */
@@ -105,6 +113,8 @@ struct scann_ctx {
 	double baseline_share;		/* of scann_scheme_run's span (synthesize) */
 	double target_base;		/* > 0: the job baseline's validation
 					 * accuracy, when p->baseline is not it */
+	const uint8_t *target_right;	/* with target_base: the rows it got
+					 * right (borrowed, n_val bytes) */
 	uint32_t span_epochs;		/* epochs of the current training call */
 	struct scann_early_stop *es_live;	/* its early stop, if any */
 	double search_t0;		/* wall clock when the search began */
@@ -148,11 +158,20 @@ int scann_stage_meets_target(const struct scann_progress *p, double val_acc);
 
 /*
  * The target of a scheme that starts from baseline accuracy base_val:
- * base_val - target.max_drop, and the majority class's validation accuracy
- * as the floor.
+ * base_val - target.max_drop - noise_se standard errors in whole rows, and
+ * the majority class's validation accuracy as the floor.  It also records
+ * which validation rows the job's baseline gets right (p->val_right): with
+ * c->target_base 0 p->baseline is that baseline, else c->target_right is
+ * copied.  SCANN_ENOMEM when out of memory.
  */
-void scann_stage_set_target(struct scann_ctx *c, struct scann_progress *p,
-		      double base_val);
+int scann_stage_set_target(struct scann_ctx *c, struct scann_progress *p,
+			   double base_val);
+
+/*
+ * On resume: recompute p->val_right as scann_stage_set_target did, when it
+ * is not there.  SCANN_ENOMEM when out of memory.
+ */
+int scann_stage_set_reference(struct scann_ctx *c, struct scann_progress *p);
 
 /*
  * Record p->current as a candidate of stage c->stage (event, callback,

@@ -509,10 +509,14 @@ int scann_study_run(struct scann_ctx *c, struct scann_study_out *out,
 	scann_stage_summarize(c, base.baseline, &bs);
 	bp = bs.cost.params;
 	/* Every search keeps the job baseline's accuracy, DR+SCANN's too. */
-	scann_stage_set_target(c, &base, bs.val_acc);
+	if (scann_stage_set_target(c, &base, bs.val_acc) != 0) {
+		rc = scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
+		goto out;
+	}
 	st.target_val = base.target_job;
 	st.floor_val = base.floor_val;
 	c->target_base = bs.val_acc;
+	c->target_right = base.val_right;
 	layer_sizes(base.baseline, st.base_hidden, &st.base_layers);
 
 	if (study) {
@@ -614,5 +618,6 @@ out:
 	json_decref(target);
 	c->on_candidate = NULL;
 	c->target_base = 0.0;
+	c->target_right = NULL;
 	return rc;
 }

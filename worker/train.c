@@ -328,8 +328,9 @@ out:
 	return rc;
 }
 
-double scann_accuracy(const struct scann_net *net, const struct scann_data *data,
-		      const uint32_t *rows, uint32_t n, double sparse_below)
+double scann_accuracy_rows(const struct scann_net *net,
+			   const struct scann_data *data, const uint32_t *rows,
+			   uint32_t n, double sparse_below, uint8_t *right)
 {
 	struct scann_exec ex;
 	uint32_t correct;
@@ -338,7 +339,13 @@ double scann_accuracy(const struct scann_net *net, const struct scann_data *data
 		return 0.0;
 	if (scann_exec_init(&ex, net, SCANN_EVAL_BATCH, sparse_below) != 0)
 		return -1.0;
-	correct = scann_exec_correct(&ex, data->x, data->y, rows, n);
+	correct = scann_exec_correct_rows(&ex, data->x, data->y, rows, n, right);
 	scann_exec_free(&ex);
 	return (double)correct / n;
+}
+
+double scann_accuracy(const struct scann_net *net, const struct scann_data *data,
+		      const uint32_t *rows, uint32_t n, double sparse_below)
+{
+	return scann_accuracy_rows(net, data, rows, n, sparse_below, NULL);
 }

@@ -87,4 +87,9 @@ int scann_train_validated(struct scann_net *net, const struct scann_data *data,
 double scann_accuracy(const struct scann_net *net, const struct scann_data *data,
 		      const uint32_t *rows, uint32_t n, double sparse_below);
 
+/* The same; right (may be NULL) gets 1 or 0 for each of rows[0..n). */
+double scann_accuracy_rows(const struct scann_net *net,
+			   const struct scann_data *data, const uint32_t *rows,
+			   uint32_t n, double sparse_below, uint8_t *right);
+
 #endif

@@ -13,6 +13,8 @@
 #
 # SCANN_DATA=DIR takes DATASET.csv from DIR instead (data the defaults were
 # never looked at on; its files are CSVs with the class in the last column).
+# PEERS=0 skips the peers (their figures depend on the rows only, not on
+# the search).
 set -eu
 build=$(cd "${1:?usage: defaults.sh BUILDDIR [OUTDIR] [DATASET...]}" && pwd)
 out=${2:-/tmp/scann-defaults}
@@ -34,7 +36,7 @@ for name in $sets; do
 	tail -1 "$out/$name.ndjson" |
 		$py -c 'import json,sys; e=json.load(sys.stdin); print(json.dumps({"dataset": sys.argv[1], "wall_s": round(float(sys.argv[3])-float(sys.argv[2]),1), "baseline": e["baseline"], "best": e["best"], "compression": e["compression"], "target_met": e["target_met"], "target": e["target"]}))' \
 		"$name" "$start" "$end" > "$out/$name.scann.json"
-	if $py -c 'import sklearn, torch' 2>/dev/null; then
+	if [ "${PEERS:-1}" != 0 ] && $py -c 'import sklearn, torch' 2>/dev/null; then
 		"$build/worker/scann-worker" split "$out/$name.json" --out "$out/$name-rows" >/dev/null
 		$py "$peers/sklearn_mlp.py" --train "$out/$name-rows/train.csv" \
 			--val "$out/$name-rows/validation.csv" \
