@@ -8,11 +8,9 @@
  * off the event loop (hooks.offload) while the connection is suspended,
  * killed after PREDICT_TIMEOUT_S.  The body (capped at --max-body) is a
  * header line and rows of the model's features in the training file's
- * column order, the label column left out.  The worker's loader wants a
- * label column with two classes at least, so the rows go to it with a
- * placeholder label column (named as the model's label column) alternating
- * two values, a lone row written twice; its answers for the real rows are
- * returned as {"predictions": [class, ...]} in row order.
+ * column order, the label column left out; they go to the worker as they
+ * are (`predict --each --features`), and its answers are returned as
+ * {"predictions": [class, ...]} in row order.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -48,26 +46,13 @@ struct api_predict {
 	size_t rows;
 };
 
-/* The model's label column name, "" when it was the last column. */
-static void label_column(const char *model, char *out, size_t size)
-{
-	json_t *m = json_load_file(model, 0, NULL);
-	const char *l = json_string_value(json_object_get(
-		json_object_get(m, "data"), "label_column"));
-
-	snprintf(out, size, "%s", l && *l ? l : "scann_label");
-	json_decref(m);
-}
-
-/* The body as the loader wants it; the number of real rows, or -1. */
-static long write_input(struct api_predict *p, const char *label)
+/* The body's non-blank lines, CRs dropped; the number of rows, or -1. */
+static long write_input(struct api_predict *p)
 {
 	const char *b = p->r->body, *end = b + p->r->len, *nl;
 	FILE *f = fopen(p->in, "w");
 	long rows = 0;
 	int header = 1;
-	const char *last = NULL;
-	size_t last_len = 0;
 
 	if (f == NULL)
 		return -1;
@@ -85,20 +70,12 @@ static long write_input(struct api_predict *p, const char *label)
 				break;
 			continue;
 		}
-		if (header)
-			fprintf(f, "%.*s,%s\n", (int)len, b, label);
-		else {
-			fprintf(f, "%.*s,c%ld\n", (int)len, b, rows % 2);
-			rows++;
-			last = b;
-			last_len = len;
-		}
+		fprintf(f, "%.*s\n", (int)len, b);
+		rows += !header;
 		header = 0;
 		if (nl == end)
 			break;
 	}
-	if (rows == 1)	/* a second class */
-		fprintf(f, "%.*s,c1\n", (int)last_len, last);
 	if (fclose(f) != 0)
 		return -1;
 	return rows;
@@ -107,7 +84,8 @@ static long write_input(struct api_predict *p, const char *label)
 /* Run the worker; 0, or -1 with p->status and p->message set. */
 static int run_worker(struct api_predict *p)
 {
-	char *argv[] = { p->worker, "predict", "--each", p->model, p->in, NULL };
+	char *argv[] = { p->worker, "predict", "--each", "--features", p->model,
+			 p->in, NULL };
 	posix_spawn_file_actions_t fa;
 	char **env, one[] = "OPENBLAS_NUM_THREADS=1";
 	size_t n = 0, k = 0;
@@ -156,6 +134,8 @@ static int run_worker(struct api_predict *p)
 		/* The worker's complaint names our temporary file: say rows. */
 		FILE *f = fopen(p->err, "r");
 		char line[400] = "", *colon;
+		unsigned long at = 0;
+		int skip = 0;
 
 		if (f != NULL) {
 			if (fgets(line, sizeof(line), f) == NULL)
@@ -170,6 +150,13 @@ static int run_worker(struct api_predict *p)
 					     5) == 0)
 			snprintf(p->message, sizeof(p->message),
 				 "the rows have %s", colon + strlen(p->in) + 5);
+		else if (colon != NULL && sscanf(colon + strlen(p->in),
+						 ":%lu:%n", &at, &skip) == 1 &&
+			 skip > 0)
+			/* the file's lines are the body's non-blank ones */
+			snprintf(p->message, sizeof(p->message),
+				 "line %lu of the rows:%s", at,
+				 colon + strlen(p->in) + skip);
 		else if (colon != NULL)
 			snprintf(p->message, sizeof(p->message), "the rows%s",
 				 colon + strlen(p->in));
@@ -185,12 +172,11 @@ static int run_worker(struct api_predict *p)
 static void predict_work(void *arg)
 {
 	struct api_predict *p = arg;
-	char label[256], line[512];
+	char line[512];
 	long rows;
 	FILE *f;
 
-	label_column(p->model, label, sizeof(label));
-	rows = write_input(p, label);
+	rows = write_input(p);
 	if (rows <= 0) {
 		p->status = MHD_HTTP_BAD_REQUEST;
 		snprintf(p->message, sizeof(p->message), rows == 0 ?

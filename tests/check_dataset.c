@@ -88,6 +88,37 @@ START_TEST(named_label_column_and_first_appearance_order)
 }
 END_TEST
 
+START_TEST(features_only_rows_have_no_label)
+{
+	struct scann_dataset *ds;
+	struct scann_error err;
+	const char *p = test_write_str("rows.csv", "a,b\n1,2\n3,4\n5,6\n");
+	const char *one = test_write_str("one.csv", "a\n7\n");
+
+	/* Every column is a feature: nothing is taken as a label. */
+	ck_assert_int_eq(scann_dataset_load_csv_features(p, &ds, &err), 0);
+	ck_assert_uint_eq(ds->rows, 3);
+	ck_assert_uint_eq(ds->features, 2);
+	ck_assert_uint_eq(ds->classes, 0);
+	ck_assert(ds->x[4] == 5.0f && ds->x[5] == 6.0f);
+	ck_assert_str_eq(ds->feature_names[1], "b");
+	ck_assert_uint_eq(ds->y[2], 0);
+	scann_dataset_free(ds);
+	/* One column and one row are enough: no second class is wanted. */
+	ck_assert_int_eq(scann_dataset_load_csv_features(one, &ds, &err), 0);
+	ck_assert_uint_eq(ds->rows, 1);
+	ck_assert_uint_eq(ds->features, 1);
+	scann_dataset_free(ds);
+	/* Bad cells are named by line and column as for labelled data. */
+	p = test_write_str("bad.csv", "a,b\n1,2\n3,x\n");
+	ds = (void *)1;
+	ck_assert_int_eq(scann_dataset_load_csv_features(p, &ds, &err), SCANN_EINVAL);
+	ck_assert_ptr_null(ds);
+	ck_assert_msg(strstr(err.message, "bad.csv:3: column 2 (b): 'x' is not a number"),
+		      "%s", err.message);
+}
+END_TEST
+
 /* Load text as a CSV; it must fail and its message contain every needle. */
 static void expect_csv_error(const char *text, const char *label,
 			     const char *needle1, const char *needle2)
@@ -378,6 +409,7 @@ static Suite *dataset_suite(void)
 	tcase_add_test(csv, satellite_loads_with_readme_shape);
 	tcase_add_test(csv, dna_loads_with_readme_shape);
 	tcase_add_test(csv, named_label_column_and_first_appearance_order);
+	tcase_add_test(csv, features_only_rows_have_no_label);
 	tcase_add_test(csv, ragged_row_names_line_and_counts);
 	tcase_add_test(csv, non_numeric_cell_names_line_and_column);
 	tcase_add_test(csv, nan_and_inf_are_refused);

@@ -15,6 +15,8 @@
  * scores), so an exported network (export_c.c) can be checked against the
  * engine row by row.  The rows go through the same executor and batch size
  * as the accuracy does, so the verdicts are the ones the accuracy counts.
+ * --features says DATA is a CSV of the model's features only, no label
+ * column: rows to classify (scannd's predict route sends them so).
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -34,7 +36,7 @@ static int predict_usage(FILE *to, int status)
 {
 	fprintf(to,
 		"Usage: scann-worker predict [--all] MODEL DATA\n"
-		"       scann-worker predict --each [--scores] MODEL DATA\n"
+		"       scann-worker predict --each [--scores] [--features] MODEL DATA\n"
 		"\n"
 		"Score the model file MODEL (model.json of a run) on DATA (a CSV file\n"
 		"or an IDX directory) and print {\"rows\", \"correct\", \"accuracy\",\n"
@@ -45,6 +47,8 @@ static int predict_usage(FILE *to, int status)
 		"--each prints the predicted class name of every row of DATA instead,\n"
 		"one a line in the file's row order; --scores appends the output\n"
 		"neurons' scores (logits, 9 significant digits), tab-separated.\n"
+		"--features: DATA is a CSV of the model's features only, no label\n"
+		"column (with --each).\n"
 		"\n"
 		"Exit status: 0 success, 1 failure, 2 bad usage, model or data.\n");
 	return status;
@@ -98,7 +102,7 @@ static int predict_run(int argc, char **argv)
 	json_t *classes, *jdata, *out;
 	uint32_t *map = NULL, *y = NULL, *rows = NULL, n = 0, correct;
 	float *xn = NULL;
-	int all = 0, each = 0, scores = 0, status = 2;
+	int all = 0, each = 0, scores = 0, unlabelled = 0, status = 2;
 	char fp[17];
 	const char *scored = "all";
 
@@ -111,6 +115,8 @@ static int predict_run(int argc, char **argv)
 			each = all = 1;
 		else if (strcmp(argv[i], "--scores") == 0)
 			scores = 1;
+		else if (strcmp(argv[i], "--features") == 0)
+			unlabelled = 1;
 		else if (argv[i][0] == '-' && argv[i][1] != '\0')
 			return predict_usage(stderr, 2);
 		else if (model_path == NULL)
@@ -120,7 +126,7 @@ static int predict_run(int argc, char **argv)
 		else
 			return predict_usage(stderr, 2);
 	}
-	if (data_path == NULL || (scores && !each))
+	if (data_path == NULL || ((scores || unlabelled) && !each))
 		return predict_usage(stderr, 2);
 	if (scann_model_load(model_path, &m, &err) != 0) {
 		fprintf(stderr, "scann-worker: %s\n", err.message);
@@ -131,7 +137,8 @@ static int predict_run(int argc, char **argv)
 	if (jdata && json_string_value(json_object_get(jdata, "label_column")) &&
 	    json_string_value(json_object_get(jdata, "label_column"))[0])
 		label = json_string_value(json_object_get(jdata, "label_column"));
-	if (scann_dataset_load(data_path, label, &ds, &err) != 0) {
+	if ((unlabelled ? scann_dataset_load_csv_features(data_path, &ds, &err) :
+	     scann_dataset_load(data_path, label, &ds, &err)) != 0) {
 		fprintf(stderr, "scann-worker: %s\n", err.message);
 		goto out;
 	}
@@ -141,7 +148,7 @@ static int predict_run(int argc, char **argv)
 		goto out;
 	}
 	status = 1;
-	map = malloc(ds->classes * sizeof(uint32_t));
+	map = malloc(ds->classes * sizeof(uint32_t) + 1);
 	y = malloc(ds->rows * sizeof(uint32_t) + 1);
 	xn = malloc((size_t)ds->rows * ds->features * sizeof(float) + 1);
 	if (!map || !y || !xn)
@@ -155,7 +162,7 @@ static int predict_run(int argc, char **argv)
 				map[c] = (uint32_t)k;
 	}
 	for (uint32_t r = 0; r < ds->rows; r++)
-		y[r] = map[ds->y[r]];
+		y[r] = ds->classes ? map[ds->y[r]] : UINT32_MAX;
 	scann_norm_apply(&m.norm, ds->x, ds->rows, xn);
 	scann_dataset_fingerprint(ds, fp);
 	if (!all && jdata &&

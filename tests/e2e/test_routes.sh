@@ -42,6 +42,13 @@ sed -n '2p;52p;102p' "$DATA/iris.csv" | cut -d, -f1-4 | awk '{ print $0 "," NR %
 eq "the classes scann-worker predict gives" \
 	"$(sqlite3 :memory: "SELECT group_concat(value, ' ') FROM json_each(json_extract(readfile('$T/body'), '\$.predictions'))")" \
 	"$(tr '\n' ' ' <"$T/cli" | sed 's/ $//')"
+"$WORKER" predict --each --features "$T/data/jobs/$Q/model.json" "$T/rows.csv" >"$T/cli-f" 2>"$T/cli-f.err"
+eq "predict --features reads rows without a label, the same classes" \
+	"$(tr '\n' ' ' <"$T/cli-f" | sed 's/ $//')" "$(tr '\n' ' ' <"$T/cli" | sed 's/ $//')"
+printf 'a,b,c,d\n1,2,3,4\n5,x,7,8\n' >"$T/bad.csv"
+eq "a bad cell" "$(as "$ANN" POST /api/v1/jobs/$Q/predict --data-binary "@$T/bad.csv")" 400
+eq "named by the body's line and column" "$(jv "$T/body" '$.error.message')" \
+	"line 3 of the rows: column 2 (b): 'x' is not a number"
 { head -1 "$DATA/iris.csv" | cut -d, -f1-4; sed -n '2p' "$DATA/iris.csv" | cut -d, -f1-4; } >"$T/one.csv"
 eq "one row" "$(as "$ANN" POST /api/v1/jobs/$Q/predict --data-binary "@$T/one.csv")" 200
 eq "one class" "$(n_pred)" 1

@@ -222,8 +222,12 @@ static int is_blank(const char *s)
 	return 1;
 }
 
-int scann_dataset_load_csv(const char *path, const char *label_column,
-			   struct scann_dataset **out, struct scann_error *err)
+/*
+ * The CSV loader.  labelled: one column is the label (label_column, or the
+ * last); else every column is a feature, rows to be scored by a model.
+ */
+static int load_csv(const char *path, const char *label_column, int labelled,
+		    struct scann_dataset **out, struct scann_error *err)
 {
 	struct csv_reader r = { .path = path };
 	struct class_table classes = { 0 };
@@ -260,7 +264,7 @@ int scann_dataset_load_csv(const char *path, const char *label_column,
 		goto fail;
 	}
 	ncols = csv_split(r.line, NULL, 0);
-	if (ncols < 2) {
+	if (ncols < 1 + (uint32_t)labelled) {
 		rc = scann_error_set(err, SCANN_EINVAL, NULL,
 				     "%s:1: the header names %u column; at least one "
 				     "feature and a label are needed", path, ncols);
@@ -280,7 +284,9 @@ int scann_dataset_load_csv(const char *path, const char *label_column,
 			p += strlen(p) + 1;
 		}
 	}
-	if (label_column == NULL) {
+	if (!labelled) {
+		label_col = ncols;	/* none */
+	} else if (label_column == NULL) {
 		label_col = ncols - 1;
 	} else {
 		label_col = ncols;
@@ -296,10 +302,10 @@ int scann_dataset_load_csv(const char *path, const char *label_column,
 			goto fail;
 		}
 	}
-	features = ncols - 1;
+	features = labelled ? ncols - 1 : ncols;
 	ds->features = features;
 	ds->feature_names = calloc(features, sizeof(char *));
-	ds->label_name = strdup(trim(fields[label_col]));
+	ds->label_name = strdup(labelled ? trim(fields[label_col]) : "");
 	if (ds->feature_names == NULL || ds->label_name == NULL) {
 		rc = scann_error_set(err, SCANN_ENOMEM, NULL, "out of memory");
 		goto fail;
@@ -405,7 +411,9 @@ int scann_dataset_load_csv(const char *path, const char *label_column,
 			}
 			xrow[j++] = (float)v;
 		}
-		{
+		if (!labelled) {
+			id = 0;
+		} else {
 			char *label = trim(fields[label_col]);
 
 			if (*label == '\0') {
@@ -430,7 +438,7 @@ int scann_dataset_load_csv(const char *path, const char *label_column,
 				     "%s: the header is the only row: no data", path);
 		goto fail;
 	}
-	if (classes.n < 2) {
+	if (labelled && classes.n < 2) {
 		rc = scann_error_set(err, SCANN_EINVAL, NULL,
 				     "%s: every row has the label '%s': "
 				     "classification needs at least two classes",
@@ -472,6 +480,19 @@ fail:
 	class_table_free(&classes);
 	scann_dataset_free(ds);
 	return rc;
+}
+
+int scann_dataset_load_csv(const char *path, const char *label_column,
+			   struct scann_dataset **out, struct scann_error *err)
+{
+	return load_csv(path, label_column, 1, out, err);
+}
+
+int scann_dataset_load_csv_features(const char *path,
+				    struct scann_dataset **out,
+				    struct scann_error *err)
+{
+	return load_csv(path, NULL, 0, out, err);
 }
 
 /* ---- IDX ---------------------------------------------------------------- */

@@ -53,6 +53,15 @@ int scann_dataset_load_csv(const char *path, const char *label_column,
 			   struct scann_dataset **out, struct scann_error *err);
 
 /*
+ * Load a CSV file of features only, the rows a model is to score: a header
+ * and rows as above, with no label column -- every column is a feature.
+ * The dataset has no classes (classes 0, class_names NULL) and every y 0.
+ */
+int scann_dataset_load_csv_features(const char *path,
+				    struct scann_dataset **out,
+				    struct scann_error *err);
+
+/*
  * Load one IDX pair: an image file (magic 0x00000803, uint8 pixels) and a
  * label file (magic 0x00000801, uint8 labels), each raw or gzip.  The counts
  * must agree.  Class names are the label values as decimal strings, listed
