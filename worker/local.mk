@@ -34,6 +34,7 @@ worker_libscann_a_SOURCES += \
 	worker/study.c worker/study.h \
 	worker/model.c worker/model.h \
 	worker/checkpoint.c worker/checkpoint.h \
+	worker/snapshot.c worker/snapshot.h \
 	worker/blas_kernels.c worker/blas_kernels.h \
 	worker/watchdog.c worker/watchdog.h \
 	worker/memcap.c worker/memcap.h
