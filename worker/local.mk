@@ -104,6 +104,13 @@ tests_check_run_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_check_run_LDADD = $(JANSSON_LIBS) $(CHECK_LIBS)
 # check_run drives the real binary (built by "make check" before any test).
 
+# Training snapshots (snapshot.c), end to end on the real binary as well.
+check_PROGRAMS += tests/check_snapshot
+TESTS += tests/check_snapshot
+tests_check_snapshot_SOURCES = tests/check_snapshot.c tests/testutil.h
+tests_check_snapshot_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_snapshot_LDADD = $(JANSSON_LIBS) $(CHECK_LIBS)
+
 # The worker's choice of OpenBLAS kernels (blas_kernels.c).
 check_PROGRAMS += tests/check_blas_kernels
 TESTS += tests/check_blas_kernels
