@@ -540,6 +540,11 @@ static void save(struct scann_snapshots *s, const struct scann_train_state *st)
 	s->last_s = now_s();
 	dt = s->last_s - t0;
 	s->write_bps = (double)(sizeof(h) + h.payload) / (dt > 1e-6 ? dt : 1e-6);
+	if (s->ev->timings)	/* run --timings: what a snapshot costs */
+		fprintf(stderr, "scann-worker: training snapshot (training %u, "
+			"epoch %u%s): %llu bytes in %.3f s\n", h.ordinal,
+			h.epoch, st->mid_epoch ? ", stop" : "",
+			(unsigned long long)(sizeof(h) + h.payload + 8), dt);
 }
 
 static void at(void *ctx, const struct scann_train_state *st, int stopping)
