@@ -110,6 +110,8 @@ TESTS += tests/check_snapshot
 tests_check_snapshot_SOURCES = tests/check_snapshot.c tests/testutil.h
 tests_check_snapshot_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_check_snapshot_LDADD = $(JANSSON_LIBS) $(CHECK_LIBS)
+# ... and what they cost and save, by hand (tests/bench/README.md).
+EXTRA_DIST += tests/bench/snapshot.sh
 
 # The worker's choice of OpenBLAS kernels (blas_kernels.c).
 check_PROGRAMS += tests/check_blas_kernels
