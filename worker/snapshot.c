@@ -433,8 +433,9 @@ static int restore(struct scann_snapshots *s, struct scann_train_state *st)
 	s->ev->seq = h.seq;
 	s->epochs_restored += h.epoch;
 	s->restored_at++;
-	fprintf(stderr, "scann-worker: training %u since the checkpoint resumed "
-		"from %s at epoch %u of %u%s (row %u)\n", s->cur_ordinal,
+	fprintf(stderr, "scann-worker: training %u since the last checkpoint "
+		"(or the start) resumed from %s at epoch %u of %u%s (row %u)\n",
+		s->cur_ordinal,
 		s->path, h.epoch + 1 > h.epochs ? h.epochs : h.epoch + 1,
 		h.epochs, h.flags & SNAP_FINISHED ? ", finished" : "", h.row);
 	return 1;
