@@ -176,8 +176,12 @@ static void write_csv(const char *name, uint32_t rows)
 	fclose(f);
 }
 
-/* A job whose baseline trains `epochs` epochs (patience out of reach). */
-static void write_spec(const char *name, int seed, int epochs, int threads)
+/*
+ * A job whose baseline trains `epochs` epochs (patience out of reach), its
+ * scheme's trainings `steps` each.
+ */
+static void write_spec_steps(const char *name, int seed, int epochs,
+			     int threads, int steps)
 {
 	char text[4096];
 
@@ -185,12 +189,17 @@ static void write_spec(const char *name, int seed, int epochs, int threads)
 		 "{\"dataset\": \"%s/snap.csv\", \"split\": {\"validation\": 0.2,"
 		 " \"test\": 0.2, \"seed\": 1}, \"baseline\": {\"hidden\": [32, 16]},"
 		 " \"scheme\": \"C\", \"scann\": {\"iterations\": 1,"
-		 " \"epochs_per_step\": 2, \"initial_prune\": 0.5,"
+		 " \"epochs_per_step\": %d, \"initial_prune\": 0.5,"
 		 " \"pruning\": {\"fraction\": 0.3}}, \"train\": {\"epochs\": %d,"
 		 " \"patience\": 1000, \"batch\": 8, \"lr\": 0.01, \"seed\": %d},"
 		 " \"resources\": {\"threads\": %d}}",
-		 test_tmpdir(), epochs, seed, threads);
+		 test_tmpdir(), steps, epochs, seed, threads);
 	test_write_str(name, text);
+}
+
+static void write_spec(const char *name, int seed, int epochs, int threads)
+{
+	write_spec_steps(name, seed, epochs, threads, 2);
 }
 
 /* "scann-worker run --out DIR [extra] SPEC" in the background, stdout to out. */
@@ -462,6 +471,42 @@ START_TEST(a_truncated_corrupt_or_foreign_snapshot_is_refused)
 }
 END_TEST
 
+/*
+ * A snapshot from before the job's last checkpoint (a crash between the
+ * checkpoint and the snapshot's removal leaves one) is stale: refused.
+ */
+START_TEST(a_snapshot_older_than_the_checkpoint_is_refused)
+{
+	char cmd[2048], *full, *part, *rest;
+
+	write_csv("snap.csv", 900);
+	write_spec_steps("stale.json", 4, 40, 1, 40);
+	ck_assert_int_eq(sh("run --out sfull stale.json", "sfull.ndjson"), 0);
+	full = slurp("sfull.ndjson");
+	/* a snapshot of the baseline's training ... */
+	stop_after(start("sa", "stale.json", NULL, "sa.ndjson"), "sa.ndjson", 3,
+		   NULL, SIGTERM);
+	ck_assert(!exists("sa/checkpoint.json"));
+	/* ... put in a run stopped after the baseline's checkpoint */
+	stop_after(start("sb", "stale.json", NULL, "sb.ndjson"), "sb.ndjson", 3,
+		   "\"stage\":\"scann\"", SIGTERM);
+	ck_assert(exists("sb/checkpoint.json"));
+	snprintf(cmd, sizeof(cmd), "cp %s/sa/training.snap %s/sb/training.snap",
+		 test_tmpdir(), test_tmpdir());
+	ck_assert_int_eq(system(cmd), 0);
+	ck_assert_int_eq(sh("run --resume sb", "sb-rest.ndjson"), 0);
+	part = slurp("sb.ndjson");
+	rest = slurp("sb-rest.ndjson");
+	ck_assert_int_eq(count_lines(rest, "\"file\":\"training.snap\"",
+				     "stale"), 1);
+	ck_assert_int_eq(same_as_full(full, rest, 1, last_seq(part) + 1, 1), 1);
+	same_file("sfull/model.json", "sb/model.json");
+	free(full);
+	free(part);
+	free(rest);
+}
+END_TEST
+
 /* ---- a training inside a scheme step, behind a convolutional front ------ */
 
 static void put_be32(FILE *f, uint32_t v)
@@ -598,6 +643,7 @@ static Suite *snapshot_suite(void)
 	tcase_add_test(tc, a_job_stopped_mid_baseline_resumes_from_the_stop_snapshot);
 	tcase_add_test(tc, a_killed_job_resumes_from_its_last_epoch_snapshot);
 	tcase_add_test(tc, a_truncated_corrupt_or_foreign_snapshot_is_refused);
+	tcase_add_test(tc, a_snapshot_older_than_the_checkpoint_is_refused);
 	tcase_add_test(tc, a_job_stopped_in_a_scheme_step_resumes_from_its_snapshot);
 	tcase_add_test(tc, a_bad_interval_is_refused);
 	suite_add_tcase(s, tc);
