@@ -682,7 +682,10 @@ void scann_pool_drain(struct scann_pool *p, void (*done)(void *cls),
 /*
  * Whether the job's directory holds a checkpoint to resume from: the test
  * scann-worker makes of it (scann_checkpoint_exists, in the engine, which
- * scannd does not link), on the file artifacts.h names.
+ * scannd does not link), on the file artifacts.h names.  A training
+ * snapshot counts too: a job stopped in its first training (a long
+ * baseline) has no checkpoint yet, and `--resume` goes on from the
+ * snapshot where a new run would train from the start.
  */
 static int has_checkpoint(const char *dir)
 {
@@ -690,6 +693,10 @@ static int has_checkpoint(const char *dir)
 
 	snprintf(path, sizeof(path), "%s/%s", dir,
 		 scann_artifacts[SCANN_ARTIFACT_CHECKPOINT].file);
+	if (access(path, F_OK) == 0)
+		return 1;
+	snprintf(path, sizeof(path), "%s/%s", dir,
+		 scann_artifacts[SCANN_ARTIFACT_SNAPSHOT].file);
 	return access(path, F_OK) == 0;
 }
 

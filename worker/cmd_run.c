@@ -47,6 +47,7 @@
 #include "normalize.h"
 #include "par.h"
 #include "scheme.h"
+#include "snapshot.h"
 #include "job/spec.h"
 #include "job/split.h"
 #include "job/split_digest.h"
@@ -108,6 +109,12 @@ static int run_usage(FILE *to, int status)
 		"  --energy MAC,SRAM,CMP\n"
 		"                 energy per MAC, SRAM access and comparison in pJ for\n"
 		"                 energy_nj (default the paper's 130 nm 11.8,34.6,6.16)\n"
+		"  --snapshot-every SECONDS|off\n"
+		"                 write DIR/training.snap, the training in progress,\n"
+		"                 at the first epoch end SECONDS after the last\n"
+		"                 checkpoint or snapshot (default 60; 0: every epoch),\n"
+		"                 and at a stop when it can be written within 1 s;\n"
+		"                 --resume then goes on from it\n"
 		"  --max-memory BYTES\n"
 		"                 cap the worker's address space (RLIMIT_AS; k, M, G\n"
 		"                 suffixes; 0 = none): an allocation past it fails\n"
@@ -129,6 +136,8 @@ struct run {
 	const char *spec_path, *dir, *resume, *dataset;
 	int timings;
 	size_t max_memory;	/* --max-memory; 0 = none */
+	double snapshot_every;	/* --snapshot-every; < 0: off */
+	struct scann_snapshots snap;	/* training snapshots (snapshot.h) */
 	int started_over;	/* --resume found no checkpoint */
 	char log_path[4096];	/* the event log (events.h) */
 	struct scann_watchdog dog;
@@ -204,8 +213,12 @@ static int on_checkpoint(void *ctx, const struct scann_progress *p,
 			 const struct scann_rng *rng)
 {
 	struct run *r = ctx;
+	int rc = scann_checkpoint_save(r->dir, r->ev.seq, p, rng, &r->err);
 
-	return scann_checkpoint_save(r->dir, r->ev.seq, p, rng, &r->err);
+	/* the trainings since the last checkpoint are not replayed any more */
+	if (rc == 0)
+		scann_snapshots_checkpointed(&r->snap);
+	return rc;
 }
 
 static void artifact_path(char *out, size_t size, const struct run *r,
@@ -228,6 +241,20 @@ static int parse_args(struct run *r, int argc, char **argv)
 			r->dataset = argv[++i];
 		else if (strcmp(argv[i], "--timings") == 0)
 			r->timings = 1;
+		else if (strcmp(argv[i], "--snapshot-every") == 0 && i + 1 < argc) {
+			const char *v = argv[++i];
+			char *end;
+
+			r->snapshot_every = strcmp(v, "off") == 0 ? -1.0 :
+				strtod(v, &end);
+			if (strcmp(v, "off") != 0 &&
+			    (end == v || *end != '\0' || !(r->snapshot_every >= 0))) {
+				fprintf(stderr, "scann-worker: --snapshot-every "
+					"wants seconds (0: every epoch) or 'off', "
+					"not '%s'\n", v);
+				return 2;
+			}
+		}
 		else if ((strcmp(argv[i], "--max-memory") == 0 && i + 1 < argc) ||
 			 strncmp(argv[i], "--max-memory=", 13) == 0) {
 			const char *v = argv[i][12] == '=' ? argv[i] + 13 :
@@ -400,6 +427,15 @@ static void setup_ctx(struct run *r)
 	ctx->sparse_below = SCANN_SPARSE_BELOW;
 	ctx->checkpoint = on_checkpoint;
 	ctx->checkpoint_ctx = r;
+	{
+		char fp[17];
+
+		scann_dataset_fingerprint(r->ds, fp);
+		scann_snapshots_init(&r->snap, r->dir, r->snapshot_every,
+				     scann_snapshot_job_hash(r->spec_json, fp),
+				     &r->ev);
+		ctx->train_hook = &r->snap.hook;
+	}
 	/* A DR job's shares are the study's (study.c); these synthesize's. */
 	scann_stage_set_span(ctx, 0.0, 1.0);
 	ctx->baseline_share = SCANN_BASELINE_SHARE;
@@ -443,9 +479,15 @@ static int start_or_resume(struct run *r)
 		artifact_path(path, sizeof(path), r, SCANN_ARTIFACT_EVENTS);
 		scann_events_replay(&r->ev, path);
 		open_log(r, 1);
+		/* a training the stopped run was in the middle of */
+		scann_snapshots_resume(&r->snap);
 		return 0;
 	}
 	open_log(r, r->started_over);
+	if (r->started_over)
+		scann_snapshots_resume(&r->snap);
+	else
+		scann_snapshots_discard(&r->snap);	/* an older run's */
 	scann_events_emit(&r->ev, "log",
 			  json_pack("{s:s, s:s, s:O, s:{s:I, s:I, s:I, s:I, s:I, s:I, s:o}, s:s}",
 				    "level", "info", "message", "job accepted",
@@ -754,6 +796,7 @@ static int run_run(int argc, char **argv)
 	}
 	r->ev.out = stdout;
 	r->energy = SCANN_ENERGY_130NM;
+	r->snapshot_every = SCANN_SNAPSHOT_EVERY_S;
 	status = parse_args(r, argc, argv);
 	if (status >= 0)
 		goto done;
@@ -777,6 +820,13 @@ static int run_run(int argc, char **argv)
 		status = run_stages(r);
 	if (status < 0)
 		status = write_result(r);
+	if (status == 0)
+		scann_snapshots_discard(&r->snap);
+	if (r->resume || r->started_over)
+		fprintf(stderr, "scann-worker: %llu epochs trained in this run, "
+			"%llu restored from training snapshots\n",
+			(unsigned long long)r->snap.epochs_trained,
+			(unsigned long long)r->snap.epochs_restored);
 	scann_watchdog_end(&r->dog);
 	alarm(0);
 done:

@@ -34,6 +34,7 @@ worker_libscann_a_SOURCES += \
 	worker/study.c worker/study.h \
 	worker/model.c worker/model.h \
 	worker/checkpoint.c worker/checkpoint.h \
+	worker/snapshot.c worker/snapshot.h \
 	worker/blas_kernels.c worker/blas_kernels.h \
 	worker/watchdog.c worker/watchdog.h \
 	worker/memcap.c worker/memcap.h
@@ -102,6 +103,15 @@ tests_check_run_SOURCES = tests/check_run.c tests/testutil.h
 tests_check_run_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_check_run_LDADD = $(JANSSON_LIBS) $(CHECK_LIBS)
 # check_run drives the real binary (built by "make check" before any test).
+
+# Training snapshots (snapshot.c), end to end on the real binary as well.
+check_PROGRAMS += tests/check_snapshot
+TESTS += tests/check_snapshot
+tests_check_snapshot_SOURCES = tests/check_snapshot.c tests/testutil.h
+tests_check_snapshot_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
+tests_check_snapshot_LDADD = $(JANSSON_LIBS) $(CHECK_LIBS)
+# ... and what they cost and save, by hand (tests/bench/README.md).
+EXTRA_DIST += tests/bench/snapshot.sh
 
 # The worker's choice of OpenBLAS kernels (blas_kernels.c).
 check_PROGRAMS += tests/check_blas_kernels

@@ -188,14 +188,16 @@ int scann_stage_train(struct scann_ctx *c, struct scann_net *net,
 	c->span_epochs = epochs;
 	scann_energy_measure(net, &c->energy, &c->step_cost);
 	if (!keep_best || c->split->n_val == 0)
-		return scann_train(net, &c->data, c->split->train,
-				   c->split->n_train, &c->spec->train, epochs,
-				   c->sparse_below, &c->rng, on_epoch, c, err);
+		return scann_train_resumable(net, &c->data, c->split->train,
+					     c->split->n_train, &c->spec->train,
+					     epochs, c->sparse_below, &c->rng,
+					     NULL, on_epoch, c, c->train_hook,
+					     err);
 	c->es_live = &es;
-	rc = scann_train_validated(net, &c->data, c->split->train,
+	rc = scann_train_resumable(net, &c->data, c->split->train,
 				   c->split->n_train, &c->spec->train, epochs,
 				   c->sparse_below, &c->rng, &es, on_epoch, c,
-				   err);
+				   c->train_hook, err);
 	c->es_live = NULL;
 	return rc;
 }
@@ -218,10 +220,10 @@ int scann_stage_train_full(struct scann_ctx *c, struct scann_net *net,
 	c->span_epochs = plan.epochs;
 	scann_energy_measure(net, &c->energy, &c->step_cost);
 	c->es_live = &es;
-	rc = scann_train_validated(net, &c->data, c->split->train,
+	rc = scann_train_resumable(net, &c->data, c->split->train,
 				   c->split->n_train, &c->spec->train,
 				   plan.epochs, c->sparse_below, &c->rng, &es,
-				   on_epoch, c, err);
+				   on_epoch, c, c->train_hook, err);
 	c->es_live = NULL;
 	return rc;
 }

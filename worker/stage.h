@@ -95,6 +95,8 @@ struct scann_ctx {
 	void *checkpoint_ctx;
 	scann_candidate_fn on_candidate;	/* may be NULL */
 	void *candidate_ctx;
+	/* Training snapshots (snapshot.h): every training's hook; NULL: none. */
+	const struct scann_train_hook *train_hook;
 	/* Image shape when the spec has a front (data.x holds images): every
 	 * new network gets a front of spec->front's layers; 0 otherwise. */
 	uint32_t image_c, image_h, image_w;

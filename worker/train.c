@@ -195,8 +195,8 @@ int scann_train(struct scann_net *net, const struct scann_data *data,
 		double sparse_below, struct scann_rng *rng,
 		scann_epoch_fn fn, void *ctx, struct scann_error *err)
 {
-	return scann_train_validated(net, data, rows, n, opt, epochs,
-				     sparse_below, rng, NULL, fn, ctx, err);
+	return scann_train_resumable(net, data, rows, n, opt, epochs,
+				     sparse_below, rng, NULL, fn, ctx, NULL, err);
 }
 
 int scann_train_validated(struct scann_net *net, const struct scann_data *data,
@@ -206,18 +206,64 @@ int scann_train_validated(struct scann_net *net, const struct scann_data *data,
 			  struct scann_early_stop *es, scann_epoch_fn fn,
 			  void *ctx, struct scann_error *err)
 {
+	return scann_train_resumable(net, data, rows, n, opt, epochs,
+				     sparse_below, rng, es, fn, ctx, NULL, err);
+}
+
+/*
+ * A restore that failed half way: the optimiser state and the rows' order
+ * as a new training has them, the weights compiled again from the net
+ * (which training has not touched yet).
+ */
+static int start_afresh(struct scann_exec *ex, const struct scann_net *net,
+			uint32_t batch, double sparse_below,
+			struct scann_train_state *st, const uint32_t *rows)
+{
+	scann_exec_free(ex);
+	if (scann_exec_init(ex, net, batch, sparse_below) != 0)
+		return SCANN_ENOMEM;
+	memset(st->m, 0, st->n_param * sizeof(float));
+	memset(st->v, 0, st->n_param * sizeof(float));
+	if (st->fn_param) {
+		memset(st->fm, 0, st->fn_param * sizeof(float));
+		memset(st->fv, 0, st->fn_param * sizeof(float));
+	}
+	memcpy(st->order, rows, st->n * sizeof(uint32_t));
+	st->param = ex->param;
+	st->fparam = ex->cnn ? ex->cnn->param : NULL;
+	st->epoch = st->row = st->since = 0;
+	st->mid_epoch = st->finished = 0;
+	st->loss_sum = 0.0;
+	st->step = 0;
+	if (st->es) {
+		st->es->epochs_run = st->es->best_epoch = 0;
+		st->es->best_acc = st->es->best_loss = st->es->last_acc = 0.0;
+	}
+	return 0;
+}
+
+int scann_train_resumable(struct scann_net *net, const struct scann_data *data,
+			  const uint32_t *rows, uint32_t n,
+			  const struct scann_train_spec *opt, uint32_t epochs,
+			  double sparse_below, struct scann_rng *rng,
+			  struct scann_early_stop *es, scann_epoch_fn fn,
+			  void *ctx, const struct scann_train_hook *hook,
+			  struct scann_error *err)
+{
 	struct scann_exec ex;
 	struct step_job job, fjob;
+	struct scann_train_state st;
 	float *m = NULL, *v = NULL, *best = NULL;
 	/* The front's optimiser state and best weights (ex.cnn only). */
 	float *fm = NULL, *fv = NULL, *fbest = NULL;
 	size_t fn_param = 0;
-	uint32_t since = 0;
-	int out_of_patience = 0;
+	uint32_t since = 0, e0 = 0, row0 = 0;
+	int out_of_patience = 0, resumed_mid = 0;
 	uint32_t *order = NULL, batch = opt->batch ? opt->batch : 128;
 	const float b1 = 0.9f, b2 = 0.999f, eps = 1e-8f;
 	float wd = (float)opt->weight_decay, mu = (float)opt->momentum;
 	uint64_t step = 0;
+	double loss0 = 0.0;
 	int rc;
 
 	if (batch > n)
@@ -249,6 +295,34 @@ int scann_train_validated(struct scann_net *net, const struct scann_data *data,
 		goto out;
 	}
 	memcpy(order, rows, n * sizeof(uint32_t));
+	st = (struct scann_train_state){
+		.epochs = epochs, .adam = opt->optimizer == SCANN_OPT_ADAM,
+		.es = es, .rng = rng, .order = order, .n = n,
+		.param = ex.param, .m = m, .v = v, .best = best,
+		.n_param = ex.n_param,
+		.fparam = ex.cnn ? ex.cnn->param : NULL, .fm = fm, .fv = fv,
+		.fbest = fbest, .fn_param = fn_param,
+	};
+	if (hook && hook->begin) {
+		int got = hook->begin(hook->ctx, &st);
+
+		if (got < 0 && start_afresh(&ex, net, batch, sparse_below, &st,
+					    rows) != 0) {
+			rc = scann_error_set(err, SCANN_ENOMEM, NULL,
+					     "out of memory compiling the network");
+			goto out;
+		}
+		if (got > 0) {
+			e0 = st.finished ? epochs : st.epoch;
+			resumed_mid = st.mid_epoch;
+			row0 = st.row;
+			loss0 = st.loss_sum;
+			step = st.step;
+			since = st.since;
+			/* as after the last step: every gradient cleared */
+			ex.grad_zero = step > 0;
+		}
+	}
 	job = (struct step_job){
 		.p = ex.param, .g = ex.grad, .m = m, .v = v, .n = ex.n_param,
 		.adam = opt->optimizer == SCANN_OPT_ADAM, .wd = wd, .mu = mu,
@@ -262,14 +336,32 @@ int scann_train_validated(struct scann_net *net, const struct scann_data *data,
 		fjob.v = fv;
 		fjob.n = fn_param;
 	}
-	for (uint32_t e = 0; e < epochs; e++) {
+	for (uint32_t e = e0; e < epochs; e++) {
 		float lr = (float)lr_at(opt, e, epochs);
 		double loss_sum = 0.0;
+		uint32_t i = 0;
 
-		scann_rng_shuffle_u32(rng, order, n);
-		for (uint32_t i = 0; i < n; i += batch) {
+		if (resumed_mid) {
+			/* a stop's snapshot: this epoch's order is drawn */
+			i = row0;
+			loss_sum = loss0;
+			resumed_mid = 0;
+		} else {
+			scann_rng_shuffle_u32(rng, order, n);
+		}
+		for (; i < n; i += batch) {
 			uint32_t nb = n - i < batch ? n - i : batch;
 			if (scann_stop_requested) {
+				if (hook && hook->at) {
+					st.epoch = e;
+					st.mid_epoch = 1;
+					st.row = i;
+					st.loss_sum = loss_sum;
+					st.finished = 0;
+					st.step = step;
+					st.since = since;
+					hook->at(hook->ctx, &st, 1);
+				}
 				rc = scann_error_set(err, SCANN_ECANCELED, NULL,
 						     "stopped on request");
 				goto store;
@@ -302,6 +394,16 @@ int scann_train_validated(struct scann_net *net, const struct scann_data *data,
 			rc = fn(ctx, &ex, e, n ? loss_sum / n : 0.0);
 			if (rc != 0)
 				goto store;
+		}
+		if (hook && hook->at) {
+			st.epoch = e + 1;
+			st.mid_epoch = 0;
+			st.row = 0;
+			st.loss_sum = 0.0;
+			st.finished = out_of_patience || e + 1 >= epochs;
+			st.step = step;
+			st.since = since;
+			hook->at(hook->ctx, &st, 0);
 		}
 		if (out_of_patience)
 			break;

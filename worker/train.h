@@ -83,6 +83,59 @@ int scann_train_validated(struct scann_net *net, const struct scann_data *data,
 			  struct scann_early_stop *es, scann_epoch_fn fn,
 			  void *ctx, struct scann_error *err);
 
+/*
+ * Everything the rest of a training depends on, between two batches: where
+ * it is (epoch, rows of it done), the optimiser's step count and moments,
+ * the generator and the rows' order (shuffled in place every epoch), the
+ * early stop and its best weights, the net's and the front's parameters in
+ * the compiled layout.  A training snapshot (snapshot.h) is this state: a
+ * training restored from it goes on exactly as if it had never stopped.
+ * The arrays are the training's own; the hooks fill or read them.
+ */
+struct scann_train_state {
+	uint32_t epochs;		/* planned: the schedule's length */
+	uint32_t epoch;			/* the epoch to run (0-based) */
+	int mid_epoch;			/* its shuffle done, `row` rows trained */
+	uint32_t row;
+	double loss_sum;		/* over those rows */
+	int finished;			/* no epoch left (all run, or patience) */
+	uint64_t step;			/* optimiser steps done */
+	uint32_t since;			/* epochs without a better one */
+	int adam;			/* v (and fv) are used */
+	struct scann_early_stop *es;	/* NULL: none (then no best) */
+	struct scann_rng *rng;
+	uint32_t *order, n;
+	float *param, *m, *v, *best;
+	size_t n_param;
+	float *fparam, *fm, *fv, *fbest;	/* the front's; NULL without */
+	size_t fn_param;
+};
+
+/*
+ * Where a training may be saved and resumed.  begin() is called once the
+ * training is set up, before its first batch: it returns 1 when it restored
+ * *st (the training goes on from there), 0 to start from the beginning,
+ * -1 when it failed after writing into the arrays (the training then starts
+ * from the beginning all the same).  at() is called after every epoch (the
+ * epoch events emitted; st->mid_epoch 0) and at a stop request before the
+ * training returns SCANN_ECANCELED (stopping 1, mid_epoch 1): it may save
+ * *st, never change it.
+ */
+struct scann_train_hook {
+	int (*begin)(void *ctx, struct scann_train_state *st);
+	void (*at)(void *ctx, const struct scann_train_state *st, int stopping);
+	void *ctx;
+};
+
+/* scann_train_validated() (es may be NULL) that hook may save and resume. */
+int scann_train_resumable(struct scann_net *net, const struct scann_data *data,
+			  const uint32_t *rows, uint32_t n,
+			  const struct scann_train_spec *opt, uint32_t epochs,
+			  double sparse_below, struct scann_rng *rng,
+			  struct scann_early_stop *es, scann_epoch_fn fn,
+			  void *ctx, const struct scann_train_hook *hook,
+			  struct scann_error *err);
+
 /* Accuracy of net on rows[0..n) (0 when n == 0); -1 when out of memory. */
 double scann_accuracy(const struct scann_net *net, const struct scann_data *data,
 		      const uint32_t *rows, uint32_t n, double sparse_below);

@@ -10,6 +10,8 @@ const struct scann_artifact_info scann_artifacts[SCANN_ARTIFACT_COUNT] = {
 	[SCANN_ARTIFACT_CHECKPOINT] = { "checkpoint.json", NULL,
 					"application/json" },
 	[SCANN_ARTIFACT_STREAM] = { "stream.json", NULL, "application/json" },
+	[SCANN_ARTIFACT_SNAPSHOT] = { "training.snap", NULL,
+				      "application/octet-stream" },
 	[SCANN_ARTIFACT_EVENTS] = { "events.ndjson", NULL,
 				    "application/x-ndjson" },
 	[SCANN_ARTIFACT_MODEL] = { "model.json", "model", "application/json" },

@@ -10,6 +10,7 @@ enum scann_artifact {
 	SCANN_ARTIFACT_SPEC,		/* the spec with every default */
 	SCANN_ARTIFACT_CHECKPOINT,	/* where a stopped job resumes */
 	SCANN_ARTIFACT_STREAM,		/* what a stopped run printed */
+	SCANN_ARTIFACT_SNAPSHOT,	/* the training in progress (snapshot.h) */
 	SCANN_ARTIFACT_EVENTS,		/* every line printed (events.h) */
 	SCANN_ARTIFACT_MODEL,		/* the network to ship */
 	SCANN_ARTIFACT_BASELINE,	/* the baseline MLP */
