@@ -69,6 +69,8 @@ int scann_export_int8_calibrate(struct scann_export_plan *p, const float *x,
 	float *scores, *pos_scale = NULL;
 	int rc = SCANN_ENOMEM;
 
+	if (p->n_front)	/* no int8 front (export.h) */
+		return SCANN_EINVAL;
 	lv_max = calloc(p->n_levels, sizeof(double));
 	scores = malloc(p->n_out * sizeof(float) + 1);
 	pos_scale = malloc((p->n_pos > p->features ? p->n_pos : p->features) *
