@@ -28,7 +28,9 @@
 #
 # With no arguments (`make check`): small models synthesized here from the
 # bundled data (satellite, and dna with the sparse random projection folded
-# in), checked over their test rows.
+# in) and a convolutional front on images (bars_csv.sh), checked over their
+# test rows.  c-int8 of a front is refused by the export (one JSON line
+# says so), not a failure.
 #
 # The worker is $SCANN_WORKER, else $SCANN_BUILDDIR/worker/scann-worker,
 # else scann-worker on PATH.  CORTEX_M_TIMEOUT: seconds per emulator run
@@ -91,6 +93,12 @@ check() {
 	for fmt in c c-int8; do
 		local out="$d/$fmt" name ret rows agree_engine agree_host acc t0 t1 stack
 		if ! "$W" export "$model" --format $fmt --out "$out" >"$d/$fmt.json" 2>"$d/$fmt.err"; then
+			# no int8 front yet: the refusal is the export's answer
+			if [ $fmt = c-int8 ] && grep -q 'c-int8 does not cover a convolutional front' "$d/$fmt.err"; then
+				printf '{"model":"%s","data":"%s","format":"%s","refused":"a convolutional front"}\n' \
+					"$model" "$data" "$fmt"
+				continue
+			fi
 			echo "cortex_m.sh: $tag $fmt: export: $(tail -1 "$d/$fmt.err")" >&2
 			FAILS=$((FAILS + 1)); continue
 		fi
@@ -155,7 +163,12 @@ else
 	}
 	spec satellite satellite ''
 	spec dna-rps dna ',"dr":{"methods":["rp-sparse"],"ratios":[2]}'
-	for tag in satellite dna-rps; do
+	# a convolutional front (test_export.sh's) on 17x17 images
+	bash "$here/bars_csv.sh" 300 17 >"$T/bars.csv"
+	printf '{"dataset":"%s/bars.csv","front":{"input":[1,17,17],"layers":[%s]},"baseline":{"hidden":[12]},"scheme":"C","split":{"validation":0.2},"scann":{"iterations":2,"epochs_per_step":2,"initial_prune":0.5,"pruning":{"fraction":0.5}},"train":{"epochs":8,"batch":16,"lr":0.01}}\n' \
+		"$T" '{"type":"conv","maps":4,"kernel":3},{"type":"relu"},{"type":"pool"},{"type":"conv","maps":6,"kernel":3},{"type":"pool"},{"type":"conv","maps":8,"kernel":1},{"type":"relu"}' \
+		>"$T/front.json"
+	for tag in satellite dna-rps front; do
 		if ! "$W" run --out "$T/$tag.run" "$T/$tag.json" >/dev/null 2>"$T/$tag.err" ||
 			! "$W" split "$T/$tag.json" --out "$T/$tag.rows" >/dev/null 2>>"$T/$tag.err"; then
 			echo "cortex_m.sh: $tag: run/split failed: $(tail -1 "$T/$tag.err")" >&2
