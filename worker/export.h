@@ -45,7 +45,12 @@
  * output (export_front.c).
  * The engine computes convolutions as GEMMs (conv.c) in its own summation
  * order: the float code's scores are the engine's to rounding, not bit for
- * bit.  int8 does not cover a front (refused by scann_export_model).
+ * bit.  int8: a convolution's weights times its input's activation scale
+ * share one scale per layer, its outputs have one calibrated activation
+ * scale; each output an int32 sum over its taps (any order: exact), the
+ * bias added in float, then quantised; pools and ReLUs work on the int8
+ * values (quantising is monotone, so the max of quantised values is the
+ * quantised max) and keep their input's scale.
  *
  * int8: each layer's weights, with the scale of each source folded in,
  * share one scale per layer; each layer's outputs (and the quantised
@@ -106,6 +111,10 @@ struct scann_export_front {
 	uint32_t *ptr, *off;	/* off: c*h*w + ky*w + kx, into the input */
 	uint32_t off_max;	/* conv: the last tap's offset */
 	float *kern, *bias;	/* dense: oc x (c k k) row-major, or taps */
+	/* int8 (conv), set by scann_export_int8_calibrate */
+	int8_t *qw;		/* as kern */
+	float wscale;		/* real weight = qw * wscale / input scale */
+	float oscale, oinv;	/* outputs' activation scale, its inverse */
 };
 
 struct scann_export_plan {
@@ -145,14 +154,23 @@ int scann_export_front_init(struct scann_export_plan *p,
 			    struct scann_error *err);
 void scann_export_front_free(struct scann_export_plan *p);
 
-/* The front over the image at t + p->img_at, into t + p->a_at. */
-void scann_export_front_eval(const struct scann_export_plan *p, float *t);
+/* The front over the image at t + p->img_at, into t + p->a_at; when max
+ * is not NULL, max[i] rises to conv layer i's largest |output|. */
+void scann_export_front_eval(const struct scann_export_plan *p, float *t,
+			     double *max);
+
+/* The same in int8 over the int8 arena (export_int8.c). */
+void scann_export_front_int8_eval(const struct scann_export_plan *p,
+				  int8_t *t);
 
 /* The plan's scratch per row: xn (features) and the buffer (n_pos). */
 struct scann_export_scratch {
 	float *xn, *a;
 	float *t;		/* front: the arena, a and xn inside it */
 	int8_t *qx, *qa;
+	int8_t *qt;		/* front: the int8 arena, qa inside it */
+	double *front_max;	/* NULL, or per front layer the largest
+				 * |output| of a conv so far (calibration) */
 };
 
 int scann_export_scratch_init(struct scann_export_scratch *s,
@@ -174,8 +192,7 @@ uint32_t scann_export_eval(const struct scann_export_plan *p,
 /*
  * Calibrate the int8 plan on rows[0..n) of raw data x (row-major,
  * p->features columns): activation scales from the float plan's values,
- * then the weights quantised.  0, SCANN_ENOMEM, or SCANN_EINVAL for a
- * plan with a front (no int8 front).
+ * then the weights quantised.  0 or SCANN_ENOMEM.
  */
 int scann_export_int8_calibrate(struct scann_export_plan *p, const float *x,
 				const uint32_t *rows, uint32_t n);

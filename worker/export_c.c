@@ -56,11 +56,11 @@ static size_t layer_flash(const struct scann_export_layer *L, int int8)
 
 /* A front layer's constants: a convolution's weights, tap offsets and
  * pointers when stored as taps, biases; pools and ReLUs have none. */
-static size_t front_flash(const struct scann_export_front *F)
+static size_t front_flash(const struct scann_export_front *F, int int8)
 {
 	if (F->kind != SCANN_FRONT_CONV)
 		return 0;
-	return F->nnz * 4 + (size_t)F->oc * 4 +
+	return F->nnz * (int8 ? 1 : 4) + (size_t)F->oc * 4 +
 		(F->sparse ? F->nnz * scann_export_idx_bytes(F->off_max) +
 		 (F->oc + 1) * scann_export_idx_bytes(F->nnz) : 0);
 }
@@ -77,14 +77,14 @@ void scann_export_c_size(const struct scann_export_plan *p,
 	if (p->dr)
 		fl += layer_flash(p->dr, int8);
 	for (uint32_t i = 0; i < p->n_front; i++)
-		fl += front_flash(&p->front[i]);
+		fl += front_flash(&p->front[i], int8);
 	for (uint32_t l = 0; l < p->n_levels; l++)
 		fl += layer_flash(&p->lv[l], int8);
 	for (uint32_t o = 0; o < p->n_out; o++)
 		fl += 4 + strlen(a->class_names[o]) + 1;
 	*flash = fl;
-	if (p->n_front)	/* the arena holds every buffer (float only) */
-		*ram = (size_t)p->arena * 4;
+	if (p->n_front)	/* the arena holds every buffer */
+		*ram = (size_t)p->arena * (int8 ? 1 : 4);
 	else
 		*ram = (size_t)kept * (int8 ? 1 : 4) +
 			(p->dr ? (size_t)p->features * (int8 ? 1 : 4) : 0);
@@ -245,14 +245,17 @@ static void put_layer_code(FILE *f, const char *name, const char *tag,
 
 /* A front layer's constants (tag "f0", ...). */
 static void put_front_data(FILE *f, const char *name, const char *tag,
-			   const struct scann_export_front *F)
+			   const struct scann_export_front *F, int int8)
 {
 	char t[64];
 
 	if (F->kind != SCANN_FRONT_CONV)
 		return;
 	snprintf(t, sizeof(t), "%s_w", tag);
-	put_array(f, "float", name, t, K_FLOAT, F->kern, F->nnz);
+	if (int8)
+		put_array(f, "int8_t", name, t, K_I8, F->qw, F->nnz);
+	else
+		put_array(f, "float", name, t, K_FLOAT, F->kern, F->nnz);
 	if (F->sparse) {
 		snprintf(t, sizeof(t), "%s_off", tag);
 		put_array(f, idx_type(F->off_max), name, t, K_U32, F->off, F->nnz);
@@ -277,19 +280,62 @@ static void put_front_line(FILE *f, const struct scann_export_front *F)
 		      ", in place", f);
 }
 
-/* The loops of a front layer over the arena t (export_front.c's). */
+/* An int8 convolution: a whole int32 sum per output, as
+ * scann_export_front_int8_eval. */
+static void put_front_conv_int8(FILE *f, const char *name, const char *tag,
+				const struct scann_export_front *F)
+{
+	uint32_t K = F->c * F->k * F->k;
+
+	fprintf(f, "\tfor (i = 0; i < %uu; i++)\n"
+		"\t\tfor (y = 0; y < %uu; y++)\n"
+		"\t\t\tfor (j = 0; j < %uu; j++) {\n"
+		"\t\t\t\tconst int8_t *x = t + %uu + y * %uu + j;\n"
+		"\t\t\t\tint32_t s = 0;\n\t\t\t\tfloat z;\n\n",
+		F->oc, F->oh, F->ow, F->in_at, F->w);
+	if (F->sparse)
+		fprintf(f, "\t\t\t\tfor (q = %s_%s_ptr[i]; q < %s_%s_ptr[i + 1]; q++)\n"
+			"\t\t\t\t\ts += (int32_t)%s_%s_w[q] * x[%s_%s_off[q]];\n",
+			name, tag, name, tag, name, tag, name, tag);
+	else
+		fprintf(f, "\t\t\t\tfor (q = 0; q < %uu; q++)\n"
+			"\t\t\t\t\ts += (int32_t)%s_%s_w[i * %uu + q] *\n"
+			"\t\t\t\t\t\tx[q / %uu * %uu + q / %uu %% %uu * %uu + q %% %uu];\n",
+			K, name, tag, K, F->k * F->k, F->h * F->w, F->k, F->k,
+			F->w, F->k);
+	fputs("\t\t\t\tz = (float)s * ", f);
+	put_float(f, F->wscale);
+	fprintf(f, " + %s_%s_b[i];\n"
+		"\t\t\t\tt[%uu + (i * %uu + y) * %uu + j] = %s_q(z * ",
+		name, tag, F->out_at, F->oh, F->ow, name);
+	put_float(f, F->oinv);
+	fputs(");\n\t\t\t}\n", f);
+}
+
+/* The loops of a front layer over the arena t (export_front.c's, or
+ * export_int8.c's). */
 static void put_front_code(FILE *f, const char *name, const char *tag,
-			   const struct scann_export_front *F)
+			   const struct scann_export_front *F, int int8)
 {
 	uint32_t P = F->oh * F->ow, K = F->c * F->k * F->k;
+	const char *el = int8 ? "int8_t" : "float";
 
 	fprintf(f, "\t/* %s: ", tag);
 	put_front_line(f, F);
 	fputs(" */\n", f);
 	if (F->kind == SCANN_FRONT_RELU) {
-		fprintf(f, "\tfor (j = 0; j < %uu; j++)\n"
-			"\t\tif (!(t[%uu + j] > 0.0f))\n\t\t\tt[%uu + j] = 0.0f;\n",
-			F->oc * P, F->out_at, F->out_at);
+		if (int8)
+			fprintf(f, "\tfor (j = 0; j < %uu; j++)\n"
+				"\t\tif (t[%uu + j] < 0)\n\t\t\tt[%uu + j] = 0;\n",
+				F->oc * P, F->out_at, F->out_at);
+		else
+			fprintf(f, "\tfor (j = 0; j < %uu; j++)\n"
+				"\t\tif (!(t[%uu + j] > 0.0f))\n\t\t\tt[%uu + j] = 0.0f;\n",
+				F->oc * P, F->out_at, F->out_at);
+		return;
+	}
+	if (F->kind == SCANN_FRONT_CONV && int8) {
+		put_front_conv_int8(f, name, tag, F);
 		return;
 	}
 	if (F->kind == SCANN_FRONT_POOL) {
@@ -303,13 +349,13 @@ static void put_front_code(FILE *f, const char *name, const char *tag,
 				"\t\tfor (y = 0; y < %uu; y++)\n"
 				"\t\t\tfor (j = 0; j < %uu; j++) {\n",
 				F->c, F->oh, F->ow);
-		fprintf(f, "\t\t\t\tconst float *r0 = t + %uu + i * %uu + y * %uu + j * 2u;\n"
-			"\t\t\t\tconst float *r1 = r0 + %uu;\n"
-			"\t\t\t\tconst float m0 = r1[0] > r0[0] ? r1[0] : r0[0];\n"
-			"\t\t\t\tconst float m1 = r1[1] > r0[1] ? r1[1] : r0[1];\n\n"
+		fprintf(f, "\t\t\t\tconst %s *r0 = t + %uu + i * %uu + y * %uu + j * 2u;\n"
+			"\t\t\t\tconst %s *r1 = r0 + %uu;\n"
+			"\t\t\t\tconst %s m0 = r1[0] > r0[0] ? r1[0] : r0[0];\n"
+			"\t\t\t\tconst %s m1 = r1[1] > r0[1] ? r1[1] : r0[1];\n\n"
 			"\t\t\t\tt[%uu + (i * %uu + y) * %uu + j] = m1 > m0 ? m1 : m0;\n"
-			"\t\t\t}\n", F->in_at, F->h * F->w,
-			2 * F->w, F->w, F->out_at, F->oh, F->ow);
+			"\t\t\t}\n", el, F->in_at, F->h * F->w,
+			2 * F->w, el, F->w, el, el, F->out_at, F->oh, F->ow);
 		return;
 	}
 	fprintf(f, "\tfor (i = 0; i < %uu; i++) {\n"
@@ -379,11 +425,11 @@ static void put_header(FILE *h, const struct scann_export_plan *p,
 			put_front_line(h, &p->front[i]);
 			fputc('\n', h);
 		}
-		fprintf(h, " * RAM: one arena of %u floats on the stack, the largest "
+		fprintf(h, " * RAM: one arena of %u %s on the stack, the largest "
 			"pair of consecutive\n * buffers (a convolution's input and "
 			"output; the last also holds the\n * network's %u values).  "
 			"A part with less free stack cannot run it.\n",
-			p->arena, p->n_pos - p->n_out);
+			p->arena, int8 ? "int8 values" : "floats", p->n_pos - p->n_out);
 	}
 	fprintf(h, " *\n * Pipeline: raw features -> (x - min) / range -> %s"
 		"the network's %u levels (ReLU) -> %u scores; the predicted class is\n"
@@ -468,7 +514,7 @@ static void put_source(FILE *c, const struct scann_export_plan *p,
 		fprintf(c, "/* Front layer %u: ", l);
 		put_front_line(c, &p->front[l]);
 		fputs(". */\n", c);
-		put_front_data(c, n, tag, &p->front[l]);
+		put_front_data(c, n, tag, &p->front[l], int8);
 	}
 	for (uint32_t l = 0; l < p->n_levels; l++) {
 		snprintf(tag, sizeof(tag), "l%u", l);
@@ -486,8 +532,8 @@ static void put_source(FILE *c, const struct scann_export_plan *p,
 	fprintf(c, "int %s_predict(const float features[%s_FEATURES],\n"
 		"\t\tfloat scores[%s_CLASSES])\n{\n", n, up, up);
 	if (p->n_front)	/* the buffers' arena (export.h) */
-		fprintf(c, "\tfloat t[%u];\n\tfloat *const a = t + %u;\n",
-			p->arena, p->a_at);
+		fprintf(c, "\t%s t[%u];\n\t%s *const a = t + %u;\n", el,
+			p->arena, el, p->a_at);
 	else
 		fprintf(c, "\t%s a[%u];\n", el, kept ? kept : 1);
 	if (p->dr)
@@ -504,7 +550,11 @@ static void put_source(FILE *c, const struct scann_export_plan *p,
 		"\t\tfloat v = %s_range[i] > 0.0f ?\n"
 		"\t\t\t(features[i] - %s_min[i]) / %s_range[i] : 0.0f;\n\n",
 		p->features, n, n, n);
-	if (int8) {
+	if (int8 && p->n_front) {
+		fprintf(c, "\t\tt[%uu + i] = %s_q(v * ", p->img_at, n);
+		put_float(c, p->in_inv);
+		fputs(");\n\t}\n", c);
+	} else if (int8) {
 		fprintf(c, "\t\t%s[i] = %s_q(v * ", p->dr ? "xn" : "a", n);
 		put_float(c, p->in_inv);
 		fputs(");\n\t}\n", c);
@@ -517,7 +567,7 @@ static void put_source(FILE *c, const struct scann_export_plan *p,
 		put_layer_code(c, n, "dr", p->dr, int8, "xn", "a", 0);
 	for (uint32_t l = 0; l < p->n_front; l++) {
 		snprintf(tag, sizeof(tag), "f%u", l);
-		put_front_code(c, n, tag, &p->front[l]);
+		put_front_code(c, n, tag, &p->front[l], int8);
 	}
 	for (uint32_t l = 0; l < p->n_levels; l++) {
 		snprintf(tag, sizeof(tag), "l%u", l);
@@ -537,7 +587,7 @@ int scann_export_c_write(const struct scann_export_plan *p,
 	char up[128];
 	size_t i;
 
-	if (f == SCANN_EXPORT_C_INT8 && (!p->int8 || p->n_front))
+	if (f == SCANN_EXPORT_C_INT8 && !p->int8)
 		return scann_error_set(err, SCANN_EINTERNAL, NULL,
 				       "int8 export of an uncalibrated plan");
 	for (i = 0; a->name[i] && i + 1 < sizeof(up); i++)

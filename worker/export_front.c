@@ -7,6 +7,7 @@
  * arena laid out; and the float evaluation the generated code
  * (export_c.c) transcribes loop for loop.
  */
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -20,6 +21,7 @@ void scann_export_front_free(struct scann_export_plan *p)
 		free(p->front[i].off);
 		free(p->front[i].kern);
 		free(p->front[i].bias);
+		free(p->front[i].qw);
 	}
 	free(p->front);
 	p->front = NULL;
@@ -247,15 +249,19 @@ static void pool_eval(const struct scann_export_front *F, float *t)
 					pool_one(F, in, ch, y, x);
 }
 
-void scann_export_front_eval(const struct scann_export_plan *p, float *t)
+void scann_export_front_eval(const struct scann_export_plan *p, float *t,
+			     double *max)
 {
 	for (uint32_t i = 0; i < p->n_front; i++) {
 		const struct scann_export_front *F = &p->front[i];
 		size_t len = (size_t)F->oc * F->oh * F->ow;
 
-		if (F->kind == SCANN_FRONT_CONV)
+		if (F->kind == SCANN_FRONT_CONV) {
 			conv_eval(F, t + F->in_at, t + F->out_at);
-		else if (F->kind == SCANN_FRONT_POOL)
+			for (size_t j = 0; max && j < len; j++)
+				if (fabs(t[F->out_at + j]) > max[i])
+					max[i] = fabs(t[F->out_at + j]);
+		} else if (F->kind == SCANN_FRONT_POOL)
 			pool_eval(F, t);
 		else
 			for (size_t j = 0; j < len; j++)

@@ -99,14 +99,6 @@ int scann_export_model(const struct scann_export_request *rq, FILE *h,
 	rc = scann_export_plan_init(&p, &m, err);
 	if (rc != 0)
 		goto out;
-	if (p.n_front && rq->format == SCANN_EXPORT_C_INT8) {
-		rc = scann_error_set(err, SCANN_EINVAL, "format",
-				     "c-int8 does not cover a convolutional front "
-				     "yet: its convolutions and pools have no int8 "
-				     "kernels or calibrated scales; export the "
-				     "model with --format c (float)");
-		goto out;
-	}
 	jdata = json_object_get(m.root, "data");
 	classes = json_object_get(m.root, "classes");
 	sum = json_object_get(m.root, "summary");

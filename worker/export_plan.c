@@ -230,7 +230,12 @@ int scann_export_scratch_init(struct scann_export_scratch *s,
 		s->a = malloc(p->n_pos * sizeof(float) + 1);
 	}
 	s->qx = malloc(p->features + 1);
-	s->qa = malloc(p->n_pos + 1);
+	if (p->n_front) {
+		s->qt = malloc((size_t)p->arena + p->n_out);
+		s->qa = s->qt ? s->qt + p->a_at : NULL;
+	} else {
+		s->qa = malloc(p->n_pos + 1);
+	}
 	if (!s->xn || !s->a || !s->qx || !s->qa) {
 		scann_export_scratch_free(s);
 		return SCANN_ENOMEM;
@@ -246,7 +251,10 @@ void scann_export_scratch_free(struct scann_export_scratch *s)
 	else
 		free(s->a);
 	free(s->qx);
-	free(s->qa);
+	if (s->qt)
+		free(s->qt);
+	else
+		free(s->qa);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -315,7 +323,7 @@ uint32_t scann_export_eval(const struct scann_export_plan *p,
 		eval_dr(p->dr, s->xn, s->a);
 	} else if (p->n_front) {
 		scann_export_normalize(p, x, s->t + p->img_at);
-		scann_export_front_eval(p, s->t);
+		scann_export_front_eval(p, s->t, s->front_max);
 	} else {
 		scann_export_normalize(p, x, s->a);
 	}

@@ -29,8 +29,7 @@
 # With no arguments (`make check`): small models synthesized here from the
 # bundled data (satellite, and dna with the sparse random projection folded
 # in) and a convolutional front on images (bars_csv.sh), checked over their
-# test rows.  c-int8 of a front is refused by the export (one JSON line
-# says so), not a failure.
+# test rows.
 #
 # The worker is $SCANN_WORKER, else $SCANN_BUILDDIR/worker/scann-worker,
 # else scann-worker on PATH.  CORTEX_M_TIMEOUT: seconds per emulator run
@@ -93,12 +92,6 @@ check() {
 	for fmt in c c-int8; do
 		local out="$d/$fmt" name ret rows agree_engine agree_host acc t0 t1 stack
 		if ! "$W" export "$model" --format $fmt --out "$out" >"$d/$fmt.json" 2>"$d/$fmt.err"; then
-			# no int8 front yet: the refusal is the export's answer
-			if [ $fmt = c-int8 ] && grep -q 'c-int8 does not cover a convolutional front' "$d/$fmt.err"; then
-				printf '{"model":"%s","data":"%s","format":"%s","refused":"a convolutional front"}\n' \
-					"$model" "$data" "$fmt"
-				continue
-			fi
 			echo "cortex_m.sh: $tag $fmt: export: $(tail -1 "$d/$fmt.err")" >&2
 			FAILS=$((FAILS + 1)); continue
 		fi
