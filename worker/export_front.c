@@ -48,22 +48,33 @@ static size_t taps_bytes(const struct scann_export_front *F, size_t taps)
 		(F->oc + 1) * scann_export_idx_bytes(taps);
 }
 
-/* A conv layer's bias and kernels: the unpruned taps (mask 1) per map in
- * (input map, ky, kx) order when that is smaller than dense. */
+/* A tap is kept when its mask is 1 or its weight is not zero: a dormant
+ * weight is exactly 0 (cnn.h), and should a file hold one that is not,
+ * the engine's GEMM still multiplies it. */
+static int kept_tap(const float *W, const uint8_t *M, size_t q)
+{
+	return M[q] != 0 || W[q] != 0.0f;
+}
+
+/* A conv layer's bias and kernels: the kept taps per map in (input map,
+ * ky, kx) order when that is smaller than dense. */
 static int conv_copy(struct scann_export_front *F, const struct scann_cnn *cnn,
 		     const struct scann_cnn_layer *L)
 {
 	uint32_t K = scann_conv_rows(&L->dims);
 	const float *W = cnn->param + L->w_off;
 	const uint8_t *M = cnn->mask + L->w_off;
+	size_t taps = 0;
 
 	F->k = L->dims.k;
 	F->off_max = tap_offset(F, K - 1);
 	F->active = 0;
-	for (size_t q = 0; q < (size_t)F->oc * K; q++)
+	for (size_t q = 0; q < (size_t)F->oc * K; q++) {
 		F->active += M[q] != 0;
-	F->sparse = taps_bytes(F, F->active) < dense_bytes(F);
-	F->nnz = F->sparse ? F->active : (size_t)F->oc * K;
+		taps += kept_tap(W, M, q);
+	}
+	F->sparse = taps_bytes(F, taps) < dense_bytes(F);
+	F->nnz = F->sparse ? taps : (size_t)F->oc * K;
 	F->bias = malloc(F->oc * sizeof(float) + 1);
 	F->kern = malloc(F->nnz * sizeof(float) + 1);
 	if (!F->bias || !F->kern)
@@ -80,7 +91,7 @@ static int conv_copy(struct scann_export_front *F, const struct scann_cnn *cnn,
 	F->ptr[0] = 0;
 	for (uint32_t f = 0, q = 0; f < F->oc; f++) {
 		for (uint32_t j = 0; j < K; j++)
-			if (M[(size_t)f * K + j]) {
+			if (kept_tap(W, M, (size_t)f * K + j)) {
 				F->off[q] = tap_offset(F, j);
 				F->kern[q++] = W[(size_t)f * K + j];
 			}
