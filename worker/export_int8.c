@@ -195,14 +195,6 @@ static void eval_layer(const struct scann_export_layer *L, const int8_t *in,
 	}
 }
 
-/* Where tap j of a dense kernel reads (export_front.c's order). */
-static uint32_t tap_at(const struct scann_export_front *F, uint32_t j)
-{
-	uint32_t kk = F->k * F->k;
-
-	return j / kk * F->h * F->w + j / F->k % F->k * F->w + j % F->k;
-}
-
 /* One pooled int8 value, ties as the float code. */
 static int8_t pool_one(const struct scann_export_front *F, const int8_t *in,
 		       uint32_t ch, uint32_t y, uint32_t x)
@@ -255,10 +247,12 @@ void scann_export_front_int8_eval(const struct scann_export_plan *p,
 					if (F->sparse)
 						for (uint32_t q = F->ptr[f]; q < F->ptr[f + 1]; q++)
 							acc += (int32_t)F->qw[q] * px[F->off[q]];
-					else
-						for (uint32_t q = 0; q < K; q++)
-							acc += (int32_t)F->qw[(size_t)f * K + q] *
-								px[tap_at(F, q)];
+					else	/* the generated loops' order */
+						for (uint32_t q = 0, j = 0; j < F->c; j++)
+							for (uint32_t ky = 0; ky < F->k; ky++)
+								for (uint32_t kx = 0; kx < F->k; kx++)
+									acc += (int32_t)F->qw[(size_t)f * K + q++] *
+										px[((size_t)j * F->h + ky) * F->w + kx];
 					z = (float)acc * F->wscale + F->bias[f];
 					out[((size_t)f * F->oh + y) * F->ow + x] =
 						scann_export_quant(z * F->oinv);
