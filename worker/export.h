@@ -29,6 +29,28 @@
  *      a (count x sources) block summed in source order, then the bias (a
  *      GEMM, then the bias pass); ReLU on every level but the last;
  *   4. argmax of the output level (first maximum wins).
+ * A model with a convolutional front (cnn.h; never with DR) runs the
+ * front between 1 and 3, over one image in the engine's [map][y][x]
+ * layout, whose flattening is the net's input order (cnn.h): xn is the
+ * image; each convolution (valid, stride 1) starts every output at its
+ * map's bias and adds the kernel's taps in (input map, ky, kx) order,
+ * a tap at a time over the whole output map; a kernel is stored as its
+ * taps, each with its offset into the input (dense when that is smaller:
+ * then its pruned taps cost flash and MACs, never otherwise); max-pools
+ * (2x2, stride 2, a ragged last row or column dropped, the upper then the
+ * left winning ties as conv.c) and ReLUs work in place.  The buffers live
+ * in one arena: the image and each convolution's output alternately at its
+ * start and against its end, the front's output the start of the net's
+ * buffer, so the arena is the largest pair of a convolution's input and
+ * output (export_front.c).
+ * The engine computes convolutions as GEMMs (conv.c) in its own summation
+ * order: the float code's scores are the engine's to rounding, not bit for
+ * bit.  int8: a convolution's weights times its input's activation scale
+ * share one scale per layer, its outputs have one calibrated activation
+ * scale; each output an int32 sum over its taps (any order: exact), the
+ * bias added in float, then quantised; pools and ReLUs work on the int8
+ * values (quantising is monotone, so the max of quantised values is the
+ * quantised max) and keep their input's scale.
  *
  * int8: each layer's weights, with the scale of each source folded in,
  * share one scale per layer; each layer's outputs (and the quantised
@@ -46,6 +68,7 @@
 #include <jansson.h>
 
 #include "job/error.h"
+#include "job/spec.h"
 #include "model.h"
 
 enum scann_export_format {
@@ -74,6 +97,26 @@ struct scann_export_layer {
 	float oinv;		/* (float)(1 / oscale): quantising multiplies */
 };
 
+/* A layer of a convolutional front over one image (cnn.h's kinds): c maps
+ * of h x w in, oc of oh x ow out, at offsets in_at and out_at of the
+ * arena (a pool or a ReLU works in place: its output over its input). */
+struct scann_export_front {
+	enum scann_front_kind kind;
+	uint32_t c, h, w, oc, oh, ow, k;
+	uint32_t in_at, out_at;
+	int backward;		/* pool: last value first (aligned to the end) */
+	int sparse;		/* conv: taps per map, ptr (oc + 1) and off */
+	size_t nnz;		/* conv: stored weights (dense: oc*c*k*k) */
+	size_t active;		/* conv: unpruned weights (the engine's mask) */
+	uint32_t *ptr, *off;	/* off: c*h*w + ky*w + kx, into the input */
+	uint32_t off_max;	/* conv: the last tap's offset */
+	float *kern, *bias;	/* dense: oc x (c k k) row-major, or taps */
+	/* int8 (conv), set by scann_export_int8_calibrate */
+	int8_t *qw;		/* as kern */
+	float wscale;		/* real weight = qw * wscale / input scale */
+	float oscale, oinv;	/* outputs' activation scale, its inverse */
+};
+
 struct scann_export_plan {
 	uint32_t features;	/* raw inputs */
 	float *min, *range;	/* features each */
@@ -81,6 +124,10 @@ struct scann_export_plan {
 	struct scann_export_layer *dr;	/* NULL without DR */
 	uint32_t n_levels;
 	struct scann_export_layer *lv;	/* the net's levels, outputs last */
+	uint32_t n_front;	/* the convolutional front's layers, or 0 */
+	struct scann_export_front *front;
+	uint32_t arena;		/* front: floats of the buffers' arena */
+	uint32_t img_at, a_at;	/* front: xn's and the net buffer's offsets */
 	uint64_t params, macs;	/* the net's, energy.h's counting rule */
 	int int8;		/* calibrated */
 	float in_scale;		/* int8: scale of xn */
@@ -97,10 +144,33 @@ int scann_export_plan_init(struct scann_export_plan *p,
 
 void scann_export_plan_free(struct scann_export_plan *p);
 
+/*
+ * The front's part of the plan (export_front.c), after the net's levels:
+ * its layers from f (borrowed), the arena and the offsets in it.  0,
+ * SCANN_EINVAL or SCANN_ENOMEM (err set); scann_export_plan_free frees it.
+ */
+int scann_export_front_init(struct scann_export_plan *p,
+			    const struct scann_cnn_params *f,
+			    struct scann_error *err);
+void scann_export_front_free(struct scann_export_plan *p);
+
+/* The front over the image at t + p->img_at, into t + p->a_at; when max
+ * is not NULL, max[i] rises to conv layer i's largest |output|. */
+void scann_export_front_eval(const struct scann_export_plan *p, float *t,
+			     double *max);
+
+/* The same in int8 over the int8 arena (export_int8.c). */
+void scann_export_front_int8_eval(const struct scann_export_plan *p,
+				  int8_t *t);
+
 /* The plan's scratch per row: xn (features) and the buffer (n_pos). */
 struct scann_export_scratch {
 	float *xn, *a;
+	float *t;		/* front: the arena, a and xn inside it */
 	int8_t *qx, *qa;
+	int8_t *qt;		/* front: the int8 arena, qa inside it */
+	double *front_max;	/* NULL, or per front layer the largest
+				 * |output| of a conv so far (calibration) */
 };
 
 int scann_export_scratch_init(struct scann_export_scratch *s,
@@ -153,6 +223,9 @@ struct scann_export_about {
 	double int8_acc;	/* the int8 plan on the test rows */
 	uint32_t test_rows;
 };
+
+/* The bytes of the narrowest of uint8/16/32 that holds max (indices). */
+unsigned scann_export_idx_bytes(uint64_t max);
 
 /* Flash (constant data) and RAM (the predict function's buffers) bytes. */
 void scann_export_c_size(const struct scann_export_plan *p,

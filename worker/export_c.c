@@ -21,7 +21,7 @@
 #include "export.h"
 
 /* The narrowest of uint8/16/32 that holds max, in bytes and by name. */
-static unsigned idx_bytes(uint64_t max)
+unsigned scann_export_idx_bytes(uint64_t max)
 {
 	return max <= 0xff ? 1 : max <= 0xffff ? 2 : 4;
 }
@@ -44,14 +44,25 @@ static size_t layer_flash(const struct scann_export_layer *L, int int8)
 	if (L->nnz > 0) {
 		n += L->nnz * (int8 || L->dr_signs ? 1 : 4);
 		if (L->sparse)
-			n += L->nnz * idx_bytes(col_max(L)) +
-				(L->count + 1) * idx_bytes(L->nnz);
+			n += L->nnz * scann_export_idx_bytes(col_max(L)) +
+				(L->count + 1) * scann_export_idx_bytes(L->nnz);
 	}
 	if (L->dr && !L->dr_signs && !int8)
 		n += L->count * 8;	/* the folded constant, double */
 	else if (!L->dr || int8)
 		n += L->count * 4;
 	return n;
+}
+
+/* A front layer's constants: a convolution's weights, tap offsets and
+ * pointers when stored as taps, biases; pools and ReLUs have none. */
+static size_t front_flash(const struct scann_export_front *F, int int8)
+{
+	if (F->kind != SCANN_FRONT_CONV)
+		return 0;
+	return F->nnz * (int8 ? 1 : 4) + (size_t)F->oc * 4 +
+		(F->sparse ? F->nnz * scann_export_idx_bytes(F->off_max) +
+		 (F->oc + 1) * scann_export_idx_bytes(F->nnz) : 0);
 }
 
 void scann_export_c_size(const struct scann_export_plan *p,
@@ -65,13 +76,18 @@ void scann_export_c_size(const struct scann_export_plan *p,
 
 	if (p->dr)
 		fl += layer_flash(p->dr, int8);
+	for (uint32_t i = 0; i < p->n_front; i++)
+		fl += front_flash(&p->front[i], int8);
 	for (uint32_t l = 0; l < p->n_levels; l++)
 		fl += layer_flash(&p->lv[l], int8);
 	for (uint32_t o = 0; o < p->n_out; o++)
 		fl += 4 + strlen(a->class_names[o]) + 1;
 	*flash = fl;
-	*ram = (size_t)kept * (int8 ? 1 : 4) +
-		(p->dr ? (size_t)p->features * (int8 ? 1 : 4) : 0);
+	if (p->n_front)	/* the arena holds every buffer */
+		*ram = (size_t)p->arena * (int8 ? 1 : 4);
+	else
+		*ram = (size_t)kept * (int8 ? 1 : 4) +
+			(p->dr ? (size_t)p->features * (int8 ? 1 : 4) : 0);
 }
 
 /* A float as a C literal that reads back to the same float. */
@@ -227,6 +243,142 @@ static void put_layer_code(FILE *f, const char *name, const char *tag,
 			L->first);
 }
 
+/* A front layer's constants (tag "f0", ...). */
+static void put_front_data(FILE *f, const char *name, const char *tag,
+			   const struct scann_export_front *F, int int8)
+{
+	char t[64];
+
+	if (F->kind != SCANN_FRONT_CONV)
+		return;
+	snprintf(t, sizeof(t), "%s_w", tag);
+	if (int8)
+		put_array(f, "int8_t", name, t, K_I8, F->qw, F->nnz);
+	else
+		put_array(f, "float", name, t, K_FLOAT, F->kern, F->nnz);
+	if (F->sparse) {
+		snprintf(t, sizeof(t), "%s_off", tag);
+		put_array(f, idx_type(F->off_max), name, t, K_U32, F->off, F->nnz);
+		snprintf(t, sizeof(t), "%s_ptr", tag);
+		put_array(f, idx_type(F->nnz), name, t, K_U32, F->ptr, F->oc + 1);
+	}
+	snprintf(t, sizeof(t), "%s_b", tag);
+	put_array(f, "float", name, t, K_FLOAT, F->bias, F->oc);
+}
+
+/* One line naming a front layer, for the header and the code. */
+static void put_front_line(FILE *f, const struct scann_export_front *F)
+{
+	fprintf(f, "%s %ux%ux%u -> %ux%ux%u", scann_front_kind_name(F->kind),
+		F->c, F->h, F->w, F->oc, F->oh, F->ow);
+	if (F->kind == SCANN_FRONT_CONV)
+		fprintf(f, ", %ux%u kernels, %zu of %zu weights, %s", F->k,
+			F->k, F->active, (size_t)F->oc * F->c * F->k * F->k,
+			F->sparse ? "stored as taps" : "dense");
+	else
+		fputs(F->backward ? ", in place (last value first)" :
+		      ", in place", f);
+}
+
+/* An int8 convolution: a whole int32 sum per output, as
+ * scann_export_front_int8_eval. */
+static void put_front_conv_int8(FILE *f, const char *name, const char *tag,
+				const struct scann_export_front *F)
+{
+	fprintf(f, "\tfor (i = 0; i < %uu; i++)\n"
+		"\t\tfor (y = 0; y < %uu; y++)\n"
+		"\t\t\tfor (j = 0; j < %uu; j++) {\n"
+		"\t\t\t\tconst int8_t *x = t + %uu + y * %uu + j;\n"
+		"\t\t\t\tint32_t s = 0;\n\t\t\t\tfloat z;\n\n",
+		F->oc, F->oh, F->ow, F->in_at, F->w);
+	if (F->sparse)
+		fprintf(f, "\t\t\t\tfor (q = %s_%s_ptr[i]; q < %s_%s_ptr[i + 1]; q++)\n"
+			"\t\t\t\t\ts += (int32_t)%s_%s_w[q] * x[%s_%s_off[q]];\n",
+			name, tag, name, tag, name, tag, name, tag);
+	else	/* (input map, ky, kx) as loops: no division per MAC */
+		fprintf(f, "\t\t\t\tfor (q = 0; q < %uu; q++)\n"
+			"\t\t\t\t\tfor (ky = 0; ky < %uu; ky++)\n"
+			"\t\t\t\t\t\tfor (kx = 0; kx < %uu; kx++)\n"
+			"\t\t\t\t\t\t\ts += (int32_t)%s_%s_w[((i * %uu + q) * %uu + ky) * %uu + kx] *\n"
+			"\t\t\t\t\t\t\t\tx[(q * %uu + ky) * %uu + kx];\n",
+			F->c, F->k, F->k, name, tag, F->c, F->k, F->k, F->h, F->w);
+	fputs("\t\t\t\tz = (float)s * ", f);
+	put_float(f, F->wscale);
+	fprintf(f, " + %s_%s_b[i];\n"
+		"\t\t\t\tt[%uu + (i * %uu + y) * %uu + j] = %s_q(z * ",
+		name, tag, F->out_at, F->oh, F->ow, name);
+	put_float(f, F->oinv);
+	fputs(");\n\t\t\t}\n", f);
+}
+
+/* The loops of a front layer over the arena t (export_front.c's, or
+ * export_int8.c's). */
+static void put_front_code(FILE *f, const char *name, const char *tag,
+			   const struct scann_export_front *F, int int8)
+{
+	uint32_t P = F->oh * F->ow, K = F->c * F->k * F->k;
+	const char *el = int8 ? "int8_t" : "float";
+
+	fprintf(f, "\t/* %s: ", tag);
+	put_front_line(f, F);
+	fputs(" */\n", f);
+	if (F->kind == SCANN_FRONT_RELU) {
+		if (int8)
+			fprintf(f, "\tfor (j = 0; j < %uu; j++)\n"
+				"\t\tif (t[%uu + j] < 0)\n\t\t\tt[%uu + j] = 0;\n",
+				F->oc * P, F->out_at, F->out_at);
+		else
+			fprintf(f, "\tfor (j = 0; j < %uu; j++)\n"
+				"\t\tif (!(t[%uu + j] > 0.0f))\n\t\t\tt[%uu + j] = 0.0f;\n",
+				F->oc * P, F->out_at, F->out_at);
+		return;
+	}
+	if (F->kind == SCANN_FRONT_CONV && int8) {
+		put_front_conv_int8(f, name, tag, F);
+		return;
+	}
+	if (F->kind == SCANN_FRONT_POOL) {
+		if (F->backward)	/* aligned to the end: last value first */
+			fprintf(f, "\tfor (i = %uu; i-- > 0;)\n"
+				"\t\tfor (y = %uu; y-- > 0;)\n"
+				"\t\t\tfor (j = %uu; j-- > 0;) {\n",
+				F->c, F->oh, F->ow);
+		else
+			fprintf(f, "\tfor (i = 0; i < %uu; i++)\n"
+				"\t\tfor (y = 0; y < %uu; y++)\n"
+				"\t\t\tfor (j = 0; j < %uu; j++) {\n",
+				F->c, F->oh, F->ow);
+		fprintf(f, "\t\t\t\tconst %s *r0 = t + %uu + i * %uu + y * %uu + j * 2u;\n"
+			"\t\t\t\tconst %s *r1 = r0 + %uu;\n"
+			"\t\t\t\tconst %s m0 = r1[0] > r0[0] ? r1[0] : r0[0];\n"
+			"\t\t\t\tconst %s m1 = r1[1] > r0[1] ? r1[1] : r0[1];\n\n"
+			"\t\t\t\tt[%uu + (i * %uu + y) * %uu + j] = m1 > m0 ? m1 : m0;\n"
+			"\t\t\t}\n", el, F->in_at, F->h * F->w,
+			2 * F->w, el, F->w, el, el, F->out_at, F->oh, F->ow);
+		return;
+	}
+	fprintf(f, "\tfor (i = 0; i < %uu; i++) {\n"
+		"\t\tfloat *o = t + %uu + i * %uu;\n\n"
+		"\t\tfor (j = 0; j < %uu; j++)\n\t\t\to[j] = %s_%s_b[i];\n",
+		F->oc, F->out_at, P, P, name, tag);
+	if (F->sparse)
+		fprintf(f, "\t\tfor (q = %s_%s_ptr[i]; q < %s_%s_ptr[i + 1]; q++) {\n"
+			"\t\t\tconst float wq = %s_%s_w[q];\n"
+			"\t\t\tconst float *x = t + %uu + %s_%s_off[q];\n\n",
+			name, tag, name, tag, name, tag, F->in_at, name, tag);
+	else
+		fprintf(f, "\t\tfor (q = 0; q < %uu; q++) {\n"
+			"\t\t\tconst float wq = %s_%s_w[i * %uu + q];\n"
+			"\t\t\tconst float *x = t + %uu + q / %uu * %uu +\n"
+			"\t\t\t\tq / %uu %% %uu * %uu + q %% %uu;\n\n",
+			K, name, tag, K, F->in_at, F->k * F->k, F->h * F->w,
+			F->k, F->k, F->w, F->k);
+	fprintf(f, "\t\t\tfor (y = 0; y < %uu; y++)\n"
+		"\t\t\t\tfor (j = 0; j < %uu; j++)\n"
+		"\t\t\t\t\to[y * %uu + j] += wq * x[y * %uu + j];\n"
+		"\t\t}\n\t}\n", F->oh, F->ow, F->ow, F->w);
+}
+
 static void put_comment_figure(FILE *f, const char *label, double v)
 {
 	if (v >= 0)
@@ -264,10 +416,25 @@ static void put_header(FILE *h, const struct scann_export_plan *p,
 		"normalisation, names)\n", "flash bytes:", flash);
 	fprintf(h, " * %-28s %zu (%s_predict's stack buffers)\n", "RAM bytes:",
 		ram, a->name);
+	if (p->n_front) {
+		fprintf(h, " *\n * Front (one image, [map][y][x] floats; its output "
+			"flattened in that\n * order is the network's input):\n");
+		for (uint32_t i = 0; i < p->n_front; i++) {
+			fputs(" *   ", h);
+			put_front_line(h, &p->front[i]);
+			fputc('\n', h);
+		}
+		fprintf(h, " * RAM: one arena of %u %s on the stack, the largest "
+			"pair of consecutive\n * buffers (a convolution's input and "
+			"output; the last also holds the\n * network's %u values).  "
+			"A part with less free stack cannot run it.\n",
+			p->arena, int8 ? "int8 values" : "floats", p->n_pos - p->n_out);
+	}
 	fprintf(h, " *\n * Pipeline: raw features -> (x - min) / range -> %s"
 		"the network's %u levels (ReLU) -> %u scores; the predicted class is\n"
 		" * the first highest score.%s\n */\n",
-		p->dr ? "the DR transform (folded) ->\n * " : "", p->n_levels,
+		p->dr ? "the DR transform (folded) ->\n * " :
+		p->n_front ? "the front ->\n * " : "", p->n_levels,
 		p->n_out, int8 ? "  int8 weights and activations, int32 sums, "
 		"float at the\n * boundary (features in, scores out)." : "");
 	fprintf(h, "#ifndef %s_H\n#define %s_H\n\n", up, up);
@@ -278,6 +445,10 @@ static void put_header(FILE *h, const struct scann_export_plan *p,
 	if (strcmp(up, a->name) != 0)
 		fprintf(h, "#define %s_FEATURES %s_FEATURES\n"
 			"#define %s_CLASSES %s_CLASSES\n", a->name, up, a->name, up);
+	/* for a firmware's own check of the part's memory */
+	fprintf(h, "\n/* The figures above: constant data, and %s_predict's "
+		"stack buffers. */\n#define %s_FLASH_BYTES %zu\n"
+		"#define %s_RAM_BYTES %zu\n", a->name, up, flash, up, ram);
 	fputc('\n', h);
 	fprintf(h, "/* Class names, in the order of the scores. */\n"
 		"extern const char *const %s_class_names[%s_CLASSES];\n\n",
@@ -302,9 +473,18 @@ static void put_source(FILE *c, const struct scann_export_plan *p,
 	const char *el = int8 ? "int8_t" : "float";
 	int any_sparse = p->dr && p->dr->sparse, any_dense = p->dr && !p->dr->sparse;
 
+	int any_conv = 0, any_pool = 0, any_relu = 0, any_dense_conv = 0;
+
 	for (uint32_t l = 0; l < p->n_levels; l++) {
 		any_sparse |= p->lv[l].sparse && p->lv[l].nnz > 0;
 		any_dense |= !p->lv[l].sparse && p->lv[l].nnz > 0;
+	}
+	for (uint32_t l = 0; l < p->n_front; l++) {
+		any_conv |= p->front[l].kind == SCANN_FRONT_CONV;
+		any_pool |= p->front[l].kind == SCANN_FRONT_POOL;
+		any_relu |= p->front[l].kind == SCANN_FRONT_RELU;
+		any_dense_conv |= p->front[l].kind == SCANN_FRONT_CONV &&
+			!p->front[l].sparse;
 	}
 	fprintf(c, "/*\n * %s.c -- generated by scann-worker export (format %s); "
 		"see %s.h.\n */\n#include <stdint.h>\n\n#include \"%s.h\"\n\n",
@@ -328,6 +508,15 @@ static void put_source(FILE *c, const struct scann_export_plan *p,
 		fputs("/* The DR transform, the mean folded into its constant. */\n", c);
 		put_layer_data(c, n, "dr", p->dr, int8);
 	}
+	for (uint32_t l = 0; l < p->n_front; l++) {
+		if (p->front[l].kind != SCANN_FRONT_CONV)
+			continue;
+		snprintf(tag, sizeof(tag), "f%u", l);
+		fprintf(c, "/* Front layer %u: ", l);
+		put_front_line(c, &p->front[l]);
+		fputs(". */\n", c);
+		put_front_data(c, n, tag, &p->front[l], int8);
+	}
 	for (uint32_t l = 0; l < p->n_levels; l++) {
 		snprintf(tag, sizeof(tag), "l%u", l);
 		fprintf(c, "/* Level %u%s. */\n", l,
@@ -343,28 +532,46 @@ static void put_source(FILE *c, const struct scann_export_plan *p,
 			"-(int)(0.5f - v));\n}\n\n", n);
 	fprintf(c, "int %s_predict(const float features[%s_FEATURES],\n"
 		"\t\tfloat scores[%s_CLASSES])\n{\n", n, up, up);
-	fprintf(c, "\t%s a[%u];\n", el, kept ? kept : 1);
+	if (p->n_front)	/* the buffers' arena (export.h) */
+		fprintf(c, "\t%s t[%u];\n\t%s *const a = t + %u;\n", el,
+			p->arena, el, p->a_at);
+	else
+		fprintf(c, "\t%s a[%u];\n", el, kept ? kept : 1);
 	if (p->dr)
 		fprintf(c, "\t%s xn[%u];\n", el, p->features);
 	fputs("\tuint32_t i;\n", c);
-	if (any_dense)
+	if (any_dense || any_conv || any_pool || any_relu)
 		fputs("\tuint32_t j;\n", c);
-	if (any_sparse)
+	if (any_sparse || any_conv)
 		fputs("\tuint32_t q;\n", c);
+	if (any_conv || any_pool)
+		fputs("\tuint32_t y;\n", c);
+	if (int8 && any_dense_conv)
+		fputs("\tuint32_t ky, kx;\n", c);
 	fputs("\tint best = 0;\n\n", c);
 	fprintf(c, "\tfor (i = 0; i < %uu; i++) {\n"
 		"\t\tfloat v = %s_range[i] > 0.0f ?\n"
 		"\t\t\t(features[i] - %s_min[i]) / %s_range[i] : 0.0f;\n\n",
 		p->features, n, n, n);
-	if (int8) {
+	if (int8 && p->n_front) {
+		fprintf(c, "\t\tt[%uu + i] = %s_q(v * ", p->img_at, n);
+		put_float(c, p->in_inv);
+		fputs(");\n\t}\n", c);
+	} else if (int8) {
 		fprintf(c, "\t\t%s[i] = %s_q(v * ", p->dr ? "xn" : "a", n);
 		put_float(c, p->in_inv);
 		fputs(");\n\t}\n", c);
+	} else if (p->n_front) {
+		fprintf(c, "\t\tt[%uu + i] = v;\n\t}\n", p->img_at);
 	} else {
 		fprintf(c, "\t\t%s[i] = v;\n\t}\n", p->dr ? "xn" : "a");
 	}
 	if (p->dr)
 		put_layer_code(c, n, "dr", p->dr, int8, "xn", "a", 0);
+	for (uint32_t l = 0; l < p->n_front; l++) {
+		snprintf(tag, sizeof(tag), "f%u", l);
+		put_front_code(c, n, tag, &p->front[l], int8);
+	}
 	for (uint32_t l = 0; l < p->n_levels; l++) {
 		snprintf(tag, sizeof(tag), "l%u", l);
 		put_layer_code(c, n, tag, &p->lv[l], int8, "a", "a",

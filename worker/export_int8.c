@@ -61,11 +61,30 @@ static int quantise_layer(struct scann_export_layer *L, const float *pos_scale)
 	return 0;
 }
 
+/* A convolution's weights times its input's scale s, on one scale. */
+static int quantise_conv(struct scann_export_front *F, float s)
+{
+	double mx = 0.0;
+
+	F->qw = malloc(F->nnz + 1);
+	if (F->qw == NULL)
+		return SCANN_ENOMEM;
+	for (size_t q = 0; q < F->nnz; q++)
+		if (fabs((double)F->kern[q] * s) > mx)
+			mx = fabs((double)F->kern[q] * s);
+	F->wscale = scale_of(mx);
+	for (size_t q = 0; q < F->nnz; q++)
+		F->qw[q] = scann_export_quant((float)((double)F->kern[q] * s /
+						      F->wscale));
+	return 0;
+}
+
 int scann_export_int8_calibrate(struct scann_export_plan *p, const float *x,
 				const uint32_t *rows, uint32_t n)
 {
-	struct scann_export_scratch s;
+	struct scann_export_scratch s = {0};
 	double in_max = 0.0, dr_max = 0.0, *lv_max;
+	float in_scale;
 	float *scores, *pos_scale = NULL;
 	int rc = SCANN_ENOMEM;
 
@@ -75,6 +94,9 @@ int scann_export_int8_calibrate(struct scann_export_plan *p, const float *x,
 			   sizeof(float) + 1);
 	if (!lv_max || !scores || !pos_scale ||
 	    scann_export_scratch_init(&s, p) != 0)
+		goto out;
+	if (p->n_front && (s.front_max = calloc(p->n_front,
+						sizeof(double))) == NULL)
 		goto out;
 	for (uint32_t r = 0; r < n; r++) {
 		const float *xr = x + (size_t)rows[r] * p->features;
@@ -106,8 +128,20 @@ int scann_export_int8_calibrate(struct scann_export_plan *p, const float *x,
 		if (quantise_layer(p->dr, pos_scale) != 0)
 			goto out;
 	}
+	in_scale = p->dr ? p->dr->oscale : p->in_scale;
+	for (uint32_t i = 0; i < p->n_front; i++) {
+		struct scann_export_front *F = &p->front[i];
+
+		if (F->kind != SCANN_FRONT_CONV)
+			continue;	/* pools and ReLUs keep the scale */
+		F->oscale = scale_of(s.front_max[i]);
+		F->oinv = 1.0f / F->oscale;
+		if (quantise_conv(F, in_scale) != 0)
+			goto out;
+		in_scale = F->oscale;
+	}
 	for (uint32_t i = 0; i < p->n_in; i++)
-		pos_scale[i] = p->dr ? p->dr->oscale : p->in_scale;
+		pos_scale[i] = in_scale;
 	for (uint32_t l = 0; l < p->n_levels; l++) {
 		struct scann_export_layer *L = &p->lv[l];
 
@@ -122,6 +156,7 @@ int scann_export_int8_calibrate(struct scann_export_plan *p, const float *x,
 	p->int8 = 1;
 	rc = 0;
 out:
+	free(s.front_max);
 	scann_export_scratch_free(&s);
 	free(lv_max);
 	free(scores);
@@ -160,6 +195,71 @@ static void eval_layer(const struct scann_export_layer *L, const int8_t *in,
 	}
 }
 
+/* One pooled int8 value, ties as the float code. */
+static int8_t pool_one(const struct scann_export_front *F, const int8_t *in,
+		       uint32_t ch, uint32_t y, uint32_t x)
+{
+	const int8_t *r0 = in + (size_t)ch * F->h * F->w + (size_t)2 * y * F->w +
+		2 * x;
+	const int8_t *r1 = r0 + F->w;
+	int8_t m0 = r1[0] > r0[0] ? r1[0] : r0[0];
+	int8_t m1 = r1[1] > r0[1] ? r1[1] : r0[1];
+
+	return m1 > m0 ? m1 : m0;
+}
+
+void scann_export_front_int8_eval(const struct scann_export_plan *p,
+				  int8_t *t)
+{
+	for (uint32_t i = 0; i < p->n_front; i++) {
+		const struct scann_export_front *F = &p->front[i];
+		uint32_t K = F->c * F->k * F->k;
+		const int8_t *in = t + F->in_at;
+		int8_t *out = t + F->out_at;
+
+		if (F->kind == SCANN_FRONT_RELU) {
+			for (size_t j = 0; j < (size_t)F->oc * F->oh * F->ow; j++)
+				if (out[j] < 0)
+					out[j] = 0;
+			continue;
+		}
+		for (uint32_t ch = 0; F->kind == SCANN_FRONT_POOL && ch < F->c; ch++)
+			for (uint32_t y = 0; y < F->oh; y++)
+				for (uint32_t x = 0; x < F->ow; x++) {
+					/* in place: forward, or mirrored */
+					uint32_t c2 = F->backward ? F->c - 1 - ch : ch;
+					uint32_t y2 = F->backward ? F->oh - 1 - y : y;
+					uint32_t x2 = F->backward ? F->ow - 1 - x : x;
+
+					out[((size_t)c2 * F->oh + y2) * F->ow + x2] =
+						pool_one(F, in, c2, y2, x2);
+				}
+		if (F->kind != SCANN_FRONT_CONV)
+			continue;
+		/* a whole int32 sum per output: exact in any order */
+		for (uint32_t f = 0; f < F->oc; f++)
+			for (uint32_t y = 0; y < F->oh; y++)
+				for (uint32_t x = 0; x < F->ow; x++) {
+					const int8_t *px = in + (size_t)y * F->w + x;
+					int32_t acc = 0;
+					float z;
+
+					if (F->sparse)
+						for (uint32_t q = F->ptr[f]; q < F->ptr[f + 1]; q++)
+							acc += (int32_t)F->qw[q] * px[F->off[q]];
+					else	/* the generated loops' order */
+						for (uint32_t q = 0, j = 0; j < F->c; j++)
+							for (uint32_t ky = 0; ky < F->k; ky++)
+								for (uint32_t kx = 0; kx < F->k; kx++)
+									acc += (int32_t)F->qw[(size_t)f * K + q++] *
+										px[((size_t)j * F->h + ky) * F->w + kx];
+					z = (float)acc * F->wscale + F->bias[f];
+					out[((size_t)f * F->oh + y) * F->ow + x] =
+						scann_export_quant(z * F->oinv);
+				}
+	}
+}
+
 uint32_t scann_export_int8_eval(const struct scann_export_plan *p,
 				struct scann_export_scratch *s, const float *x,
 				float *scores)
@@ -167,7 +267,11 @@ uint32_t scann_export_int8_eval(const struct scann_export_plan *p,
 	uint32_t best = 0;
 
 	scann_export_normalize(p, x, s->xn);
-	if (p->dr) {
+	if (p->n_front) {
+		for (uint32_t f = 0; f < p->features; f++)
+			s->qt[p->img_at + f] = scann_export_quant(s->xn[f] * p->in_inv);
+		scann_export_front_int8_eval(p, s->qt);
+	} else if (p->dr) {
 		for (uint32_t f = 0; f < p->features; f++)
 			s->qx[f] = scann_export_quant(s->xn[f] * p->in_inv);
 		eval_layer(p->dr, s->qx, s->qa, NULL);

@@ -3,7 +3,8 @@
  * (export.h has the pipeline).  The net's layout is taken from the
  * engine's own compiler (scann_exec_init), so positions, levels and which
  * level is CSR are the engine's by construction, not a second guess.
- * Not here: int8 (export_int8.c) and writing C (export_c.c).
+ * Not here: a convolutional front's layers (export_front.c), int8
+ * (export_int8.c) and writing C (export_c.c).
  */
 #include <stdlib.h>
 #include <string.h>
@@ -35,6 +36,7 @@ void scann_export_plan_free(struct scann_export_plan *p)
 	for (uint32_t l = 0; p->lv && l < p->n_levels; l++)
 		layer_free(&p->lv[l]);
 	free(p->lv);
+	scann_export_front_free(p);
 	memset(p, 0, sizeof(*p));
 }
 
@@ -158,19 +160,13 @@ int scann_export_plan_init(struct scann_export_plan *p,
 				       "it keeps, not by fixed arithmetic; export a "
 				       "model with a linear DR (pca, fa, ica, rp-*) "
 				       "or none", scann_dr_method_name(m->dr->method));
-	/*
-	 * The C writer evaluates fully connected levels only; a front's
-	 * convolutions, pools and ReLUs would need kernels of their own in
-	 * the generated C (and their int8 calibration): refused, not
-	 * silently flattened.
-	 */
-	if (m->net->front != NULL)
+	/* DR reads feature vectors, a front images: the spec never makes
+	 * both (spec.c); a model file that has them is not the engine's. */
+	if (m->dr != NULL && m->net->front != NULL)
 		return scann_error_set(err, SCANN_EINVAL, "network.front",
-				       "cannot export a model with a convolutional "
-				       "front to C yet: the generated code evaluates "
-				       "fully connected levels only (the front's "
-				       "convolutions and pools have no C kernels); "
-				       "use scann-worker predict or the model file");
+				       "a model with both a DR transform and a "
+				       "convolutional front cannot be exported: "
+				       "the engine never makes one");
 	p->features = d;
 	p->min = malloc(d * sizeof(float) + 1);
 	p->range = malloc(d * sizeof(float) + 1);
@@ -204,6 +200,13 @@ int scann_export_plan_init(struct scann_export_plan *p,
 	scann_exec_free(&ex);
 	if (rc != 0)
 		goto nomem;
+	if (m->net->front != NULL) {
+		rc = scann_export_front_init(p, m->net->front, err);
+		if (rc != 0) {
+			scann_export_plan_free(p);
+			return rc;
+		}
+	}
 	scann_energy_measure(m->net, &SCANN_ENERGY_130NM, &cost);
 	p->params = cost.params;
 	p->macs = cost.macs;
@@ -216,10 +219,23 @@ nomem:
 int scann_export_scratch_init(struct scann_export_scratch *s,
 			      const struct scann_export_plan *p)
 {
+	memset(s, 0, sizeof(*s));
 	s->xn = malloc(p->features * sizeof(float) + 1);
-	s->a = malloc(p->n_pos * sizeof(float) + 1);
+	if (p->n_front) {
+		/* the outputs past the generated code's arena: it writes them
+		 * to scores */
+		s->t = malloc(((size_t)p->arena + p->n_out) * sizeof(float));
+		s->a = s->t ? s->t + p->a_at : NULL;
+	} else {
+		s->a = malloc(p->n_pos * sizeof(float) + 1);
+	}
 	s->qx = malloc(p->features + 1);
-	s->qa = malloc(p->n_pos + 1);
+	if (p->n_front) {
+		s->qt = malloc((size_t)p->arena + p->n_out);
+		s->qa = s->qt ? s->qt + p->a_at : NULL;
+	} else {
+		s->qa = malloc(p->n_pos + 1);
+	}
 	if (!s->xn || !s->a || !s->qx || !s->qa) {
 		scann_export_scratch_free(s);
 		return SCANN_ENOMEM;
@@ -230,9 +246,15 @@ int scann_export_scratch_init(struct scann_export_scratch *s,
 void scann_export_scratch_free(struct scann_export_scratch *s)
 {
 	free(s->xn);
-	free(s->a);
+	if (s->t)
+		free(s->t);
+	else
+		free(s->a);
 	free(s->qx);
-	free(s->qa);
+	if (s->qt)
+		free(s->qt);
+	else
+		free(s->qa);
 	memset(s, 0, sizeof(*s));
 }
 
@@ -299,6 +321,9 @@ uint32_t scann_export_eval(const struct scann_export_plan *p,
 	if (p->dr) {
 		scann_export_normalize(p, x, s->xn);
 		eval_dr(p->dr, s->xn, s->a);
+	} else if (p->n_front) {
+		scann_export_normalize(p, x, s->t + p->img_at);
+		scann_export_front_eval(p, s->t, s->front_max);
 	} else {
 		scann_export_normalize(p, x, s->a);
 	}

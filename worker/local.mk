@@ -42,13 +42,15 @@ worker_libscann_a_SOURCES += \
 # The C export (issue 14): the plan, its int8 form, the C writer.
 worker_libscann_a_SOURCES += worker/export.h worker/export_plan.c \
 	worker/export_int8.c worker/export_c.c worker/export_model.c \
+	worker/export_front.c \
 	worker/tar.c worker/tar.h
 # Generated code compiled with gcc (and clang) and checked against the engine;
 # cortex_m.sh: built for a Cortex-M3 and run on qemu (mps2-an385), skipped (77)
 # without arm-none-eabi-gcc, newlib or qemu-system-arm.
 TESTS += tests/export/test_export.sh tests/export/cortex_m.sh
 EXTRA_DIST += tests/export/test_export.sh tests/export/harness.c \
-	tests/export/cortex_m.sh tests/export/cortex_m_startup.c tests/export/cortex_m.ld
+	tests/export/cortex_m.sh tests/export/cortex_m_startup.c tests/export/cortex_m.ld \
+	tests/export/bars_csv.sh
 
 # The convolutional front (issue 13): layers, the front, the net's input
 # deltas, their training together.

@@ -28,7 +28,8 @@
 #
 # With no arguments (`make check`): small models synthesized here from the
 # bundled data (satellite, and dna with the sparse random projection folded
-# in), checked over their test rows.
+# in) and a convolutional front on images (bars_csv.sh), checked over their
+# test rows.
 #
 # The worker is $SCANN_WORKER, else $SCANN_BUILDDIR/worker/scann-worker,
 # else scann-worker on PATH.  CORTEX_M_TIMEOUT: seconds per emulator run
@@ -155,7 +156,12 @@ else
 	}
 	spec satellite satellite ''
 	spec dna-rps dna ',"dr":{"methods":["rp-sparse"],"ratios":[2]}'
-	for tag in satellite dna-rps; do
+	# a convolutional front (test_export.sh's) on 17x17 images
+	bash "$here/bars_csv.sh" 300 17 >"$T/bars.csv"
+	printf '{"dataset":"%s/bars.csv","front":{"input":[1,17,17],"layers":[%s]},"baseline":{"hidden":[12]},"scheme":"C","split":{"validation":0.2},"scann":{"iterations":2,"epochs_per_step":2,"initial_prune":0.5,"pruning":{"fraction":0.5}},"train":{"epochs":8,"batch":16,"lr":0.01}}\n' \
+		"$T" '{"type":"conv","maps":4,"kernel":3},{"type":"relu"},{"type":"pool"},{"type":"conv","maps":6,"kernel":3},{"type":"pool"},{"type":"conv","maps":8,"kernel":1},{"type":"relu"}' \
+		>"$T/front.json"
+	for tag in satellite dna-rps front; do
 		if ! "$W" run --out "$T/$tag.run" "$T/$tag.json" >/dev/null 2>"$T/$tag.err" ||
 			! "$W" split "$T/$tag.json" --out "$T/$tag.rows" >/dev/null 2>>"$T/$tag.err"; then
 			echo "cortex_m.sh: $tag: run/split failed: $(tail -1 "$T/$tag.err")" >&2
