@@ -15,6 +15,7 @@ import os
 import sys
 
 LENET5 = 431080
+N_VAL = 10001   # the paper's split of MNIST's 60,000 training images
 
 
 def events(path):
@@ -72,6 +73,26 @@ def main(out):
                          f"{r['baseline']['params']:,} params)")
             print(row(names[j], r["best"], f"{r.get('elapsed_s', 0):.0f}"
                       if "elapsed_s" in r else wall, note.strip(), seed))
+            # Of the candidates smaller than the result (validation did not
+            # accept them), the best on validation: what the scheme reached
+            # at that size, and by how many validation rows it missed the
+            # job's target.
+            small = max((e for e in cands if e["stage"] != "baseline" and
+                         e["network"]["params"] < r["best"]["params"]),
+                        key=lambda e: (e["network"]["val_acc"],
+                                       -e["network"]["params"]), default=None)
+            target = [e["target_val"] for e in ev if e.get("type") == "stage"
+                      and e.get("state") == "start" and "target_val" in e]
+            if small and small["network"]["params"] < r["best"]["params"]:
+                n = small["network"]
+                short = ""
+                if target:
+                    rows = round((target[-1] - n["val_acc"]) * N_VAL)
+                    short = f", {rows} validation rows under the target"
+                print(row(f"{names[j]}, a smaller candidate", n, "-",
+                          f"{small['operation']} {small['iteration']}: not "
+                          f"accepted (val {100 * n['val_acc']:.2f}%{short})",
+                          seed))
         elif cands:
             print(row(names[j], cands[-1]["network"], wall,
                       f"running: {cands[-1]['stage']} iteration "

@@ -848,7 +848,8 @@ void scann_dataset_fingerprint(const struct scann_dataset *ds, char out[17])
 	for (size_t i = 0; i < n; i++)
 		h = (h ^ p[i]) * UINT64_C(0x100000001b3);
 	for (uint32_t r = 0; r < ds->rows; r++) {
-		const char *name = ds->class_names[ds->y[r]];
+		/* rows without labels (scann_dataset_load_csv_features) */
+		const char *name = ds->classes ? ds->class_names[ds->y[r]] : "";
 
 		/* Labels by name: a file with its classes in another order
 		 * is not the same data. */
