@@ -73,8 +73,8 @@ def main(out):
                          f"{r['baseline']['params']:,} params)")
             print(row(names[j], r["best"], f"{r.get('elapsed_s', 0):.0f}"
                       if "elapsed_s" in r else wall, note.strip(), seed))
-            # Of the candidates smaller than the result (validation did not
-            # accept them), the best on validation: what the scheme reached
+            # Of the candidates smaller than an accepted result (validation
+            # did not accept them), the best on validation: what the scheme reached
             # at that size, and by how many validation rows it missed the
             # job's target.
             small = max((e for e in cands if e["stage"] != "baseline" and
@@ -83,7 +83,8 @@ def main(out):
                                        -e["network"]["params"]), default=None)
             target = [e["target_val"] for e in ev if e.get("type") == "stage"
                       and e.get("state") == "start" and "target_val" in e]
-            if small and small["network"]["params"] < r["best"]["params"]:
+            if (small and r.get("target_met", True) and
+                    small["network"]["params"] < r["best"]["params"]):
                 n = small["network"]
                 short = ""
                 if target:
