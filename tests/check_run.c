@@ -25,15 +25,7 @@
 
 #include "testidx.h"
 #include "testutil.h"
-
-static const char *worker(void)
-{
-	static char path[4096];
-	const char *b = getenv("SCANN_BUILDDIR");
-
-	snprintf(path, sizeof(path), "%s/worker/scann-worker", b ? b : ".");
-	return path;
-}
+#include "testworker.h"
 
 /* A small iris job; seed and length vary per test. */
 static const char *write_spec(const char *name, int seed, int iterations,
@@ -50,40 +42,6 @@ static const char *write_spec(const char *name, int seed, int iterations,
 		 "\"batch\": 16, \"lr\": 0.01, \"seed\": %d}}",
 		 test_data("iris.csv"), iterations, epochs, epochs, seed);
 	return test_write_str(name, text);
-}
-
-/* Run "scann-worker ARGS > out 2> err" in the scratch dir; exit status. */
-static int sh(const char *args, const char *out)
-{
-	char cmd[8192];
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "cd %s && %s %s > %s 2> %s.err", test_tmpdir(),
-		 worker(), args, out, out);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *slurp(const char *name, size_t *len)
-{
-	char path[1024];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
-	f = fopen(path, "rb");
-	ck_assert_ptr_nonnull(f);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	if (len)
-		*len = (size_t)n;
-	return buf;
 }
 
 /* The last line of an NDJSON text, parsed. */
@@ -103,13 +61,13 @@ START_TEST(same_seed_gives_byte_identical_event_stream)
 	size_t la, lb, lc;
 
 	(void)spec;
-	ck_assert_int_eq(sh("run --out d1 det.json", "d1.ndjson"), 0);
-	ck_assert_int_eq(sh("run --out d2 det.json", "d2.ndjson"), 0);
+	ck_assert_int_eq(test_worker_run("run --out d1 det.json", "d1.ndjson"), 0);
+	ck_assert_int_eq(test_worker_run("run --out d2 det.json", "d2.ndjson"), 0);
 	write_spec("det2.json", 4, 2, 5);
-	ck_assert_int_eq(sh("run --out d3 det2.json", "d3.ndjson"), 0);
-	a = slurp("d1.ndjson", &la);
-	b = slurp("d2.ndjson", &lb);
-	c = slurp("d3.ndjson", &lc);
+	ck_assert_int_eq(test_worker_run("run --out d3 det2.json", "d3.ndjson"), 0);
+	a = test_slurp("d1.ndjson", &la);
+	b = test_slurp("d2.ndjson", &lb);
+	c = test_slurp("d3.ndjson", &lc);
 	ck_assert_uint_gt(la, 1000);
 	ck_assert_uint_eq(la, lb);
 	ck_assert(memcmp(a, b, la) == 0);
@@ -127,15 +85,15 @@ START_TEST(resume_before_any_checkpoint_starts_over_identically)
 	size_t la, lb;
 
 	write_spec("early.json", 8, 1, 3);
-	ck_assert_int_eq(sh("run --out e1 early.json", "e1.ndjson"), 0);
+	ck_assert_int_eq(test_worker_run("run --out e1 early.json", "e1.ndjson"), 0);
 	/* a job directory as a run leaves it when killed before the baseline
 	 * finished: the spec and nothing else */
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s/e2 && cp %s/e1/spec.json %s/e2/",
 		 test_tmpdir(), test_tmpdir(), test_tmpdir());
 	ck_assert_int_eq(system(cmd), 0);
-	ck_assert_int_eq(sh("run --resume e2", "e2.ndjson"), 0);
-	a = slurp("e1.ndjson", &la);
-	b = slurp("e2.ndjson", &lb);
+	ck_assert_int_eq(test_worker_run("run --resume e2", "e2.ndjson"), 0);
+	a = test_slurp("e1.ndjson", &la);
+	b = test_slurp("e2.ndjson", &lb);
 	ck_assert_uint_eq(la, lb);
 	ck_assert(memcmp(a, b, la) == 0);
 	free(a);
@@ -149,14 +107,14 @@ START_TEST(predict_matches_the_reported_test_accuracy)
 	char *events, *out, args[8192];
 
 	write_spec("pred.json", 5, 2, 5);
-	ck_assert_int_eq(sh("run --out p pred.json", "p.ndjson"), 0);
-	events = slurp("p.ndjson", NULL);
+	ck_assert_int_eq(test_worker_run("run --out p pred.json", "p.ndjson"), 0);
+	events = test_slurp("p.ndjson", NULL);
 	res = last_event(events);
 	ck_assert_ptr_nonnull(res);
 	ck_assert_str_eq(json_string_value(json_object_get(res, "type")), "result");
 	snprintf(args, sizeof(args), "predict p/model.json %s", test_data("iris.csv"));
-	ck_assert_int_eq(sh(args, "pred.out"), 0);
-	out = slurp("pred.out", NULL);
+	ck_assert_int_eq(test_worker_run(args, "pred.out"), 0);
+	out = test_slurp("pred.out", NULL);
 	pred = json_loads(out, 0, NULL);
 	ck_assert_ptr_nonnull(pred);
 	ck_assert_str_eq(json_string_value(json_object_get(pred, "scored")), "test");
@@ -166,20 +124,20 @@ START_TEST(predict_matches_the_reported_test_accuracy)
 				    json_object_get(res, "best"), "test_acc")));
 	/* The baseline model file reproduces the baseline's figure too. */
 	snprintf(args, sizeof(args), "predict p/baseline.json %s", test_data("iris.csv"));
-	ck_assert_int_eq(sh(args, "predb.out"), 0);
+	ck_assert_int_eq(test_worker_run(args, "predb.out"), 0);
 	json_decref(pred);
 	free(out);
-	out = slurp("predb.out", NULL);
+	out = test_slurp("predb.out", NULL);
 	pred = json_loads(out, 0, NULL);
 	ck_assert_double_eq(json_real_value(json_object_get(pred, "accuracy")),
 			    json_real_value(json_object_get(
 				    json_object_get(res, "baseline"), "test_acc")));
 	/* --all scores every row. */
 	snprintf(args, sizeof(args), "predict --all p/model.json %s", test_data("iris.csv"));
-	ck_assert_int_eq(sh(args, "preda.out"), 0);
+	ck_assert_int_eq(test_worker_run(args, "preda.out"), 0);
 	json_decref(pred);
 	free(out);
-	out = slurp("preda.out", NULL);
+	out = test_slurp("preda.out", NULL);
 	pred = json_loads(out, 0, NULL);
 	ck_assert_int_eq(json_integer_value(json_object_get(pred, "rows")), 150);
 	json_decref(pred);
@@ -210,8 +168,8 @@ START_TEST(dr_synthesis_names_the_reduction_and_predict_applies_it)
 		 "\"batch\": 16, \"lr\": 0.01, \"seed\": 3}}",
 		 test_data("iris.csv"));
 	test_write_str("dr.json", text);
-	ck_assert_int_eq(sh("run --out dr dr.json", "dr.ndjson"), 0);
-	events = slurp("dr.ndjson", NULL);
+	ck_assert_int_eq(test_worker_run("run --out dr dr.json", "dr.ndjson"), 0);
+	events = test_slurp("dr.ndjson", NULL);
 	ck_assert_ptr_nonnull(strstr(events, "\"stage\":\"dr\",\"state\":\"start\""));
 	res = last_event(events);
 	best = json_object_get(res, "best");
@@ -221,8 +179,8 @@ START_TEST(dr_synthesis_names_the_reduction_and_predict_applies_it)
 	ck_assert_int_eq(json_integer_value(json_object_get(
 		json_object_get(res, "baseline"), "features")), 4);
 	snprintf(args, sizeof(args), "predict dr/model.json %s", test_data("iris.csv"));
-	ck_assert_int_eq(sh(args, "drp.out"), 0);
-	out = slurp("drp.out", NULL);
+	ck_assert_int_eq(test_worker_run(args, "drp.out"), 0);
+	out = test_slurp("drp.out", NULL);
 	pred = json_loads(out, 0, NULL);
 	ck_assert_ptr_nonnull(pred);
 	ck_assert_double_eq(json_real_value(json_object_get(pred, "accuracy")),
@@ -241,8 +199,8 @@ START_TEST(invalid_spec_is_rejected_naming_the_field)
 
 	test_write_str("bad.json", "{\"dataset\": \"x.csv\", \"scann\": "
 		       "{\"pruning\": {\"fraction\": 2}}}");
-	ck_assert_int_eq(sh("run --out bad bad.json", "bad.out"), 2);
-	err = slurp("bad.out.err", NULL);
+	ck_assert_int_eq(test_worker_run("run --out bad bad.json", "bad.out"), 2);
+	err = test_slurp("bad.out.err", NULL);
 	ck_assert_ptr_nonnull(strstr(err, "scann.pruning.fraction"));
 	free(err);
 	/* Nothing ran: no artefact directory. */
@@ -250,12 +208,12 @@ START_TEST(invalid_spec_is_rejected_naming_the_field)
 	ck_assert_int_ne(stat(path, &st), 0);
 	/* A missing dataset is bad input too. */
 	test_write_str("nodata.json", "{\"dataset\": \"/nonexistent.csv\"}");
-	ck_assert_int_eq(sh("run --out nd nodata.json", "nd.out"), 2);
-	err = slurp("nd.out.err", NULL);
+	ck_assert_int_eq(test_worker_run("run --out nd nodata.json", "nd.out"), 2);
+	err = test_slurp("nd.out.err", NULL);
 	ck_assert_ptr_nonnull(strstr(err, "dataset"));
 	free(err);
-	ck_assert_int_eq(sh("--version", "v.out"), 0);
-	ck_assert_int_eq(sh("run --help", "h.out"), 0);
+	ck_assert_int_eq(test_worker_run("--version", "v.out"), 0);
+	ck_assert_int_eq(test_worker_run("run --help", "h.out"), 0);
 }
 END_TEST
 
@@ -289,8 +247,8 @@ static void stop_and_resume(const char *spec, const char *tag, long min_iter,
 
 	snprintf(args, sizeof(args), "run --out %s-full %s", tag, spec);
 	snprintf(name, sizeof(name), "%s-full.ndjson", tag);
-	ck_assert_int_eq(sh(args, name), 0);
-	full = slurp(name, &lf);
+	ck_assert_int_eq(test_worker_run(args, name), 0);
+	full = test_slurp(name, &lf);
 
 	snprintf(part_dir, sizeof(part_dir), "%s-part", tag);
 	snprintf(ckpt, sizeof(ckpt), "%s/%s/checkpoint.json", test_tmpdir(),
@@ -303,7 +261,7 @@ static void stop_and_resume(const char *spec, const char *tag, long min_iter,
 			_exit(127);
 		fd = open(outp, O_WRONLY | O_CREAT | O_TRUNC, 0644);
 		dup2(fd, 1);
-		execl(worker(), "scann-worker", "run", "--out", part_dir, spec,
+		execl(test_worker(), "scann-worker", "run", "--out", part_dir, spec,
 		      (char *)NULL);
 		_exit(127);
 	}
@@ -317,13 +275,13 @@ static void stop_and_resume(const char *spec, const char *tag, long min_iter,
 	ck_assert(WIFEXITED(st));
 	ck_assert_int_eq(WEXITSTATUS(st), 143);
 	snprintf(name, sizeof(name), "%s.ndjson", part_dir);
-	part = slurp(name, &lp);
+	part = test_slurp(name, &lp);
 	ck_assert_ptr_nonnull(strstr(part, "\"state\":\"cancelled\""));
 
 	snprintf(args, sizeof(args), "run --resume %s", part_dir);
 	snprintf(name, sizeof(name), "%s-rest.ndjson", tag);
-	ck_assert_int_eq(sh(args, name), 0);
-	rest = slurp(name, &lr);
+	ck_assert_int_eq(test_worker_run(args, name), 0);
+	rest = test_slurp(name, &lr);
 	/*
 	 * The stopped run printed seqs 1..P (P its "cancelled" event), the
 	 * resumed one P+1, P+2, ...: no gap, no repeat.  Its events are, byte
@@ -413,8 +371,8 @@ START_TEST(a_target_out_of_reach_is_reported_as_missed)
 		 " \"epochs_per_step\": 1}, \"train\": {\"epochs\": 8, \"lr\": 0.01}}",
 		 test_data("satellite.csv"));
 	test_write_str("far.json", text);
-	ck_assert_int_eq(sh("run --out far far.json", "far.ndjson"), 0);
-	out = slurp("far.ndjson", NULL);
+	ck_assert_int_eq(test_worker_run("run --out far far.json", "far.ndjson"), 0);
+	out = test_slurp("far.ndjson", NULL);
 	warned = strstr(out, "no candidate met the target") != NULL;
 	res = last_event(out);
 	ck_assert_str_eq(json_string_value(json_object_get(res, "type")), "result");
@@ -448,8 +406,8 @@ START_TEST(the_budget_ends_the_search_with_a_result)
 		 " \"scann\": {\"epochs_per_step\": 50},"
 		 " \"resources\": {\"budget_s\": 1}}", test_data("satellite.csv"));
 	test_write_str("budget.json", text);
-	ck_assert_int_eq(sh("run --out budget budget.json", "budget.ndjson"), 0);
-	out = slurp("budget.ndjson", NULL);
+	ck_assert_int_eq(test_worker_run("run --out budget budget.json", "budget.ndjson"), 0);
+	out = test_slurp("budget.ndjson", NULL);
 	ck_assert_ptr_nonnull(strstr(out, "stopped at resources.budget_s"));
 	res = last_event(out);
 	ck_assert_str_eq(json_string_value(json_object_get(res, "type")), "result");
@@ -470,8 +428,8 @@ START_TEST(timeout_stops_the_job_with_a_final_event)
 		 "\"train\": {\"epochs\": 20, \"batch\": 16}, "
 		 "\"resources\": {\"timeout_s\": 1}}", test_data("iris.csv"));
 	test_write_str("slow.json", text);
-	ck_assert_int_eq(sh("run --out slow slow.json", "slow.ndjson"), 1);
-	out = slurp("slow.ndjson", NULL);
+	ck_assert_int_eq(test_worker_run("run --out slow slow.json", "slow.ndjson"), 1);
+	out = test_slurp("slow.ndjson", NULL);
 	last = last_event(out);
 	ck_assert_str_eq(json_string_value(json_object_get(last, "type")), "log");
 	ck_assert_str_eq(json_string_value(json_object_get(last, "state")), "timeout");
@@ -508,8 +466,8 @@ START_TEST(a_front_job_reports_the_whole_network_and_predicts_it)
 
 	write_bars_idx("bars", 240, 60);
 	write_front_spec("front.json", 2);
-	ck_assert_int_eq(sh("run --out f front.json", "f.ndjson"), 0);
-	events = slurp("f.ndjson", NULL);
+	ck_assert_int_eq(test_worker_run("run --out f front.json", "f.ndjson"), 0);
+	events = test_slurp("f.ndjson", NULL);
 	res = last_event(events);
 	ck_assert_str_eq(json_string_value(json_object_get(res, "type")), "result");
 	/* conv 4 x 3x3 + 4 biases = 40; 4 maps of 4x4 = 64 features;
@@ -537,8 +495,8 @@ START_TEST(a_front_job_reports_the_whole_network_and_predicts_it)
 	ck_assert_ptr_nonnull(strchr(mask, '0'));
 	/* predict reproduces both reported test accuracies exactly */
 	snprintf(args, sizeof(args), "predict f/model.json %s/bars", test_tmpdir());
-	ck_assert_int_eq(sh(args, "fp.out"), 0);
-	out = slurp("fp.out", NULL);
+	ck_assert_int_eq(test_worker_run(args, "fp.out"), 0);
+	out = test_slurp("fp.out", NULL);
 	pred = json_loads(out, 0, NULL);
 	ck_assert_str_eq(json_string_value(json_object_get(pred, "scored")), "test");
 	ck_assert_int_eq(json_integer_value(json_object_get(pred, "rows")), 60);
@@ -548,8 +506,8 @@ START_TEST(a_front_job_reports_the_whole_network_and_predicts_it)
 	json_decref(pred);
 	free(out);
 	snprintf(args, sizeof(args), "predict f/baseline.json %s/bars", test_tmpdir());
-	ck_assert_int_eq(sh(args, "fpb.out"), 0);
-	out = slurp("fpb.out", NULL);
+	ck_assert_int_eq(test_worker_run(args, "fpb.out"), 0);
+	out = test_slurp("fpb.out", NULL);
 	pred = json_loads(out, 0, NULL);
 	ck_assert_double_eq(json_real_value(json_object_get(pred, "accuracy")),
 			    json_real_value(json_object_get(
@@ -560,8 +518,8 @@ START_TEST(a_front_job_reports_the_whole_network_and_predicts_it)
 	free(out);
 	/* the C export writes the front, float and int8
 	 * (tests/export/test_export.sh compiles and runs them) */
-	ck_assert_int_eq(sh("export f/model.json --format c --out fx", "fx.out"), 0);
-	ck_assert_int_eq(sh("export f/model.json --format c-int8 --out fq", "fq.out"), 0);
+	ck_assert_int_eq(test_worker_run("export f/model.json --format c --out fx", "fx.out"), 0);
+	ck_assert_int_eq(test_worker_run("export f/model.json --format c-int8 --out fq", "fq.out"), 0);
 	json_decref(model);
 	json_decref(res);
 	free(events);
@@ -579,8 +537,8 @@ START_TEST(a_front_on_data_without_a_shape_is_refused_naming_the_field)
 			 "{\"preset\": \"lenet5\"}}", test_data("iris.csv"));
 		test_write_str("fcsv.json", text);
 	}
-	ck_assert_int_eq(sh("run --out fc fcsv.json", "fc.out"), 2);
-	err = slurp("fc.out.err", NULL);
+	ck_assert_int_eq(test_worker_run("run --out fc fcsv.json", "fc.out"), 2);
+	err = test_slurp("fc.out.err", NULL);
 	ck_assert_ptr_nonnull(strstr(err, "front.input"));
 	free(err);
 	/* images the front does not fit: 10x10 through LeNet-5 */
@@ -592,8 +550,8 @@ START_TEST(a_front_on_data_without_a_shape_is_refused_naming_the_field)
 			 "\"front\": {\"preset\": \"lenet5\"}}", test_tmpdir());
 		test_write_str("fsmall.json", text);
 	}
-	ck_assert_int_eq(sh("run --out fs fsmall.json", "fs.out"), 2);
-	err = slurp("fs.out.err", NULL);
+	ck_assert_int_eq(test_worker_run("run --out fs fsmall.json", "fs.out"), 2);
+	err = test_slurp("fs.out.err", NULL);
 	ck_assert_ptr_nonnull(strstr(err, "front.layers[2]"));
 	free(err);
 }

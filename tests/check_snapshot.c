@@ -26,47 +26,7 @@
 
 #include "testidx.h"
 #include "testutil.h"
-
-static const char *worker(void)
-{
-	static char path[4096];
-	const char *b = getenv("SCANN_BUILDDIR");
-
-	snprintf(path, sizeof(path), "%s/worker/scann-worker", b ? b : ".");
-	return path;
-}
-
-/* Run "scann-worker ARGS > out 2> out.err" in the scratch dir; exit status. */
-static int sh(const char *args, const char *out)
-{
-	char cmd[8192];
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "cd %s && %s %s > %s 2> %s.err", test_tmpdir(),
-		 worker(), args, out, out);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-static char *slurp(const char *name)
-{
-	char path[1024];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "%s", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
+#include "testworker.h"
 
 static int exists(const char *name)
 {
@@ -223,10 +183,10 @@ static pid_t start(const char *dir, const char *spec, const char *extra,
 			_exit(127);
 		dup2(fd, 1);
 		if (extra)
-			execl(worker(), "scann-worker", "run", "--out", dir, extra,
+			execl(test_worker(), "scann-worker", "run", "--out", dir, extra,
 			      "0", spec, (char *)NULL);
 		else
-			execl(worker(), "scann-worker", "run", "--out", dir, spec,
+			execl(test_worker(), "scann-worker", "run", "--out", dir, spec,
 			      (char *)NULL);
 		_exit(127);
 	}
@@ -241,7 +201,7 @@ static void stop_after(pid_t pid, const char *out, long n, const char *filter,
 	int st;
 
 	for (int i = 0; i < 120000; i++) {
-		char *text = slurp(out);
+		char *text = test_slurp(out, NULL);
 		long k = count_lines(text, "\"type\":\"epoch\"", filter);
 
 		free(text);
@@ -260,7 +220,7 @@ static void stop_after(pid_t pid, const char *out, long n, const char *filter,
 /* "N epochs trained in this run, M restored" from a resumed run's stderr. */
 static void epoch_counts(const char *err_name, long *trained, long *restored)
 {
-	char *err = slurp(err_name);
+	char *err = test_slurp(err_name, NULL);
 	const char *at = strstr(err, " epochs trained in this run, ");
 	const char *line = at;
 
@@ -347,10 +307,10 @@ static char *full_stream(int threads)
 			   threads);
 		snprintf(args, sizeof(args), "run --out full%s snap%s.json",
 			 threads == 2 ? "2" : "", threads == 2 ? "2" : "");
-		ck_assert_int_eq(sh(args, name), 0);
+		ck_assert_int_eq(test_worker_run(args, name), 0);
 		done[threads] = 1;
 	}
-	return slurp(name);
+	return test_slurp(name, NULL);
 }
 
 START_TEST(a_job_stopped_mid_baseline_resumes_from_the_stop_snapshot)
@@ -360,14 +320,14 @@ START_TEST(a_job_stopped_mid_baseline_resumes_from_the_stop_snapshot)
 
 	stop_after(start("p1", "snap.json", NULL, "p1.ndjson"), "p1.ndjson", 3,
 		   NULL, SIGTERM);
-	part = slurp("p1.ndjson");
+	part = test_slurp("p1.ndjson", NULL);
 	printed = epochs_after(part, 0);
 	/* stopped in the baseline, before any checkpoint, with a snapshot */
 	ck_assert_int_lt(printed, 40);
 	ck_assert(!exists("p1/checkpoint.json"));
 	ck_assert(exists("p1/training.snap"));
-	ck_assert_int_eq(sh("run --resume p1", "p1-rest.ndjson"), 0);
-	rest = slurp("p1-rest.ndjson");
+	ck_assert_int_eq(test_worker_run("run --resume p1", "p1-rest.ndjson"), 0);
+	rest = test_slurp("p1-rest.ndjson", NULL);
 	ck_assert_int_eq(same_as_full(full, rest, 1, last_seq(part) + 1, 1), 0);
 	/* the epochs the stopped run did were not trained again */
 	epoch_counts("p1-rest.ndjson.err", &trained, &restored);
@@ -393,8 +353,8 @@ START_TEST(a_killed_job_resumes_from_its_last_epoch_snapshot)
 	stop_after(start("p2", "snap2.json", "--snapshot-every", "p2.ndjson"),
 		   "p2.ndjson", 5, NULL, SIGKILL);
 	ck_assert(exists("p2/training.snap"));
-	ck_assert_int_eq(sh("run --resume p2", "p2-rest.ndjson"), 0);
-	rest = slurp("p2-rest.ndjson");
+	ck_assert_int_eq(test_worker_run("run --resume p2", "p2-rest.ndjson"), 0);
+	rest = test_slurp("p2-rest.ndjson", NULL);
 	/* after a crash the events come again with their seq and bytes */
 	ck_assert_int_eq(same_as_full(full, rest, 0, 1, 0), 0);
 	epoch_counts("p2-rest.ndjson.err", &trained, &restored);
@@ -429,8 +389,8 @@ static void refused_and_completes(const char *full, const char *part,
 
 	snprintf(args, sizeof(args), "run --resume %s", dir);
 	snprintf(out, sizeof(out), "%s-rest.ndjson", dir);
-	ck_assert_int_eq(sh(args, out), 0);
-	rest = slurp(out);
+	ck_assert_int_eq(test_worker_run(args, out), 0);
+	rest = test_slurp(out, NULL);
 	ck_assert_int_eq(count_lines(rest, "\"file\":\"training.snap\"", reason), 1);
 	ck_assert_int_eq(same_as_full(full, rest, 1, last_seq(part) + 1, 1), 1);
 	snprintf(out, sizeof(out), "%s-rest.ndjson.err", dir);
@@ -451,7 +411,7 @@ START_TEST(a_truncated_corrupt_or_foreign_snapshot_is_refused)
 	stop_after(start("p3", "snap.json", NULL, "p3.ndjson"), "p3.ndjson", 3,
 		   NULL, SIGTERM);
 	ck_assert(exists("p3/training.snap"));
-	part = slurp("p3.ndjson");
+	part = test_slurp("p3.ndjson", NULL);
 	/* another job's (another training seed), stopped the same way */
 	write_spec("other.json", 5, 40, 1);
 	stop_after(start("o3", "other.json", NULL, "o3.ndjson"), "o3.ndjson", 2,
@@ -482,8 +442,8 @@ START_TEST(a_snapshot_older_than_the_checkpoint_is_refused)
 
 	write_csv("snap.csv", 900);
 	write_spec_steps("stale.json", 4, 40, 1, 40);
-	ck_assert_int_eq(sh("run --out sfull stale.json", "sfull.ndjson"), 0);
-	full = slurp("sfull.ndjson");
+	ck_assert_int_eq(test_worker_run("run --out sfull stale.json", "sfull.ndjson"), 0);
+	full = test_slurp("sfull.ndjson", NULL);
 	/* a snapshot of the baseline's training ... */
 	stop_after(start("sa", "stale.json", NULL, "sa.ndjson"), "sa.ndjson", 3,
 		   NULL, SIGTERM);
@@ -495,9 +455,9 @@ START_TEST(a_snapshot_older_than_the_checkpoint_is_refused)
 	snprintf(cmd, sizeof(cmd), "cp %s/sa/training.snap %s/sb/training.snap",
 		 test_tmpdir(), test_tmpdir());
 	ck_assert_int_eq(system(cmd), 0);
-	ck_assert_int_eq(sh("run --resume sb", "sb-rest.ndjson"), 0);
-	part = slurp("sb.ndjson");
-	rest = slurp("sb-rest.ndjson");
+	ck_assert_int_eq(test_worker_run("run --resume sb", "sb-rest.ndjson"), 0);
+	part = test_slurp("sb.ndjson", NULL);
+	rest = test_slurp("sb-rest.ndjson", NULL);
 	ck_assert_int_eq(count_lines(rest, "\"file\":\"training.snap\"",
 				     "stale"), 1);
 	ck_assert_int_eq(same_as_full(full, rest, 1, last_seq(part) + 1, 1), 1);
@@ -530,12 +490,12 @@ START_TEST(a_job_stopped_in_a_scheme_step_resumes_from_its_snapshot)
 		 " \"train\": {\"epochs\": 4, \"batch\": 16, \"lr\": 0.01}}",
 		 test_tmpdir());
 	test_write_str("front.json", text);
-	ck_assert_int_eq(sh("run --out ffull front.json", "ffull.ndjson"), 0);
-	full = slurp("ffull.ndjson");
+	ck_assert_int_eq(test_worker_run("run --out ffull front.json", "ffull.ndjson"), 0);
+	full = test_slurp("ffull.ndjson", NULL);
 	/* stopped in iteration 1's first training, after its 3rd epoch */
 	stop_after(start("fp", "front.json", NULL, "fp.ndjson"), "fp.ndjson", 3,
 		   "\"stage\":\"scann\",\"iteration\":1,", SIGTERM);
-	part = slurp("fp.ndjson");
+	part = test_slurp("fp.ndjson", NULL);
 	snprintf(text, sizeof(text), "%s/fp/checkpoint.json", test_tmpdir());
 	ck = json_load_file(text, 0, NULL);
 	ck_assert_ptr_nonnull(ck);
@@ -543,8 +503,8 @@ START_TEST(a_job_stopped_in_a_scheme_step_resumes_from_its_snapshot)
 	anchor = json_integer_value(json_object_get(ck, "seq"));
 	json_decref(ck);
 	ck_assert(exists("fp/training.snap"));
-	ck_assert_int_eq(sh("run --resume fp", "fp-rest.ndjson"), 0);
-	rest = slurp("fp-rest.ndjson");
+	ck_assert_int_eq(test_worker_run("run --resume fp", "fp-rest.ndjson"), 0);
+	rest = test_slurp("fp-rest.ndjson", NULL);
 	ck_assert_int_eq(same_as_full(full, rest, 1, last_seq(part) + 1, 1), 0);
 	epoch_counts("fp-rest.ndjson.err", &trained, &restored);
 	/*
@@ -571,12 +531,12 @@ START_TEST(a_bad_interval_is_refused)
 
 	write_csv("snap.csv", 900);
 	write_spec("bad.json", 2, 2, 1);
-	ck_assert_int_eq(sh("run --snapshot-every soon --out b bad.json",
+	ck_assert_int_eq(test_worker_run("run --snapshot-every soon --out b bad.json",
 			    "b.ndjson"), 2);
-	err = slurp("b.ndjson.err");
+	err = test_slurp("b.ndjson.err", NULL);
 	ck_assert_ptr_nonnull(strstr(err, "--snapshot-every"));
 	free(err);
-	ck_assert_int_eq(sh("run --snapshot-every -1 --out b bad.json",
+	ck_assert_int_eq(test_worker_run("run --snapshot-every -1 --out b bad.json",
 			    "b.ndjson"), 2);
 }
 END_TEST

@@ -22,53 +22,12 @@
 #include "worker/job/split.h"
 #include "worker/job/split_digest.h"
 #include "testutil.h"
+#include "testworker.h"
 
 static const char *const part_names[3] = {
 	"train.csv", "validation.csv", "test.csv"
 };
 static const char *const part_keys[3] = { "train", "validation", "test" };
-
-static const char *worker(void)
-{
-	static char path[4096];
-	const char *b = getenv("SCANN_BUILDDIR");
-
-	snprintf(path, sizeof(path), "%s/worker/scann-worker", b ? b : ".");
-	return path;
-}
-
-/* Run "scann-worker ARGS > out 2> out.err" in the scratch dir; exit status. */
-static int sh(const char *args, const char *out)
-{
-	char cmd[8192];
-	int st;
-
-	snprintf(cmd, sizeof(cmd), "cd %s && %s %s > %s 2> %s.err", test_tmpdir(),
-		 worker(), args, out, out);
-	st = system(cmd);
-	return WIFEXITED(st) ? WEXITSTATUS(st) : -1;
-}
-
-/* A scratch file's whole text (caller frees). */
-static char *slurp(const char *name)
-{
-	char path[1024];
-	FILE *f;
-	char *buf;
-	long n;
-
-	snprintf(path, sizeof(path), "%s/%s", test_tmpdir(), name);
-	f = fopen(path, "rb");
-	ck_assert_msg(f != NULL, "%s is missing", path);
-	fseek(f, 0, SEEK_END);
-	n = ftell(f);
-	fseek(f, 0, SEEK_SET);
-	buf = malloc((size_t)n + 1);
-	ck_assert_uint_eq(fread(buf, 1, (size_t)n, f), (size_t)n);
-	buf[n] = '\0';
-	fclose(f);
-	return buf;
-}
 
 /* The first line of a file, without its line end (static buffer). */
 static const char *first_line(const char *path)
@@ -192,8 +151,8 @@ static json_t *export_and_check(const char *name, const char *spec_text)
 	test_write_str(out, spec_text);
 	snprintf(args, sizeof(args), "split %s.json --out %s", name, name);
 	snprintf(out, sizeof(out), "%s.out", name);
-	ck_assert_int_eq(sh(args, out), 0);
-	text = slurp(out);
+	ck_assert_int_eq(test_worker_run(args, out), 0);
+	text = test_slurp(out, NULL);
 	j = json_loads(text, 0, NULL);
 	ck_assert_msg(j != NULL, "not one JSON line: %s", text);
 	free(text);
@@ -295,8 +254,8 @@ START_TEST(run_reports_the_digests_split_prints)
 		printed = export_and_check(name, spec);
 		snprintf(args, sizeof(args), "run --out %s.run %s.json", name, name);
 		snprintf(out, sizeof(out), "%s.ndjson", name);
-		ck_assert_int_eq(sh(args, out), 0);
-		text = slurp(out);
+		ck_assert_int_eq(test_worker_run(args, out), 0);
+		text = test_slurp(out, NULL);
 		accepted = accepted_digest(text);
 		ck_assert_msg(accepted != NULL, "no job accepted event with a "
 			      "digest in %s", out);
@@ -317,8 +276,8 @@ START_TEST(invalid_spec_exits_2_naming_the_field_and_writes_nothing)
 	snprintf(spec, sizeof(spec), "{\"dataset\": \"%s\", \"split\": "
 		 "{\"validation\": 0.99}}", test_data("iris.csv"));
 	test_write_str("bad.json", spec);
-	ck_assert_int_eq(sh("split bad.json --out bad", "bad.out"), 2);
-	msg = slurp("bad.out.err");
+	ck_assert_int_eq(test_worker_run("split bad.json --out bad", "bad.out"), 2);
+	msg = test_slurp("bad.out.err", NULL);
 	ck_assert_msg(strstr(msg, "split.validation") != NULL, "%s", msg);
 	free(msg);
 	ck_assert_int_eq(dir_entries("bad"), 0);
@@ -327,16 +286,16 @@ START_TEST(invalid_spec_exits_2_naming_the_field_and_writes_nothing)
 	snprintf(spec, sizeof(spec), "{\"dataset\": \"%s\", \"split\": "
 		 "{\"test_last\": 150}}", test_data("iris.csv"));
 	test_write_str("bad2.json", spec);
-	ck_assert_int_eq(sh("split bad2.json --out bad", "bad2.out"), 2);
-	msg = slurp("bad2.out.err");
+	ck_assert_int_eq(test_worker_run("split bad2.json --out bad", "bad2.out"), 2);
+	msg = test_slurp("bad2.out.err", NULL);
 	ck_assert_msg(strstr(msg, "split.test_last") != NULL, "%s", msg);
 	free(msg);
 	ck_assert_int_eq(dir_entries("bad"), 0);
 
 	/* no such dataset: "dataset" and the path named */
 	test_write_str("bad3.json", "{\"dataset\": \"no-such.csv\"}");
-	ck_assert_int_eq(sh("split - --out bad < bad3.json", "bad3.out"), 2);
-	msg = slurp("bad3.out.err");
+	ck_assert_int_eq(test_worker_run("split - --out bad < bad3.json", "bad3.out"), 2);
+	msg = test_slurp("bad3.out.err", NULL);
 	ck_assert_msg(strstr(msg, "dataset") && strstr(msg, "no-such.csv"),
 		      "%s", msg);
 	free(msg);
@@ -353,8 +312,8 @@ START_TEST(unwritable_out_names_the_path_and_leaves_no_csv)
 
 	/* DIR under a regular file: cannot be created */
 	test_write_str("afile", "x");
-	ck_assert_int_eq(sh("split ok.json --out afile/rows", "w1.out"), 1);
-	msg = slurp("w1.out.err");
+	ck_assert_int_eq(test_worker_run("split ok.json --out afile/rows", "w1.out"), 1);
+	msg = test_slurp("w1.out.err", NULL);
 	ck_assert_msg(strstr(msg, "afile/rows") && strstr(msg, "Not a directory"),
 		      "%s", msg);
 	free(msg);
@@ -364,13 +323,13 @@ START_TEST(unwritable_out_names_the_path_and_leaves_no_csv)
 	snprintf(cmd, sizeof(cmd), "mkdir -p %s/half/validation.csv.tmp",
 		 test_tmpdir());
 	ck_assert_int_eq(system(cmd), 0);
-	ck_assert_int_eq(sh("split ok.json --out half", "w2.out"), 1);
-	msg = slurp("w2.out.err");
+	ck_assert_int_eq(test_worker_run("split ok.json --out half", "w2.out"), 1);
+	msg = test_slurp("w2.out.err", NULL);
 	ck_assert_msg(strstr(msg, "half/validation.csv.tmp") &&
 		      strstr(msg, "Is a directory"), "%s", msg);
 	free(msg);
 	ck_assert_int_eq(dir_entries("half"), 1);	/* the blocker alone */
-	msg = slurp("w2.out");
+	msg = test_slurp("w2.out", NULL);
 	ck_assert_str_eq(msg, "");			/* no result printed */
 	free(msg);
 }

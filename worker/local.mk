@@ -101,7 +101,7 @@ tests_check_scheme_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 
 check_PROGRAMS += tests/check_run
 TESTS += tests/check_run
-tests_check_run_SOURCES = tests/check_run.c tests/testutil.h tests/testidx.h
+tests_check_run_SOURCES = tests/check_run.c tests/testutil.h tests/testidx.h tests/testworker.h
 tests_check_run_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_check_run_LDADD = $(JANSSON_LIBS) $(CHECK_LIBS)
 # check_run drives the real binary (built by "make check" before any test).
@@ -109,7 +109,7 @@ tests_check_run_LDADD = $(JANSSON_LIBS) $(CHECK_LIBS)
 # Training snapshots (snapshot.c), end to end on the real binary as well.
 check_PROGRAMS += tests/check_snapshot
 TESTS += tests/check_snapshot
-tests_check_snapshot_SOURCES = tests/check_snapshot.c tests/testutil.h tests/testidx.h
+tests_check_snapshot_SOURCES = tests/check_snapshot.c tests/testutil.h tests/testidx.h tests/testworker.h
 tests_check_snapshot_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_check_snapshot_LDADD = $(JANSSON_LIBS) $(CHECK_LIBS)
 # ... and what they cost and save, by hand (tests/bench/README.md).
@@ -163,6 +163,6 @@ tests_check_study_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)
 # "scann-worker split": a job's rows as CSV, with the digests run reports.
 check_PROGRAMS += tests/check_split_export
 TESTS += tests/check_split_export
-tests_check_split_export_SOURCES = tests/check_split_export.c tests/testutil.h
+tests_check_split_export_SOURCES = tests/check_split_export.c tests/testutil.h tests/testworker.h
 tests_check_split_export_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) $(JANSSON_CFLAGS)
 tests_check_split_export_LDADD = $(SCANN_LIBS) $(CHECK_LIBS)

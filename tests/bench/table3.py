@@ -15,7 +15,6 @@ import os
 import sys
 
 LENET5 = 431080
-N_VAL = 10001   # the paper's split of MNIST's 60,000 training images
 
 
 def events(path):
@@ -87,8 +86,10 @@ def main(out):
                     small["network"]["params"] < r["best"]["params"]):
                 n = small["network"]
                 short = ""
-                if target:
-                    rows = round((target[-1] - n["val_acc"]) * N_VAL)
+                n_val = [e["data"]["validation"] for e in ev
+                         if e.get("message") == "job accepted"]
+                if target and n_val:
+                    rows = round((target[-1] - n["val_acc"]) * n_val[0])
                     short = f", {rows} validation rows under the target"
                 print(row(f"{names[j]}, a smaller candidate", n, "-",
                           f"{small['operation']} {small['iteration']}: not "
